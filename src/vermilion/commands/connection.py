@@ -1,0 +1,131 @@
+"""Connection commands: PING, ECHO, QUIT, SELECT, SWAPDB, HELLO, AUTH, RESET."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine.client import Gate
+from ..protocol.errors import CommandError, err
+from ..protocol.reply import OK, PONG, Raw, Simple
+from .registry import command
+from .util import parse_int
+
+
+@command("ping", arity=-1, flags="fast sentinel", acl="connection", group="connection",
+         since="1.0.0", complexity="O(1)", summary="Returns the server's liveliness response.",
+         tips=("request_policy:all_shards", "response_policy:all_succeeded"))
+def cmd_ping(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) > 2:
+        raise CommandError(b"ERR wrong number of arguments for 'ping' command")
+    if c.gate & Gate.PUBSUB and c.resp == 2:
+        return [b"pong", argv[1] if len(argv) == 2 else b""]
+    if len(argv) == 2:
+        return argv[1]
+    return PONG
+
+
+@command("echo", arity=2, flags="fast", acl="connection", group="connection",
+         since="1.0.0", complexity="O(1)", summary="Returns the given string.")
+def cmd_echo(c: Any, argv: list[bytes]) -> Any:
+    return argv[1]
+
+
+@command("quit", arity=-1, flags="allow_busy noscript loading stale fast no_auth", acl="connection",
+         group="connection", since="1.0.0", complexity="O(1)", summary="Closes the connection.",
+         doc_flags=("deprecated",), deprecated_since="7.2.0", replaced_by="just closing the connection")
+def cmd_quit(c: Any, argv: list[bytes]) -> Any:
+    c.close_after_reply = True
+    return OK
+
+
+@command("select", arity=2, flags="loading stale fast", acl="connection", group="connection",
+         since="1.0.0", complexity="O(1)", summary="Changes the selected database.")
+def cmd_select(c: Any, argv: list[bytes]) -> Any:
+    index = parse_int(argv[1], lambda: err("value is not an integer or out of range"))
+    if index < 0 or index >= len(c.server.dbs):
+        raise err("DB index is out of range")
+    c.select(index)
+    return OK
+
+
+def hello_reply(c: Any) -> dict:
+    server = c.server
+    return {
+        b"server": b"redis",
+        b"version": server.redis_version.encode(),
+        b"proto": c.resp,
+        b"id": c.id,
+        b"mode": b"cluster" if server.config.get("cluster-enabled") else b"standalone",
+        b"role": b"replica" if server.role == "slave" else b"master",
+        b"modules": [],
+    }
+
+
+@command("hello", arity=-1, flags="noscript loading stale fast no_auth sentinel allow_busy",
+         acl="connection", group="connection", since="6.0.0", complexity="O(1)",
+         summary="Handshakes with the Redis server.",
+         history=(("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."),))
+def cmd_hello(c: Any, argv: list[bytes]) -> Any:
+    ver = c.resp
+    i = 1
+    if len(argv) >= 2:
+        v = parse_int(argv[1], lambda: err("Protocol version is not an integer or out of range"))
+        if v < 2 or v > 3:
+            raise CommandError(b"NOPROTO unsupported protocol version")
+        ver = v
+        i = 2
+    user = password = name = None
+    while i < len(argv):
+        opt = argv[i].lower()
+        more = len(argv) - i - 1
+        if opt == b"auth" and more >= 2:
+            user, password = argv[i + 1], argv[i + 2]
+            i += 3
+        elif opt == b"setname" and more >= 1:
+            name = argv[i + 1]
+            i += 2
+        else:
+            raise CommandError(b"ERR Syntax error in HELLO option '%s'" % argv[i])
+    if password is not None:
+        authenticate(c, user or b"default", password)
+    if not c.authenticated:
+        raise CommandError(b"NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+    if name is not None:
+        from .client import validate_name
+
+        validate_name(name)
+        c.name = name
+    c.resp = ver
+    return hello_reply(c)
+
+
+def authenticate(c: Any, user: bytes, password: bytes) -> None:
+    """Check credentials (``requirepass`` for the default user until ACL arrives)."""
+    server = c.server
+    auth_hook = server.extensions.get("authenticate")
+    if auth_hook is not None:
+        auth_hook(c, user, password)
+        return
+    required = server.config["requirepass"].encode()
+    if user == b"default" and (not required or password == required):
+        c.authenticated = True
+        c.user = b"default"
+        c.gate &= ~Gate.NOAUTH
+        return
+    raise CommandError(b"WRONGPASS invalid username-password pair or user is disabled.")
+
+
+@command("auth", arity=-2, flags="noscript loading stale fast no_auth sentinel allow_busy",
+         acl="connection", group="connection", since="1.0.0", complexity="O(N) where N is the number of passwords defined for the user",
+         summary="Authenticates the connection.",
+         history=(("6.0.0", "Added ACL style (username and password)."),))
+def cmd_auth(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) > 3:
+        raise CommandError(b"ERR syntax error")
+    if len(argv) == 2:
+        if not c.server.config["requirepass"] and "authenticate" not in c.server.extensions:
+            raise CommandError(b"ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+        authenticate(c, b"default", argv[1])
+    else:
+        authenticate(c, argv[1], argv[2])
+    return OK

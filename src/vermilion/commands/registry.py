@@ -1,0 +1,146 @@
+"""The command registry: ``@command`` declares, ``freeze()`` derives, ``lookup`` dispatches.
+
+``freeze()`` runs once at import of ``vermilion.commands`` and computes what Redis
+computes at startup: the implicit ACL categories (``setImplicitACLCategories``), the
+legacy (first, last, step) key triple and MOVABLE_KEYS (``populateCommandLegacyRangeSpec``
+and ``populateCommandMovableKeys``), full names (``client|kill``), ACL ids, and the
+dispatch dict keyed by the raw command-name bytes in lower and upper case.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .spec import AclCat, CmdFlag, CommandSpec, KeyFlag, KeySpec, parse_flags
+
+COMMANDS: dict[bytes, CommandSpec] = {}  # lower-case name -> spec (top level)
+DISPATCH: dict[bytes, CommandSpec] = {}  # raw name (lower and upper) -> spec
+_frozen = False
+
+
+def _make_spec(name: str, handler: Callable | None, kw: dict[str, Any]) -> CommandSpec:
+    flags = parse_flags(CmdFlag, kw.pop("flags", ""))
+    acl = parse_flags(AclCat, kw.pop("acl", ""))
+    keys = tuple(kw.pop("keys", ()))
+    for k in ("tips", "doc_flags", "history", "args"):
+        if k in kw:
+            kw[k] = tuple(kw[k])
+    return CommandSpec(name=name.lower().encode(), handler=handler, flags=flags, acl=acl, keys=keys, **kw)
+
+
+def command(name: str, *, arity: int, **kw: Any) -> Callable:
+    """Declare a command (or ``"CONTAINER|SUB"`` subcommand) and register its handler.
+
+    Keywords: ``flags`` ("write denyoom"), ``acl`` ("string"), ``keys`` (list of ``ks``),
+    ``tips``, ``group``, ``since``, ``summary``, ``complexity``, ``doc_flags``,
+    ``deprecated_since``, ``replaced_by``, ``history``, ``args``, ``get_keys``.
+    """
+
+    def deco(fn: Callable) -> Callable:
+        _register(name, fn, dict(kw, arity=arity))
+        return fn
+
+    return deco
+
+
+def container(name: str, *, arity: int = -2, **kw: Any) -> None:
+    """Declare a container command (CLIENT, CONFIG, ...) whose subcommands are declared apart."""
+    _register(name, None, dict(kw, arity=arity))
+
+
+def _register(name: str, fn: Callable | None, kw: dict[str, Any]) -> None:
+    assert not _frozen, "commands must be declared before freeze()"
+    if "|" in name:
+        parent_name, sub = name.lower().split("|", 1)
+        parent = COMMANDS[parent_name.encode()]
+        kw.setdefault("group", parent.group)
+        spec = _make_spec(sub, fn, kw)
+        spec.parent = parent
+        parent.subcommands[spec.name] = spec
+    else:
+        spec = _make_spec(name, fn, kw)
+        COMMANDS[spec.name] = spec
+
+
+def _implicit_acl(spec: CommandSpec) -> None:
+    f, a = spec.flags, spec.acl
+    if f & CmdFlag.WRITE:
+        a |= AclCat.WRITE
+    if f & CmdFlag.READONLY and not (a & AclCat.SCRIPTING):
+        a |= AclCat.READ
+    if f & CmdFlag.ADMIN:
+        a |= AclCat.ADMIN | AclCat.DANGEROUS
+    if f & CmdFlag.PUBSUB:
+        a |= AclCat.PUBSUB
+    if f & CmdFlag.FAST:
+        a |= AclCat.FAST
+    if f & CmdFlag.BLOCKING:
+        a |= AclCat.BLOCKING
+    if not (a & AclCat.FAST):
+        a |= AclCat.SLOW
+    spec.acl = a
+
+
+def _legacy_triple(spec: CommandSpec) -> None:
+    """Redis's populateCommandLegacyRangeSpec + populateCommandMovableKeys."""
+    specs = spec.keys
+    movable = spec.get_keys is not None or any(k.begin_search[0] != "index" or k.find_keys[0] != "range" for k in specs)
+    if not specs:
+        spec.legacy = (0, 0, 0)
+    elif len(specs) == 1 and specs[0].begin_search[0] == "index" and specs[0].find_keys[0] == "range":
+        k = specs[0]
+        first, last, step = k.begin_search[1], k.find_keys[1], k.find_keys[2]
+        spec.legacy = (first, last + first if last >= 0 else last, step)
+    else:
+        first, last, prev_last = 2**31 - 1, 0, 0
+        for k in specs:
+            if k.begin_search[0] != "index" or k.find_keys[0] != "range":
+                continue
+            pos = k.begin_search[1]
+            if k.find_keys[2] != 1 or (prev_last and prev_last != pos - 1):
+                continue
+            first = min(first, pos)
+            abs_last = k.find_keys[1]
+            if abs_last >= 0:
+                abs_last += pos
+            last = max(last % 2**32, abs_last % 2**32)
+            last = last - 2**32 if last >= 2**31 else last
+            prev_last = last
+        if first == 2**31 - 1:
+            spec.legacy = (0, 0, 0)
+        else:
+            spec.legacy = (first, last, 1)
+    if movable:
+        spec.flags |= CmdFlag.MOVABLE_KEYS
+
+
+def freeze() -> None:
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
+    acl_id = 0
+    for spec in COMMANDS.values():
+        for s in spec.all_specs():
+            s.fullname = s.name if s.parent is None else s.parent.name + b"|" + s.name
+            _implicit_acl(s)
+            _legacy_triple(s)
+            s.flag_bits = s.flags.value
+            s.acl_id = acl_id
+            acl_id += 1
+        DISPATCH[spec.name] = spec
+        DISPATCH[spec.name.upper()] = spec
+
+
+def lookup(name: bytes) -> CommandSpec | None:
+    spec = DISPATCH.get(name)
+    if spec is None:
+        spec = COMMANDS.get(name.lower())
+    return spec
+
+
+def all_commands() -> list[CommandSpec]:
+    return list(COMMANDS.values())
+
+
+__all__ = ["command", "container", "freeze", "lookup", "COMMANDS", "DISPATCH", "KeySpec", "KeyFlag"]

@@ -1,0 +1,1 @@
+"""Configuration: directives declared once (schema.py), parsed from redis.conf syntax."""

@@ -1,0 +1,1 @@
+"""The server's state and the command pipeline (no sockets here: see ``net``)."""

@@ -1,0 +1,85 @@
+"""A connected client: identity, selected db, protocol version and per-connection state.
+
+The ``Client`` doubles as the command context that handlers receive (``c.db``,
+``c.server``, ``c.resp``): one object per connection rather than a ``Ctx`` allocated per
+command, which keeps the hot path free of allocations.
+
+``gate`` is nonzero whenever the client is in a state that needs the slow checks of the
+dispatch pipeline (MULTI, RESP2 pub/sub context, not yet authenticated, CLIENT REPLY
+OFF/SKIP, blocked); the fast path tests that one integer.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Callable
+
+
+class Gate(enum.IntFlag):
+    MULTI = 1
+    PUBSUB = 2
+    NOAUTH = 4
+    REPLY_OFF = 8
+    REPLY_SKIP = 16
+    BLOCKED = 32
+    MONITOR = 64
+    DIRTY_CAS = 128
+
+
+class Client:
+    __slots__ = (
+        "id", "server", "db", "resp", "name", "lib_name", "lib_ver", "addr", "laddr", "fd",
+        "created_ms", "last_interaction_ms", "gate", "authenticated", "user", "write",
+        "close_after_reply", "last_cmd", "kind", "multi_queue", "multi_error", "watched",
+        "subscriptions", "psubscriptions", "ssubscriptions", "no_evict", "no_touch",
+        "close", "flags_str", "paused_argv", "query_buf_len", "out_pending", "blocked",
+        "transport", "tracking", "unixsocket", "resume", "extra",
+    )
+
+    def __init__(self, server: Any, client_id: int, addr: str, laddr: str, fd: int,
+                 write: Callable[[bytes], None], close: Callable[[], None]) -> None:
+        self.id = client_id
+        self.server = server
+        self.db = server.dbs[0]
+        self.resp = 2
+        self.name = b""
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.addr = addr
+        self.laddr = laddr
+        self.fd = fd
+        self.created_ms = server.cached_now_ms
+        self.last_interaction_ms = self.created_ms
+        self.authenticated = not server.auth_required()
+        self.user = b"default"
+        self.gate = 0 if self.authenticated else Gate.NOAUTH
+        self.write = write  # send bytes outside the normal reply path (pub/sub, unblock)
+        self.close = close
+        self.close_after_reply = False
+        self.last_cmd = b"NULL"
+        self.kind = "normal"  # normal | replica | master | pubsub
+        self.multi_queue: list | None = None
+        self.multi_error = False
+        self.watched: set | None = None
+        self.subscriptions: set = set()
+        self.psubscriptions: set = set()
+        self.ssubscriptions: set = set()
+        self.no_evict = False
+        self.no_touch = False
+        self.flags_str = ""
+        self.paused_argv = None
+        self.query_buf_len = 0
+        self.out_pending = 0
+        self.blocked: Any = None
+        self.transport: Any = None
+        self.tracking: Any = None
+        self.unixsocket = False
+        self.resume: Any = None
+        self.extra: dict = {}
+
+    @property
+    def db_index(self) -> int:
+        return self.db.index
+
+    def select(self, index: int) -> None:
+        self.db = self.server.dbs[index]

@@ -1,0 +1,175 @@
+"""The command pipeline: look up, check, call, count, encode -- Redis's processCommand/call.
+
+``run_batch`` runs every complete command in a client's parser synchronously and
+returns the encoded replies of the whole batch, which the connection writes once.
+
+The fast path does only what every command needs: a dict lookup keyed by the raw name
+bytes, the arity test, the call, one clock read, a call counter.  Everything optional
+sits behind two integers: ``client.gate`` (this client is in MULTI, pub/sub, not
+authenticated, ...) and ``server.gate`` (ACL rules, cluster mode, OOM, loading, pause,
+read-only replica, ...).  When either is set, ``gates.check`` runs the ordered gate list
+(auth, MULTI refusals, ACL, cluster redirection, OOM, replica, pub/sub context, ...,
+MULTI queueing), which later subsystems extend by registering gates.
+"""
+
+from __future__ import annotations
+
+from time import perf_counter_ns
+from typing import Any, Callable
+
+from ..commands.registry import COMMANDS, DISPATCH
+from ..commands.spec import CmdFlag, CommandSpec
+from ..protocol.encoder import encode2, encode3
+from ..protocol.errors import CommandError, ProtocolError, wrong_arity
+from ..protocol.reply import NoReply
+
+_WRITE = CmdFlag.WRITE.value
+
+# A gate: (client, spec, argv) -> None to go on, or a reply value to answer instead of
+# running the command.  It may also raise CommandError (counted as a rejected call).
+GateFn = Callable[[Any, CommandSpec, list], Any]
+GATES: list[tuple[int, str, GateFn]] = []
+
+
+def register_gate(order: int, name: str, fn: GateFn) -> None:
+    """Add a gate; lower ``order`` runs first (see ``GATE_ORDER``)."""
+    GATES.append((order, name, fn))
+    GATES.sort(key=lambda g: g[0])
+
+
+# Redis's processCommand order; subsystems register at these positions.
+GATE_ORDER = {
+    "auth": 10, "multi_refuse": 20, "acl": 30, "cluster": 40, "oom": 50, "disk": 60,
+    "min_replicas": 70, "readonly_replica": 80, "pubsub_context": 90, "stale": 100,
+    "loading": 110, "busy": 120, "pause": 130, "multi_queue": 200,
+}
+
+
+def unknown_command_error(argv: list[bytes]) -> CommandError:
+    args = b""
+    i = 1
+    while i < len(argv) and len(args) < 128:
+        args += b"'" + argv[i][: 128 - len(args)] + b"' "
+        i += 1
+    return CommandError(b"ERR unknown command '%s', with args beginning with: %s" % (argv[0][:128], args))
+
+
+def resolve(argv: list[bytes]) -> CommandSpec:
+    """Find the command (or subcommand) for ``argv`` and check its arity, or raise."""
+    spec = DISPATCH.get(argv[0])
+    if spec is None:
+        spec = COMMANDS.get(argv[0].lower())
+        if spec is None:
+            raise unknown_command_error(argv)
+    if spec.subcommands and len(argv) > 1:
+        sub = spec.subcommands.get(argv[1].lower())
+        if sub is None:
+            raise CommandError(b"ERR unknown subcommand '%s'. Try %s HELP." % (argv[1][:128], argv[0].upper()))
+        spec = sub
+    arity = spec.arity
+    n = len(argv)
+    if (arity > 0 and n != arity) or n < -arity:
+        raise wrong_arity(spec.fullname)
+    return spec
+
+
+def reject(stats: Any, out: list, e: CommandError, spec: CommandSpec | None) -> None:
+    """A command refused before it ran: error reply, errorstats, ``rejected_calls``."""
+    out.append(b"-%b\r\n" % e.msg)
+    stats.count_error(e.msg)
+    if spec is not None:
+        spec.stats.rejected_calls += 1
+
+
+def call(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
+    """Run one resolved command (Redis's ``call()``): handler, then propagation hook.
+
+    Used by the slow path, MULTI/EXEC and scripts; the fast path in ``run_batch`` inlines it.
+    """
+    server = c.server
+    dirty = server.dirty
+    reply = spec.handler(c, argv)
+    if server.dirty != dirty and server.propagate is not None:
+        server.propagate(c, spec, argv)
+    return reply
+
+
+def run_batch(c: Any, parser: Any) -> bytes:
+    """Run every complete buffered command of client ``c``; return the encoded replies."""
+    server = c.server
+    stats = server.stats
+    out: list[bytes] = []
+    resp = c.resp
+    enc = encode3 if resp == 3 else encode2
+    nxt = parser.next
+    dispatch_get = DISPATCH.get
+    server.update_clock()
+    t_prev = perf_counter_ns()
+    while True:
+        try:
+            argv = nxt()
+        except ProtocolError as e:
+            out.append(e.reply)
+            stats.count_error(b"ERR")
+            c.close_after_reply = True
+            break
+        if argv is None:
+            break
+        spec = dispatch_get(argv[0])
+        if spec is None or spec.subcommands or (
+            (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity
+        ):
+            try:
+                spec = resolve(argv)
+            except CommandError as e:
+                reject(stats, out, e, spec if spec is not None and not spec.subcommands else None)
+                continue
+        if c.gate or server.gate:
+            from .gates import check  # noqa: PLC0415  (cold path)
+
+            try:
+                reply = check(c, spec, argv)
+            except CommandError as e:
+                reject(stats, out, e, spec)
+                continue
+            if reply is not None:
+                if reply.__class__ is not NoReply:
+                    enc(out, reply)
+                continue
+        dirty = server.dirty
+        try:
+            reply = spec.handler(c, argv)
+        except CommandError as e:
+            msg = e.msg
+            out.append(b"-%b\r\n" % msg)
+            stats.count_error(msg)
+            spec.stats.failed_calls += 1
+            spec.stats.calls += 1
+            if server.dirty != dirty:
+                server.on_write(c, spec, argv)
+            t_prev = perf_counter_ns()
+            continue
+        except Exception as e:  # a bug must never take the server down
+            server.log_exception(e, argv)
+            msg = b"ERR internal error: %s" % type(e).__name__.encode()
+            out.append(b"-%b\r\n" % msg)
+            stats.count_error(msg)
+            continue
+        if server.dirty != dirty:
+            server.on_write(c, spec, argv)
+        t = perf_counter_ns()
+        st = spec.stats
+        st.calls += 1
+        st.usec += (t - t_prev) // 1000
+        t_prev = t
+        stats.total_commands_processed += 1
+        if reply.__class__ is bytes:
+            out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
+        else:
+            enc(out, reply)
+        if c.resp != resp:
+            resp = c.resp
+            enc = encode3 if resp == 3 else encode2
+        if c.close_after_reply or c.blocked is not None:
+            break
+    return b"".join(out)

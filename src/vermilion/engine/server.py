@@ -1,0 +1,124 @@
+"""The server's state: config, databases, clients, counters, clock, hooks.
+
+There is no module-level server: one ``Server`` object reaches handlers through the
+client (``c.server``).  Subsystems attach their state here as typed attributes and hook
+into the few extension points: ``on_write`` (propagation to AOF and replicas),
+``on_key_expired``, ``cron_jobs`` (run every 1000/hz ms) and the dispatch gates.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from typing import Any, Callable
+
+from .. import REDIS_VERSION, __version__
+from ..config.schema import Config
+from ..keyspace.db import Db
+from .stats import Stats
+
+
+class Server:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.dbs = [Db(i, self) for i in range(config["databases"])]
+        self.clients: dict[int, Any] = {}
+        self.next_client_id = 1
+        self.stats = Stats()
+        self.dirty = 0
+        self.gate = 0  # nonzero: run the slow dispatch gates for every client
+        self.cached_now_ms = int(time.time() * 1000)
+        self.start_time_s = time.time()
+        self.start_monotonic = time.monotonic()
+        self.run_id = os.urandom(20).hex()
+        self.pid = os.getpid()
+        self.lastsave_s = int(time.time())
+        self.role = "master"
+        self.propagate: Callable[[Any, Any, list], None] | None = None
+        self.cron_jobs: list[Callable[[Any], None]] = []
+        self.shutdown_hooks: list[Callable[[Any], None]] = []
+        self.log_lines: Callable[[str, str], None] = self._log_stdout
+        self.version = __version__
+        self.redis_version = REDIS_VERSION
+        self.tcp_port = config["port"]
+        self.loop: Any = None
+        self.listeners: list[Any] = []
+        self.request_shutdown: Callable[[int], None] | None = None
+        self.extensions: dict[str, Any] = {}
+
+    # ---- clock ----------------------------------------------------------------------
+
+    def update_clock(self) -> None:
+        """Read the clock once per batch (Redis caches mstime() per call)."""
+        self.cached_now_ms = int(time.time() * 1000)
+
+    def now_ms(self) -> int:
+        return self.cached_now_ms
+
+    # ---- hooks ----------------------------------------------------------------------
+
+    def auth_required(self) -> bool:
+        return bool(self.config["requirepass"])
+
+    def is_replica_of_primary(self) -> bool:
+        return self.role == "slave"
+
+    def on_write(self, c: Any, spec: Any, argv: list) -> None:
+        """A command changed data: propagate it (AOF, replicas) when someone listens."""
+        if self.propagate is not None:
+            self.propagate(c, spec, argv)
+
+    def on_key_expired(self, db: Db, key: bytes) -> None:
+        self.stats.expired_keys += 1
+        if self.propagate is not None:
+            self.propagate(None, None, [b"DEL", key], db=db)  # type: ignore[call-arg]
+
+    def new_client_id(self) -> int:
+        cid = self.next_client_id
+        self.next_client_id += 1
+        return cid
+
+    # ---- logging --------------------------------------------------------------------
+
+    def _log_stdout(self, level: str, message: str) -> None:
+        line = self.format_log(level, message)
+        logfile = self.config["logfile"]
+        if logfile:
+            with open(logfile, "a") as f:
+                f.write(line + "\n")
+        else:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def format_log(self, level: str, message: str) -> str:
+        """Redis's log line: ``PID:ROLE DD Mon YYYY HH:MM:SS.mmm <level> message``."""
+        now = time.time()
+        role = {"master": "M", "slave": "S", "sentinel": "X", "child": "C"}.get(self.role, "M")
+        stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(now)) + ".%03d" % int(now % 1 * 1000)
+        mark = {"debug": ".", "verbose": "-", "notice": "*", "warning": "#"}.get(level, "*")
+        return f"{self.pid}:{role} {stamp} {mark} {message}"
+
+    LEVELS = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}
+
+    def log(self, level: str, message: str) -> None:
+        if self.LEVELS.get(level, 2) >= self.LEVELS.get(self.config["loglevel"], 2):
+            self.log_lines(level, message)
+
+    def log_exception(self, e: BaseException, argv: list | None = None) -> None:
+        what = repr(argv[:4]) if argv else ""
+        self.log("warning", f"Internal error running {what}: {e!r}\n" + traceback.format_exc())
+
+    # ---- periodic work ----------------------------------------------------------------
+
+    def cron(self) -> None:
+        self.update_clock()
+        for job in self.cron_jobs:
+            try:
+                job(self)
+            except Exception as e:  # noqa: BLE001
+                self.log_exception(e)
+
+    def uptime_s(self) -> int:
+        return int(time.monotonic() - self.start_monotonic)

@@ -1,0 +1,1 @@
+"""The keyspace: databases of keys, values and absolute expiry times."""

@@ -1,0 +1,131 @@
+"""One client connection: an ``asyncio.Protocol`` that feeds the parser, runs the batch
+and writes all of its replies with one ``transport.write``.
+
+Back-pressure: when the transport's write buffer passes its high-water mark (a client
+that pipelines without reading), reading from that client pauses until the buffer
+drains, so one slow reader cannot grow the server's memory without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from ..engine.client import Client
+from ..engine.dispatch import run_batch
+from ..protocol.errors import QueryBufferOverflow
+from ..protocol.fast_parser import FastRequestParser
+
+
+def format_addr(addr: Any) -> str:
+    if isinstance(addr, tuple):
+        host, port = addr[0], addr[1]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return f"{addr or ''}:0"
+
+
+class RespConnection(asyncio.Protocol):
+    __slots__ = ("server", "transport", "client", "parser", "reading_paused", "unix_path")
+
+    def __init__(self, server: Any, unix_path: str | None = None) -> None:
+        self.server = server
+        self.transport: Any = None
+        self.client: Client | None = None
+        self.parser: Any = None
+        self.reading_paused = False
+        self.unix_path = unix_path
+
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        self.transport = transport
+        server = self.server
+        sock = transport.get_extra_info("socket")
+        fd = -1
+        if sock is not None:
+            fd = sock.fileno()
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    keepalive = server.config["tcp-keepalive"]
+                    if keepalive:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                except OSError:
+                    pass
+        if self.unix_path is not None:
+            addr, laddr = f"{self.unix_path}:0", f"{self.unix_path}:0"
+        else:
+            addr = format_addr(transport.get_extra_info("peername"))
+            laddr = format_addr(transport.get_extra_info("sockname"))
+        server.stats.total_connections_received += 1
+        if len(server.clients) >= server.config["maxclients"]:
+            server.stats.rejected_connections += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            transport.close()
+            return
+        c = Client(server, server.new_client_id(), addr, laddr, fd, transport.write, self.close)
+        c.transport = transport
+        c.unixsocket = self.unix_path is not None
+        c.resume = self.process
+        self.client = c
+        server.clients[c.id] = c
+        cfg = server.config
+        self.parser = FastRequestParser(
+            cfg["proto-max-bulk-len"], cfg["client-query-buffer-limit"], self._auth_pending
+        )
+        transport.set_write_buffer_limits(high=4 * 1024 * 1024)
+
+    def _auth_pending(self) -> bool:
+        c = self.client
+        return c is not None and not c.authenticated
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        c = self.client
+        if c is None:
+            return
+        stats = self.server.stats
+        stats.net_input_bytes += len(data)
+        stats.total_reads_processed += 1
+        try:
+            self.parser.feed(data)
+        except QueryBufferOverflow:
+            stats.client_qbuf_limit_disconnections += 1
+            self.server.log("warning", f"Closing client that reached max query buffer length: id={c.id} addr={c.addr}")
+            self.transport.close()
+            return
+        if c.blocked is None:
+            self.process()
+
+    def process(self) -> None:
+        """Run what is buffered; also called to resume a client after it was unblocked."""
+        c = self.client
+        if c is None or self.transport.is_closing():
+            return
+        out = run_batch(c, self.parser)
+        if out:
+            self.transport.write(out)
+            self.server.stats.net_output_bytes += len(out)
+        if c.close_after_reply:
+            self.transport.close()
+
+    def pause_writing(self) -> None:
+        if not self.reading_paused:
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.reading_paused:
+            self.reading_paused = False
+            self.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        c = self.client
+        if c is not None:
+            self.client = None
+            server = self.server
+            server.clients.pop(c.id, None)
+            for hook in server.extensions.get("client_closed", ()):
+                hook(c)

@@ -1,0 +1,135 @@
+"""The hot-path request parser: hiredis's C reader behind ``RequestParser``'s interface.
+
+hiredis parses RESP replies, and a well-formed multibulk request is a RESP array of bulk
+strings, so its ``Reader`` splits ordinary traffic at C speed.  It does not know Redis's
+request rules (inline commands, ``string2ll`` counts, ``proto-max-bulk-len``, the
+exact error texts), so this class hands the stream to the exact pure-Python
+``RequestParser`` whenever hiredis would go wrong:
+
+* a command that starts with a byte other than ``*`` (inline), or while the client must
+  still authenticate (Redis's smaller limits apply);
+* hiredis raises, returns something that is not a flat list of bulk strings, or stops
+  in the middle of a command (the pending header may be one Redis refuses at once, like
+  an oversized bulk length).
+
+To hand over, the chunks fed since the last command boundary are kept (without copying
+when a chunk is consumed whole), re-parsed by ``RequestParser``, and the commands that
+hiredis had already returned are skipped.  The Python parser then owns the stream until
+it is idle at a boundary again.  A batch ends at a boundary when the input ends with the
+encoding of the last command returned (see ``_at_boundary``); a client that makes a
+half-sent bulk end with a copy of its previous command can only confuse its own stream.
+
+Known difference: inside a multibulk, a ``+simple`` element is taken as a bulk string
+by hiredis (it returns the same bytes for both); Redis replies ``expected '$'``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import hiredis
+
+from .resp_parser import RequestParser
+
+_join = b"".join
+
+
+class FastRequestParser:
+    __slots__ = ("reader", "gets", "py", "raw", "done", "last", "max_bulk_len", "max_query_buf", "auth_required")
+
+    def __init__(
+        self,
+        max_bulk_len: int = 512 * 1024 * 1024,
+        max_query_buf: int = 1024 * 1024 * 1024,
+        auth_required: Callable[[], bool] | None = None,
+    ) -> None:
+        self.max_bulk_len = max_bulk_len
+        self.max_query_buf = max_query_buf
+        self.auth_required = auth_required
+        self.reader = hiredis.Reader()
+        self.gets = self.reader.gets
+        self.py: RequestParser | None = None
+        self.raw: list[bytes] = []  # chunks fed to hiredis since the last boundary
+        self.done = 0  # commands hiredis returned since the last boundary
+        self.last: list[bytes] | None = None  # the last command hiredis returned
+
+    def _python(self) -> RequestParser:
+        return RequestParser(self.max_bulk_len, self.max_query_buf, self.auth_required)
+
+    def feed(self, data: bytes) -> None:
+        if self.py is not None:
+            self.py.feed(data)
+            return
+        if not self.raw and (data[:1] != b"*" or (self.auth_required is not None and self.auth_required())):
+            self.py = self._python()
+            self.py.feed(data)
+            return
+        self.raw.append(data)
+        self.reader.feed(data)
+
+    def _fallback(self) -> None:
+        py = self._python()
+        data = self.raw[0] if len(self.raw) == 1 else _join(self.raw)
+        self.reader = hiredis.Reader()
+        self.gets = self.reader.gets
+        self.raw = []
+        self.last = None
+        done, self.done = self.done, 0
+        self.py = py
+        py.feed(data)
+        for _ in range(done):
+            py.next()
+
+    def next(self) -> list[bytes] | None:
+        py = self.py
+        if py is not None:
+            argv = py.next()
+            if argv is None and py.idle:
+                self.py = None
+            return argv
+        try:
+            r = self.gets()
+        except hiredis.ProtocolError:
+            self._fallback()
+            return self.next()
+        if r is False:
+            if self.reader.has_data() or not self._at_boundary():
+                # A command is half read: let the exact parser check its headers
+                # (Redis refuses an oversized length at once; hiredis would wait).
+                self._fallback()
+                return self.next()
+            self.raw = []
+            self.done = 0
+            self.last = None
+            return None
+        if r.__class__ is not list or not r:
+            self._fallback()
+            return self.next()
+        try:
+            _join(r)  # TypeError unless every element is a bulk string
+        except TypeError:
+            self._fallback()
+            return self.next()
+        self.done += 1
+        self.last = r
+        return r
+
+    def _at_boundary(self) -> bool:
+        """Did the input end exactly after the last command hiredis returned?
+
+        hiredis keeps a half-read reply in its own state without saying so
+        (``has_data()`` is False once it consumed the bytes), so compare the tail of
+        the input with that command's encoding: one check per batch, not per command.
+        """
+        last = self.last
+        if last is None:
+            return not self.raw
+        enc = b"*%d\r\n" % len(last) + _join([b"$%d\r\n%b\r\n" % (len(a), a) for a in last])
+        tail = self.raw[-1]
+        if len(tail) < len(enc):
+            tail = _join(self.raw)
+        return tail.endswith(enc)
+
+    @property
+    def pending(self) -> int:
+        return self.py.pending if self.py is not None else sum(map(len, self.raw))
