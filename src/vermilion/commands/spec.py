@@ -195,3 +195,15 @@ class CommandSpec:
         yield self
         for sub in self.subcommands.values():
             yield sub
+
+
+def arg(name: str, type: str, **kw: Any) -> dict:
+    """One COMMAND DOCS argument, as Redis's JSON spec has it.
+
+    Keywords: ``token``, ``display_text``, ``key_spec_index``, ``summary``, ``since``,
+    ``deprecated_since``, ``value``, ``flags`` (tuple of "optional", "multiple",
+    "multiple_token"), ``arguments`` (tuple of nested ``arg`` dicts, for block/oneof).
+    """
+    d: dict = {"name": name, "type": type}
+    d.update(kw)
+    return d

@@ -4,6 +4,9 @@ The ``Client`` doubles as the command context that handlers receive (``c.db``,
 ``c.server``, ``c.resp``): one object per connection rather than a ``Ctx`` allocated per
 command, which keeps the hot path free of allocations.
 
+Blocking: ``blocked`` is None, or the state of a blocked command (engine/blocking.py);
+``resume()`` runs the commands still buffered once the client is unblocked.
+
 ``gate`` is nonzero whenever the client is in a state that needs the slow checks of the
 dispatch pipeline (MULTI, RESP2 pub/sub context, not yet authenticated, CLIENT REPLY
 OFF/SKIP, blocked); the fast path tests that one integer.
@@ -33,7 +36,7 @@ class Client:
         "close_after_reply", "last_cmd", "kind", "multi_queue", "multi_error", "watched",
         "subscriptions", "psubscriptions", "ssubscriptions", "no_evict", "no_touch",
         "close", "flags_str", "paused_argv", "query_buf_len", "out_pending", "blocked",
-        "transport", "tracking", "unixsocket", "resume", "extra",
+        "transport", "tracking", "unixsocket", "resume", "extra", "propagate_as",
     )
 
     def __init__(self, server: Any, client_id: int, addr: str, laddr: str, fd: int,
@@ -76,6 +79,10 @@ class Client:
         self.unixsocket = False
         self.resume: Any = None
         self.extra: dict = {}
+        # Set by a write handler whose effect must reach AOF/replicas in another form
+        # than its argv (SET ... EX -> SET ... PXAT): a list of argvs; consumed by
+        # server.on_write after the command.
+        self.propagate_as: list[list[bytes]] | None = None
 
     @property
     def db_index(self) -> int:

@@ -66,9 +66,13 @@ class Server:
         return self.role == "slave"
 
     def on_write(self, c: Any, spec: Any, argv: list) -> None:
-        """A command changed data: propagate it (AOF, replicas) when someone listens."""
+        """A command changed data: propagate it (AOF, replicas) when someone listens.
+
+        ``c.propagate_as`` (set by the handler) replaces argv with resolved forms.
+        """
         if self.propagate is not None:
             self.propagate(c, spec, argv)
+        c.propagate_as = None
 
     def on_key_expired(self, db: Db, key: bytes) -> None:
         self.stats.expired_keys += 1
