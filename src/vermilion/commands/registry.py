@@ -126,6 +126,13 @@ def freeze() -> None:
             _implicit_acl(s)
             _legacy_triple(s)
             s.flag_bits = s.flags.value
+            if s.subcommands:
+                # Containers always take the slow path (resolve() finds the subcommand).
+                s.argc_min, s.argc_max = 2**31, 0
+            elif s.arity >= 0:
+                s.argc_min = s.argc_max = s.arity
+            else:
+                s.argc_min, s.argc_max = -s.arity, 2**31
             s.acl_id = acl_id
             acl_id += 1
         DISPATCH[spec.name] = spec

@@ -185,6 +185,8 @@ class CommandSpec:
     fullname: bytes = b""
     legacy: tuple[int, int, int] = (0, 0, 0)
     flag_bits: int = 0  # int(flags) for cheap tests on the hot path
+    argc_min: int = 0  # len(argv) range that passes the arity check on the fast path
+    argc_max: int = 0
     acl_id: int = -1
 
     @property

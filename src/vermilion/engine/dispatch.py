@@ -21,7 +21,7 @@ from ..commands.registry import COMMANDS, DISPATCH
 from ..commands.spec import CmdFlag, CommandSpec
 from ..protocol.encoder import encode2, encode3
 from ..protocol.errors import CommandError, ProtocolError, wrong_arity
-from ..protocol.reply import NoReply
+from ..protocol.reply import NoReply, Raw
 
 _WRITE = CmdFlag.WRITE.value
 
@@ -95,81 +95,102 @@ def call(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
 
 
 def run_batch(c: Any, parser: Any) -> bytes:
-    """Run every complete buffered command of client ``c``; return the encoded replies."""
+    """Run every complete buffered command of client ``c``; return the encoded replies.
+
+    This is the hot path: everything here is kept to plain local-variable work, and the
+    slow checks hide behind ``c.gate``/``server.gate``.  Commands left unrun when the
+    client blocks, pauses or quits go back to the parser (``hold``).
+    """
     server = c.server
     stats = server.stats
     out: list[bytes] = []
+    append = out.append
     resp = c.resp
     enc = encode3 if resp == 3 else encode2
-    nxt = parser.next
+    drain = parser.drain
     dispatch_get = DISPATCH.get
     server.update_clock()
     t_prev = perf_counter_ns()
-    while True:
+    executed = 0
+    stop = False
+    while not stop:
         try:
-            argv = nxt()
+            cmds = drain()
         except ProtocolError as e:
-            out.append(e.reply)
+            append(e.reply)
             stats.count_error(b"ERR")
             c.close_after_reply = True
             break
-        if argv is None:
+        if not cmds:
             break
-        spec = dispatch_get(argv[0])
-        if spec is None or spec.subcommands or (
-            (spec.arity > 0 and len(argv) != spec.arity) or len(argv) < -spec.arity
-        ):
-            try:
-                spec = resolve(argv)
-            except CommandError as e:
-                reject(stats, out, e, spec if spec is not None and not spec.subcommands else None)
-                continue
-        if c.gate or server.gate:
-            from .gates import check  # noqa: PLC0415  (cold path)
+        i = 0
+        for argv in cmds:
+            i += 1
+            spec = dispatch_get(argv[0])
+            if spec is None or not (spec.argc_min <= len(argv) <= spec.argc_max):
+                try:
+                    spec = resolve(argv)
+                except CommandError as e:
+                    reject(stats, out, e, spec if spec is not None and not spec.subcommands else None)
+                    continue
+            if c.gate or server.gate:
+                from .gates import check  # noqa: PLC0415  (cold path)
 
+                try:
+                    reply = check(c, spec, argv)
+                except CommandError as e:
+                    reject(stats, out, e, spec)
+                    continue
+                if reply is not None:
+                    if reply.__class__ is not NoReply:
+                        enc(out, reply)
+                    if c.blocked is not None or c.close_after_reply:
+                        stop = True
+                        break
+                    continue
+            dirty = server.dirty
             try:
-                reply = check(c, spec, argv)
+                reply = spec.handler(c, argv)
             except CommandError as e:
-                reject(stats, out, e, spec)
+                msg = e.msg
+                append(b"-%b\r\n" % msg)
+                stats.count_error(msg)
+                st = spec.stats
+                st.failed_calls += 1
+                st.calls += 1
+                executed += 1
+                if server.dirty != dirty:
+                    server.on_write(c, spec, argv)
+                t_prev = perf_counter_ns()
                 continue
-            if reply is not None:
-                if reply.__class__ is not NoReply:
-                    enc(out, reply)
+            except Exception as e:  # a bug must never take the server down
+                server.log_exception(e, argv)
+                msg = b"ERR internal error: %s" % type(e).__name__.encode()
+                append(b"-%b\r\n" % msg)
+                stats.count_error(msg)
                 continue
-        dirty = server.dirty
-        try:
-            reply = spec.handler(c, argv)
-        except CommandError as e:
-            msg = e.msg
-            out.append(b"-%b\r\n" % msg)
-            stats.count_error(msg)
-            spec.stats.failed_calls += 1
-            spec.stats.calls += 1
-            if server.dirty != dirty:
+            if server.dirty != dirty and server.propagate is not None:
                 server.on_write(c, spec, argv)
-            t_prev = perf_counter_ns()
-            continue
-        except Exception as e:  # a bug must never take the server down
-            server.log_exception(e, argv)
-            msg = b"ERR internal error: %s" % type(e).__name__.encode()
-            out.append(b"-%b\r\n" % msg)
-            stats.count_error(msg)
-            continue
-        if server.dirty != dirty:
-            server.on_write(c, spec, argv)
-        t = perf_counter_ns()
-        st = spec.stats
-        st.calls += 1
-        st.usec += (t - t_prev) // 1000
-        t_prev = t
-        stats.total_commands_processed += 1
-        if reply.__class__ is bytes:
-            out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
-        else:
-            enc(out, reply)
-        if c.resp != resp:
-            resp = c.resp
-            enc = encode3 if resp == 3 else encode2
-        if c.close_after_reply or c.blocked is not None:
-            break
+            t = perf_counter_ns()
+            st = spec.stats
+            st.calls += 1
+            st.usec += (t - t_prev) // 1000
+            t_prev = t
+            executed += 1
+            cls = reply.__class__
+            if cls is bytes:
+                append(b"$%d\r\n%b\r\n" % (len(reply), reply))
+            elif cls is Raw:
+                append(reply)
+            else:
+                enc(out, reply)
+            if c.resp != resp:
+                resp = c.resp
+                enc = encode3 if resp == 3 else encode2
+            if c.close_after_reply or c.blocked is not None:
+                stop = True
+                break
+        if stop and i < len(cmds) and not c.close_after_reply:
+            parser.hold(cmds[i:])
+    stats.total_commands_processed += executed
     return b"".join(out)

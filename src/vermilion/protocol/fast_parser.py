@@ -35,7 +35,8 @@ _join = b"".join
 
 
 class FastRequestParser:
-    __slots__ = ("reader", "gets", "py", "raw", "done", "last", "max_bulk_len", "max_query_buf", "auth_required")
+    __slots__ = ("reader", "gets", "py", "raw", "done", "last", "max_bulk_len", "max_query_buf", "auth_required",
+                 "held")
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class FastRequestParser:
         self.raw: list[bytes] = []  # chunks fed to hiredis since the last boundary
         self.done = 0  # commands hiredis returned since the last boundary
         self.last: list[bytes] | None = None  # the last command hiredis returned
+        self.held: list[list[bytes]] = []  # parsed but not yet run (see hold)
 
     def _python(self) -> RequestParser:
         return RequestParser(self.max_bulk_len, self.max_query_buf, self.auth_required)
@@ -79,6 +81,56 @@ class FastRequestParser:
         py.feed(data)
         for _ in range(done):
             py.next()
+
+    def hold(self, cmds: list[list[bytes]]) -> None:
+        """Give back commands that ``drain`` returned but the caller did not run (the
+        client blocked, paused or quit); they come first from the next ``drain``."""
+        self.held = cmds + self.held
+
+    def drain(self) -> list[list[bytes]]:
+        """Every complete command hiredis can split now (the hot path), or the next one
+        from the exact parser when it owns the stream; [] when more data is needed.
+
+        Raises ``ProtocolError`` like ``next`` (only from the exact parser)."""
+        if self.held:
+            held, self.held = self.held, []
+            return held
+        if self.py is not None:
+            argv = self.next()
+            return [] if argv is None else [argv]
+        out: list[list[bytes]] = []
+        append = out.append
+        gets = self.gets
+        try:
+            while True:
+                r = gets()
+                if r is False:
+                    break
+                if r.__class__ is not list or not r:
+                    raise TypeError
+                _join(r)  # TypeError unless every element is a bulk string
+                append(r)
+        except (hiredis.ProtocolError, TypeError):
+            self._fallback_after(out)
+            return out or self.drain()
+        if out:
+            self.done += len(out)
+            self.last = out[-1]
+        if self.reader.has_data() or not self._at_boundary():
+            self._fallback_after([])
+            if not out:
+                return self.drain()
+        else:
+            self.raw = []
+            self.done = 0
+            self.last = None
+        return out
+
+    def _fallback_after(self, returned: list) -> None:
+        if returned:
+            self.done += len(returned)
+            self.last = returned[-1]
+        self._fallback()
 
     def next(self) -> list[bytes] | None:
         py = self.py
@@ -118,8 +170,8 @@ class FastRequestParser:
         """Did the input end exactly after the last command hiredis returned?
 
         hiredis keeps a half-read reply in its own state without saying so
-        (``has_data()`` is False once it consumed the bytes), so compare the tail of
-        the input with that command's encoding: one check per batch, not per command.
+        (``has_data()`` is False once it consumed the bytes), so check that the input
+        ends with that command's encoding: one check per batch, not per command.
         """
         last = self.last
         if last is None:

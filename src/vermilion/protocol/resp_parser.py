@@ -172,6 +172,11 @@ class RequestParser:
         if len(self.buf) - self.pos > self.max_query_buf:
             raise QueryBufferOverflow()
 
+    def drain(self) -> list[list[bytes]]:
+        """The next command as a one-element list, [] when more data is needed."""
+        argv = self.next()
+        return [] if argv is None else [argv]
+
     def next(self) -> list[bytes] | None:
         """The next complete command, or None when more data is needed."""
         buf = self.buf

@@ -102,3 +102,40 @@ def test_arbitrary_bytes_never_crash_and_parsers_agree(data, cuts):
     # hiredis reads `+x` inside a multibulk as a bulk (documented difference): skip those.
     if not any(b"\r\n+" in ch or ch.startswith(b"+") or b">" in ch for ch in chunks):
         assert fast == slow
+
+
+def drain_batches(parser, chunks):
+    """Like ``drain`` but through the batch API the server uses (``drain()``)."""
+    out = []
+    for ch in chunks:
+        parser.feed(ch)
+        while True:
+            try:
+                cmds = parser.drain()
+            except ProtocolError as e:
+                out.append(("error", e.reason))
+                return out
+            if not cmds:
+                break
+            out.extend(cmds)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(commands, st.integers(0, 63), st.lists(st.integers(0, 400), max_size=5))
+def test_fast_parser_batches_agree_with_python_parser(cmds, inline_mask, cuts):
+    data = encode(cmds, inline_mask)
+    cuts = sorted({min(c, len(data)) for c in cuts})
+    chunks = [data[a:b] for a, b in zip([0] + cuts, cuts + [len(data)]) if data[a:b]]
+    assert drain_batches(FastRequestParser(), chunks) == drain(RequestParser(), chunks)
+
+
+def test_hold_returns_commands_first():
+    p = FastRequestParser()
+    p.feed(b"*1\r\n$1\r\na\r\n*1\r\n$1\r\nb\r\n")
+    cmds = p.drain()
+    assert cmds == [[b"a"], [b"b"]]
+    p.hold(cmds[1:])
+    p.feed(b"*1\r\n$1\r\nc\r\n")
+    assert p.drain() == [[b"b"]]
+    assert p.drain() == [[b"c"]]
