@@ -97,7 +97,13 @@ class RespConnection(asyncio.Protocol):
             self.transport.close()
             return
         if c.blocked is None:
-            self.process()
+            # process(), inlined: this is the per-request path.
+            out = run_batch(c, self.parser)
+            if out:
+                self.transport.write(out)
+                stats.net_output_bytes += len(out)
+            if c.close_after_reply:
+                self.transport.close()
 
     def process(self) -> None:
         """Run what is buffered; also called to resume a client after it was unblocked."""
