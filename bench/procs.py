@@ -199,13 +199,22 @@ def _spawn(name: str, argv: list[str], port: int, log_dir: str) -> Server | None
     return Server(name, port, proc.pid, proc, argv, log_path)
 
 
+def log_tail(path: str, lines: int = 15) -> str:
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
 def start_redis(redis_server: str, log_dir: str) -> Server:
     port = free_port()
     argv = [redis_server, "--port", str(port), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "no", "--dir", log_dir]
     srv = _spawn("redis", argv, port, log_dir)
     if srv is None:
-        raise RuntimeError(f"redis-server failed to start: see {os.path.join(log_dir, f'redis-{port}.log')}")
+        path = os.path.join(log_dir, f"redis-{port}.log")
+        raise RuntimeError(f"redis-server failed to start ({path}):\n{log_tail(path)}")
     return srv
 
 
@@ -222,7 +231,8 @@ def start_vermilion(python: str, log_dir: str) -> Server:
     port = free_port()
     srv = _spawn("vermilion", argv(port), port, log_dir)
     if srv is None:
-        raise RuntimeError(f"vermilion failed to start: see {os.path.join(log_dir, f'vermilion-{port}.log')}")
+        path = os.path.join(log_dir, f"vermilion-{port}.log")
+        raise RuntimeError(f"vermilion failed to start ({path}):\n{log_tail(path)}")
     srv.notes.append("this version's config does not accept `save` yet: started without --save ''")
     return srv
 

@@ -28,17 +28,18 @@ def cpu_model() -> str:
 def interpreter_versions(python: str) -> dict[str, str]:
     """Python, uvloop and hiredis versions as seen by the interpreter that runs Vermilion."""
     code = (
-        "import sys, importlib.metadata as m\n"
+        "import os, sys, importlib.metadata as m\n"
         "print(sys.version.split()[0])\n"
+        "print(os.path.realpath(sys.executable))\n"
         "for p in ('uvloop', 'hiredis'):\n"
         "    try: print(m.version(p))\n"
         "    except m.PackageNotFoundError: print('not installed')\n"
     )
     try:
         out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=30).stdout.split()
-        return {"python": out[0], "uvloop": out[1], "hiredis": out[2]}
+        return {"python": out[0], "path": out[1], "uvloop": out[2], "hiredis": out[3]}
     except (OSError, IndexError, subprocess.SubprocessError):
-        return {"python": "unknown", "uvloop": "unknown", "hiredis": "unknown"}
+        return {"python": "unknown", "path": python, "uvloop": "unknown", "hiredis": "unknown"}
 
 
 def tool_version(argv: list[str]) -> str:
@@ -52,7 +53,7 @@ def machine_lines(python: str, redis_server: str, redis_benchmark: str) -> list[
     v = interpreter_versions(python)
     return [
         f"nproc: {len(os.sched_getaffinity(0))}, CPU: {cpu_model()}, {platform.system()} {platform.release()}",
-        f"Vermilion interpreter: Python {v['python']}, uvloop {v['uvloop']}, hiredis {v['hiredis']}",
+        f"Vermilion interpreter: Python {v['python']} ({v['path']}), uvloop {v['uvloop']}, hiredis {v['hiredis']}",
         f"Redis: {tool_version([redis_server, '--version'])}",
         f"Client: {tool_version([redis_benchmark, '--version'])}",
     ]

@@ -132,13 +132,22 @@ def median_of(runs: list[dict], key: str) -> float | None:
     return statistics.median(vals) if vals else None
 
 
+def spread(runs: list[dict]) -> str:
+    """Half the range of the runs' requests/s, relative to their median: the noise."""
+    vals = [r["rps"] for r in runs if r.get("rps") is not None]
+    if len(vals) < 2:
+        return "n/a"
+    return f"±{(max(vals) - min(vals)) / 2 / statistics.median(vals) * 100:.0f}%"
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
 def throughput_tables(results: list[dict], labels: list[str]) -> list[tuple[str, list[str], list[list[str]]]]:
     tables = []
-    headers = ["test", "Vermilion req/s", "Redis req/s", "Vermilion/Redis", "Vermilion p50 ms", "Redis p50 ms"]
+    headers = ["test", "Vermilion req/s", "Redis req/s", "Vermilion/Redis", "Vermilion p50 ms", "Redis p50 ms",
+               "spread V / R"]
     for label in labels:
         rows = []
         n = None
@@ -151,7 +160,8 @@ def throughput_tables(results: list[dict], labels: list[str]) -> list[tuple[str,
             vcell = fmt(vr) if "vermilion" not in res["errors"] else short_error(res["errors"]["vermilion"])
             rcell = fmt(rr) if "redis" not in res["errors"] else short_error(res["errors"]["redis"])
             rows.append([res["test"], vcell, rcell, fmt(ratio(vr, rr), ".2f"),
-                         fmt(median_of(v, "p50_ms"), ".3f"), fmt(median_of(r, "p50_ms"), ".3f")])
+                         fmt(median_of(v, "p50_ms"), ".3f"), fmt(median_of(r, "p50_ms"), ".3f"),
+                         f"{spread(v)} / {spread(r)}"])
         if rows:
             tables.append((f"redis-benchmark {label} -n {n:,}", headers, rows))
     cpu_rows = []
@@ -275,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     header = [
         f"Command: `{command}`",
         f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', started)}; load average at start: "
-        f"{' '.join(f'{x:.2f}' for x in load_at_start)}",
+        f"{' '.join(f'{x:.2f}' for x in load_at_start)}, at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        "(1, 5, 15 minutes; the machine is not otherwise idle when these exceed a fraction of 1)",
         *machine,
         f"Runs: {a.runs} per server per row, alternating Vermilion, Redis, Vermilion, Redis...; "
         f"medians shown. -c 1 rows use -n {a.requests_c1:,} (instead of {a.requests:,}) to keep the run short.",
