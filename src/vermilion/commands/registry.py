@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from . import keys as keys_mod
 from .spec import AclCat, CmdFlag, CommandSpec, KeyFlag, KeySpec, parse_flags
 
 COMMANDS: dict[bytes, CommandSpec] = {}  # lower-case name -> spec (top level)
@@ -81,37 +82,59 @@ def _implicit_acl(spec: CommandSpec) -> None:
     spec.acl = a
 
 
-def _legacy_triple(spec: CommandSpec) -> None:
-    """Redis's populateCommandLegacyRangeSpec + populateCommandMovableKeys."""
-    specs = spec.keys
-    movable = spec.get_keys is not None or any(k.begin_search[0] != "index" or k.find_keys[0] != "range" for k in specs)
-    if not specs:
-        spec.legacy = (0, 0, 0)
-    elif len(specs) == 1 and specs[0].begin_search[0] == "index" and specs[0].find_keys[0] == "range":
-        k = specs[0]
-        first, last, step = k.begin_search[1], k.find_keys[1], k.find_keys[2]
-        spec.legacy = (first, last + first if last >= 0 else last, step)
-    else:
-        first, last, prev_last = 2**31 - 1, 0, 0
-        for k in specs:
-            if k.begin_search[0] != "index" or k.find_keys[0] != "range":
-                continue
-            pos = k.begin_search[1]
-            if k.find_keys[2] != 1 or (prev_last and prev_last != pos - 1):
-                continue
-            first = min(first, pos)
-            abs_last = k.find_keys[1]
-            if abs_last >= 0:
-                abs_last += pos
-            last = max(last % 2**32, abs_last % 2**32)
-            last = last - 2**32 if last >= 2**31 else last
-            prev_last = last
-        if first == 2**31 - 1:
-            spec.legacy = (0, 0, 0)
-        else:
-            spec.legacy = (first, last, 1)
+def _is_range(k: KeySpec) -> bool:
+    return k.begin_search[0] == "index" and k.find_keys[0] == "range"
+
+
+def legacy_range(keys: tuple[KeySpec, ...]) -> tuple[tuple[int, int, int], bool]:
+    """Redis 7.2's ``populateCommandLegacyRangeSpec``: the (first, last, step) triple that
+    COMMAND INFO prints, and whether the command has movable keys.
+
+    One plain index+range spec is the triple itself (movable only if INCOMPLETE).  With
+    several specs, the consecutive step-1 index+range specs are merged into one range;
+    any other spec (keyword or keynum, a step other than 1, a gap) cannot be described
+    by the triple, so it marks the command MOVABLE_KEYS.  ``last`` is absolute, or
+    negative (counted from the end); the max is taken as unsigned, as Redis does, so a
+    negative lastkey wins over any positive one.
+    """
+    if not keys:
+        return (0, 0, 0), False
+    if len(keys) == 1 and _is_range(keys[0]):
+        k = keys[0]
+        first, lastkey, step = k.begin_search[1], k.find_keys[1], k.find_keys[2]
+        return (first, lastkey + first if lastkey >= 0 else lastkey, step), bool(k.flags & KeyFlag.INCOMPLETE)
+    movable = False
+    first, last, prev_last = 2**31 - 1, 0, 0
+    for k in keys:
+        if not _is_range(k):
+            movable = True
+            continue
+        pos = k.begin_search[1]
+        if k.find_keys[2] != 1 or (prev_last and prev_last != pos - 1):
+            movable = True
+            continue
+        if k.flags & KeyFlag.INCOMPLETE:
+            movable = True
+        first = min(first, pos)
+        abs_last = k.find_keys[1]
+        if abs_last >= 0:
+            abs_last += pos
+        last = max(last % 2**32, abs_last % 2**32)
+        if last >= 2**31:
+            last -= 2**32
+        prev_last = last
+    if first == 2**31 - 1:
+        return (0, 0, 0), True
+    return (first, last, 1), movable
+
+
+def _derive_keys(spec: CommandSpec) -> None:
+    keys_mod.attach_native(spec)
+    spec.legacy, movable = legacy_range(spec.keys)
     if movable:
         spec.flags |= CmdFlag.MOVABLE_KEYS
+    spec.has_keys = keys_mod.has_keys(spec)
+    spec.keys_by_specs = keys_mod.uses_key_specs(spec)
 
 
 def freeze() -> None:
@@ -124,7 +147,7 @@ def freeze() -> None:
         for s in spec.all_specs():
             s.fullname = s.name if s.parent is None else s.parent.name + b"|" + s.name
             _implicit_acl(s)
-            _legacy_triple(s)
+            _derive_keys(s)
             s.flag_bits = s.flags.value
             if s.subcommands:
                 # Containers always take the slow path (resolve() finds the subcommand).

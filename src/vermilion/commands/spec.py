@@ -177,7 +177,10 @@ class CommandSpec:
     replaced_by: str | None = None
     history: tuple[tuple[str, str], ...] = ()
     args: tuple = ()  # COMMAND DOCS argument tree (see syntax.py)
-    get_keys: Callable[[list[bytes]], list[int]] | None = None  # for irregular commands
+    # Irregular commands (Redis's getkeys_proc): ``get_keys(argv)`` returns the key
+    # positions as ``(pos, KeyFlag)`` pairs (a bare ``int`` position takes the first key
+    # spec's flags).  See ``keys.py`` for when it is consulted.
+    get_keys: Callable[[list[bytes]], list] | None = None
     parent: CommandSpec | None = None
     subcommands: dict[bytes, CommandSpec] = field(default_factory=dict)
     stats: CommandStats = field(default_factory=CommandStats)
@@ -188,6 +191,8 @@ class CommandSpec:
     argc_min: int = 0  # len(argv) range that passes the arity check on the fast path
     argc_max: int = 0
     acl_id: int = -1
+    has_keys: bool = False  # Redis's doesCommandHaveKeys (COMMAND GETKEYS)
+    keys_by_specs: bool = False  # keys.get_keys walks the key specs before get_keys
 
     @property
     def is_write(self) -> bool:
