@@ -1,4 +1,4 @@
-"""Connection commands: PING, ECHO, QUIT, SELECT, SWAPDB, HELLO, AUTH, RESET."""
+"""Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from typing import Any
 
 from ..engine.client import Gate
 from ..protocol.errors import CommandError, err
-from ..protocol.reply import OK, PONG, Raw, Simple
+from ..protocol.reply import OK, PONG, Simple
 from .registry import command
+from .spec import arg
 from .util import parse_int
 
 
 @command("ping", arity=-1, flags="fast sentinel", acl="connection", group="connection",
          since="1.0.0", complexity="O(1)", summary="Returns the server's liveliness response.",
-         tips=("request_policy:all_shards", "response_policy:all_succeeded"))
+         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
+         args=(arg("message", "string", flags=("optional",)),))
 def cmd_ping(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(b"ERR wrong number of arguments for 'ping' command")
@@ -24,8 +26,9 @@ def cmd_ping(c: Any, argv: list[bytes]) -> Any:
     return PONG
 
 
-@command("echo", arity=2, flags="fast", acl="connection", group="connection",
-         since="1.0.0", complexity="O(1)", summary="Returns the given string.")
+@command("echo", arity=2, flags="loading stale fast", acl="connection", group="connection",
+         since="1.0.0", complexity="O(1)", summary="Returns the given string.",
+         args=(arg("message", "string"),))
 def cmd_echo(c: Any, argv: list[bytes]) -> Any:
     return argv[1]
 
@@ -39,7 +42,8 @@ def cmd_quit(c: Any, argv: list[bytes]) -> Any:
 
 
 @command("select", arity=2, flags="loading stale fast", acl="connection", group="connection",
-         since="1.0.0", complexity="O(1)", summary="Changes the selected database.")
+         since="1.0.0", complexity="O(1)", summary="Changes the selected database.",
+         args=(arg("index", "integer"),))
 def cmd_select(c: Any, argv: list[bytes]) -> Any:
     index = parse_int(argv[1], lambda: err("value is not an integer or out of range"))
     if index < 0 or index >= len(c.server.dbs):
@@ -64,7 +68,17 @@ def hello_reply(c: Any) -> dict:
 @command("hello", arity=-1, flags="noscript loading stale fast no_auth sentinel allow_busy",
          acl="connection", group="connection", since="6.0.0", complexity="O(1)",
          summary="Handshakes with the Redis server.",
-         history=(("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."),))
+         history=(("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."),),
+         args=(
+            arg("arguments", "block", flags=("optional",), arguments=(
+                arg("protover", "integer"),
+                arg("auth", "block", token="AUTH", flags=("optional",), arguments=(
+                    arg("username", "string"),
+                    arg("password", "string"),
+                )),
+                arg("clientname", "string", token="SETNAME", flags=("optional",)),
+            )),
+         ))
 def cmd_hello(c: Any, argv: list[bytes]) -> Any:
     ver = c.resp
     i = 1
@@ -112,13 +126,18 @@ def authenticate(c: Any, user: bytes, password: bytes) -> None:
         c.user = b"default"
         c.gate &= ~Gate.NOAUTH
         return
+    server.stats.acl_access_denied_auth += 1
     raise CommandError(b"WRONGPASS invalid username-password pair or user is disabled.")
 
 
 @command("auth", arity=-2, flags="noscript loading stale fast no_auth sentinel allow_busy",
          acl="connection", group="connection", since="1.0.0", complexity="O(N) where N is the number of passwords defined for the user",
          summary="Authenticates the connection.",
-         history=(("6.0.0", "Added ACL style (username and password)."),))
+         history=(("6.0.0", "Added ACL style (username and password)."),),
+         args=(
+            arg("username", "string", since="6.0.0", flags=("optional",)),
+            arg("password", "string"),
+         ))
 def cmd_auth(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(b"ERR syntax error")
@@ -129,3 +148,42 @@ def cmd_auth(c: Any, argv: list[bytes]) -> Any:
     else:
         authenticate(c, argv[1], argv[2])
     return OK
+
+
+def reset_connection_state(c: Any) -> None:
+    """Redis's clearClientConnectionState: what RESET undoes.
+
+    MULTI/WATCH, subscriptions, tracking and MONITOR belong to other subsystems, which
+    register a callback in ``server.extensions["client_reset"]`` (a list of ``fn(c)``);
+    the client fields are cleared here in any case.
+    """
+    server = c.server
+    for hook in server.extensions.get("client_reset", ()):
+        hook(c)
+    c.multi_queue = None
+    c.multi_error = False
+    c.watched = None
+    c.subscriptions = set()
+    c.psubscriptions = set()
+    c.ssubscriptions = set()
+    c.tracking = None
+    c.select(0)
+    c.resp = 2
+    c.name = b""
+    c.no_evict = False
+    c.no_touch = False
+    c.user = b"default"
+    c.authenticated = not server.auth_required()
+    c.gate &= Gate.BLOCKED  # MULTI, PUBSUB, REPLY_OFF/SKIP, MONITOR, DIRTY_CAS all cleared
+    if not c.authenticated:
+        c.gate |= Gate.NOAUTH
+
+
+@command("reset", arity=1, flags="noscript loading stale fast no_auth allow_busy", acl="connection",
+         group="connection", since="6.2.0", complexity="O(1)", summary="Resets the connection.")
+def cmd_reset(c: Any, argv: list[bytes]) -> Any:
+    reset_connection_state(c)
+    return RESET
+
+
+RESET = Simple(b"RESET")

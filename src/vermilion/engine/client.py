@@ -37,7 +37,12 @@ class Client:
         "subscriptions", "psubscriptions", "ssubscriptions", "no_evict", "no_touch",
         "close", "flags_str", "paused_argv", "query_buf_len", "out_pending", "blocked",
         "transport", "tracking", "unixsocket", "resume", "extra", "propagate_as",
+        "deny_blocking",
     )
+
+    # ``blocked`` value of a client parked by CLIENT PAUSE (engine/gates.py); its
+    # command waits in ``paused_argv`` and runs first when the pause ends.
+    PAUSED = "paused"
 
     def __init__(self, server: Any, client_id: int, addr: str, laddr: str, fd: int,
                  write: Callable[[bytes], None], close: Callable[[], None]) -> None:
@@ -59,7 +64,7 @@ class Client:
         self.write = write  # send bytes outside the normal reply path (pub/sub, unblock)
         self.close = close
         self.close_after_reply = False
-        self.last_cmd = b"NULL"
+        self.last_cmd: Any = None  # CommandSpec of the last command (CLIENT LIST cmd=)
         self.kind = "normal"  # normal | replica | master | pubsub
         self.multi_queue: list | None = None
         self.multi_error = False
@@ -70,7 +75,7 @@ class Client:
         self.no_evict = False
         self.no_touch = False
         self.flags_str = ""
-        self.paused_argv = None
+        self.paused_argv: list[bytes] | None = None
         self.query_buf_len = 0
         self.out_pending = 0
         self.blocked: Any = None
@@ -83,6 +88,9 @@ class Client:
         # than its argv (SET ... EX -> SET ... PXAT): a list of argvs; consumed by
         # server.on_write after the command.
         self.propagate_as: list[list[bytes]] | None = None
+        # True while running inside MULTI/EXEC or a script: blocking commands answer as
+        # on timeout instead of blocking (engine/blocking.py, Redis's CLIENT_DENY_BLOCKING).
+        self.deny_blocking = False
 
     @property
     def db_index(self) -> int:
@@ -90,3 +98,12 @@ class Client:
 
     def select(self, index: int) -> None:
         self.db = self.server.dbs[index]
+
+    def client_type(self) -> str:
+        """Redis's getClientType: master, replica, pubsub (any subscription) or normal."""
+        kind = self.kind
+        if kind == "master" or kind == "replica":
+            return kind
+        if self.subscriptions or self.psubscriptions or self.ssubscriptions:
+            return "pubsub"
+        return "normal"

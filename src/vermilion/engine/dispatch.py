@@ -22,8 +22,11 @@ from ..commands.spec import CmdFlag, CommandSpec
 from ..protocol.encoder import encode2, encode3
 from ..protocol.errors import CommandError, ProtocolError, wrong_arity
 from ..protocol.reply import NoReply, Raw
+from .client import Gate
 
 _WRITE = CmdFlag.WRITE.value
+_REPLY_SKIP = Gate.REPLY_SKIP.value
+_MUTED = (Gate.REPLY_OFF | Gate.REPLY_SKIP).value
 
 # A gate: (client, spec, argv) -> None to go on, or a reply value to answer instead of
 # running the command.  It may also raise CommandError (counted as a rejected call).
@@ -110,6 +113,10 @@ def run_batch(c: Any, parser: Any) -> bytes:
     drain = parser.drain
     dispatch_get = DISPATCH.get
     server.update_clock()
+    c.last_interaction_ms = server.cached_now_ms
+    if c.paused_argv is not None:  # parked by CLIENT PAUSE (gates.py): it runs first
+        parser.hold([c.paused_argv])
+        c.paused_argv = None
     t_prev = perf_counter_ns()
     executed = 0
     stop = False
@@ -132,7 +139,11 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     spec = resolve(argv)
                 except CommandError as e:
                     reject(stats, out, e, spec if spec is not None and not spec.subcommands else None)
+                    if c.gate & _MUTED:  # CLIENT REPLY OFF/SKIP (gates.py)
+                        del out[-1]
+                        c.gate &= ~_REPLY_SKIP
                     continue
+            c.last_cmd = spec
             if c.gate or server.gate:
                 from .gates import check  # noqa: PLC0415  (cold path)
 
@@ -171,6 +182,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 continue
             if server.dirty != dirty and server.propagate is not None:
                 server.on_write(c, spec, argv)
+            if server.ready_keys:  # a push woke blocked clients (engine/blocking.py)
+                server.blocking.handle_ready()
             t = perf_counter_ns()
             st = spec.stats
             st.calls += 1

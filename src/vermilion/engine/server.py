@@ -17,6 +17,8 @@ from typing import Any, Callable
 from .. import REDIS_VERSION, __version__
 from ..config.schema import Config
 from ..keyspace.db import Db
+from ..keyspace.expiry import install as install_keyspace_cron
+from .blocking import Blocking
 from .stats import Stats
 
 
@@ -37,7 +39,8 @@ class Server:
         self.lastsave_s = int(time.time())
         self.role = "master"
         self.propagate: Callable[[Any, Any, list], None] | None = None
-        self.cron_jobs: list[Callable[[Any], None]] = []
+        # INFO's instantaneous_* rates are sampled by a cron job (engine/stats.py).
+        self.cron_jobs: list[Callable[[Any], None]] = [self.stats.track_instantaneous]
         self.shutdown_hooks: list[Callable[[Any], None]] = []
         self.log_lines: Callable[[str, str], None] = self._log_stdout
         self.version = __version__
@@ -47,6 +50,14 @@ class Server:
         self.listeners: list[Any] = []
         self.request_shutdown: Callable[[int], None] | None = None
         self.extensions: dict[str, Any] = {}
+        # Keyspace cron jobs: active expiry (DEBUG SET-ACTIVE-EXPIRE switches it) and
+        # the release of idle SCAN indexes (keyspace/expiry.py, keyspace/scan.py).
+        self.active_expire_enabled = True
+        install_keyspace_cron(self)
+        # Blocked clients (BLPOP, ...) and the keys pushes made ready (engine/blocking.py);
+        # dispatch serves them after a write when ready_keys is not empty.
+        self.blocking = Blocking(self)
+        self.ready_keys = self.blocking.ready
 
     # ---- clock ----------------------------------------------------------------------
 
@@ -56,6 +67,10 @@ class Server:
 
     def now_ms(self) -> int:
         return self.cached_now_ms
+
+    def blocked_count(self) -> int:
+        """INFO ``blocked_clients``: clients blocked by a blocking command."""
+        return self.blocking.count
 
     # ---- hooks ----------------------------------------------------------------------
 

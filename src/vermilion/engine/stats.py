@@ -1,6 +1,47 @@
-"""Server-wide counters shown by INFO stats (plain attributes: cheap to increment)."""
+"""Server-wide counters shown by INFO stats (plain attributes: cheap to increment).
+
+Instantaneous metrics follow Redis's ``trackInstantaneousMetric``: a cron job
+(``track_instantaneous``, every 100 ms) records, per metric, the rate since the previous
+sample into a ring of ``METRIC_SAMPLES`` slots; INFO reports the mean of the ring.
+"""
 
 from __future__ import annotations
+
+import time
+
+METRIC_SAMPLES = 16
+SAMPLE_PERIOD_MS = 100
+
+# metric name -> Stats attribute whose growth rate it tracks
+INSTANT_METRICS = {
+    "command": "total_commands_processed",
+    "net_input": "net_input_bytes",
+    "net_output": "net_output_bytes",
+}
+
+
+class InstantMetric:
+    """One sampled rate: the last reading plus a ring of per-second rates."""
+
+    __slots__ = ("last_sample_ms", "last_reading", "samples", "idx")
+
+    def __init__(self) -> None:
+        self.last_sample_ms = 0
+        self.last_reading = 0
+        self.samples = [0.0] * METRIC_SAMPLES
+        self.idx = 0
+
+    def track(self, reading: int, now_ms: int) -> None:
+        if self.last_sample_ms:
+            elapsed = now_ms - self.last_sample_ms
+            rate = (reading - self.last_reading) * 1000 / elapsed if elapsed > 0 else 0.0
+            self.samples[self.idx] = rate
+            self.idx = (self.idx + 1) % METRIC_SAMPLES
+        self.last_sample_ms = now_ms
+        self.last_reading = reading
+
+    def value(self) -> float:
+        return sum(self.samples) / METRIC_SAMPLES
 
 
 class Stats:
@@ -11,18 +52,36 @@ class Stats:
         "keyspace_hits", "keyspace_misses", "total_error_replies", "unexpected_error_replies",
         "errorstats", "client_qbuf_limit_disconnections", "client_outbuf_limit_disconnections",
         "pubsub_channels", "total_reads_processed", "total_writes_processed", "expire_cycle_cpu_milliseconds",
+        "acl_access_denied_auth", "acl_access_denied_cmd", "acl_access_denied_key",
+        "acl_access_denied_channel", "eventloop_cycles", "eventloop_duration_sum",
+        "eventloop_duration_cmd_sum", "dump_payload_sanitizations", "instant", "last_cron_ms",
     )
 
     def __init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
+        """CONFIG RESETSTAT: every counter back to zero."""
         for name in self.__slots__:
             setattr(self, name, 0)
         self.expired_stale_perc = 0.0
         self.errorstats: dict[bytes, int] = {}
+        self.instant = {name: InstantMetric() for name in INSTANT_METRICS}
 
     def count_error(self, msg: bytes) -> None:
         code = msg.split(b" ", 1)[0]
         self.total_error_replies += 1
         self.errorstats[code] = self.errorstats.get(code, 0) + 1
+
+    def track_instantaneous(self, server: object = None) -> None:
+        """Cron job: sample the tracked counters at most every ``SAMPLE_PERIOD_MS``."""
+        now_ms = int(time.monotonic() * 1000)
+        self.eventloop_cycles += 1
+        if now_ms - self.last_cron_ms < SAMPLE_PERIOD_MS:
+            return
+        self.last_cron_ms = now_ms
+        for name, attr in INSTANT_METRICS.items():
+            self.instant[name].track(getattr(self, attr), now_ms)
+
+    def instantaneous(self, name: str) -> float:
+        return self.instant[name].value()
