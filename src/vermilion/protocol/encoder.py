@@ -26,12 +26,50 @@ from .reply import (
 
 
 def format_double(value: float) -> bytes:
-    """Redis's ``%.17g`` rendering of a double (``inf``/``-inf``/``nan`` spelled out)."""
-    if math.isinf(value):
-        return b"inf" if value > 0 else b"-inf"
-    if math.isnan(value):
+    """Redis 7.2's ``d2string``: how ``addReplyDouble`` prints a double.
+
+    Integral values within +-2^62 print as integers (``double2ll``); others use the
+    shortest round-trip digits (``fpconv_dtoa``, grisu2) laid out as fpconv's
+    ``emit_digits`` does: plain when the decimal exponent is small, else ``d.ddde+X``
+    (no exponent zero-padding).  ``inf``/``-inf``/``nan``/``-0`` are spelled out.
+    """
+    if value != value:
         return b"nan"
-    return b"%.17g" % value
+    if value in (_INF, _NINF):
+        return b"inf" if value > 0 else b"-inf"
+    if -_LL_HALF <= value <= _LL_HALF and value == int(value):
+        if value == 0:
+            return b"-0" if math.copysign(1.0, value) < 0 else b"0"
+        return b"%d" % int(value)
+    r = repr(value)
+    neg = r[0] == "-"
+    if neg:
+        r = r[1:]
+    mant, _, e = r.partition("e")
+    point = mant.find(".")
+    if point < 0:
+        digits, frac = mant, 0
+    else:
+        digits, frac = mant[:point] + mant[point + 1:], len(mant) - point - 1
+    k = (int(e) if e else 0) - frac  # value = digits * 10**k
+    stripped = digits.lstrip("0")
+    k += len(stripped) - len(stripped.rstrip("0"))
+    digits = stripped.rstrip("0")
+    nd = len(digits)
+    exp = abs(k + nd - 1)
+    if k >= 0 and exp < nd + 7:
+        out = digits + "0" * k
+    elif k < 0 and (k > -7 or exp < 4):
+        offset = nd + k
+        out = "0." + "0" * -offset + digits if offset <= 0 else digits[:offset] + "." + digits[offset:]
+    else:
+        out = digits[0] + ("." + digits[1:] if nd > 1 else "") + ("e-" if k + nd - 1 < 0 else "e+") + str(exp)
+    return ("-" + out if neg else out).encode()
+
+
+_INF = float("inf")
+_NINF = float("-inf")
+_LL_HALF = float((2**63 - 1) // 2)
 
 
 def _bulk(out: list, v: bytes) -> None:
