@@ -134,6 +134,19 @@ def pid_listening_on(port: int) -> int | None:
     return None
 
 
+def interpreter_of(pid: int) -> str | None:
+    """The interpreter path a running process was started with (its argv[0], resolved
+    against its working directory, so a virtual environment's python stays itself)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv0 = f.read().split(b"\0")[0].decode()
+        if not os.path.isabs(argv0):
+            argv0 = os.path.join(os.readlink(f"/proc/{pid}/cwd"), argv0)
+        return argv0 if os.path.exists(argv0) else None
+    except OSError:
+        return None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -245,6 +258,9 @@ def attach(name: str, port: int) -> Server:
         raw = info_fields(port, "server").get("process_id")
         pid = int(raw) if raw and raw.isdigit() else None
     srv = Server(name, port, pid)
+    version = info_fields(port, "server").get("redis_version")
+    if version:
+        srv.notes.append(f"INFO redis_version {version}")
     if pid is None:
         srv.notes.append("pid not found: no CPU or RSS figures")
     return srv

@@ -33,7 +33,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from procs import RespError, Server, attach, call, info_fields, rss_bytes, start_redis, start_vermilion  # noqa: E402
+from procs import (RespError, Server, attach, call, info_fields, interpreter_of, rss_bytes,  # noqa: E402
+                   start_redis, start_vermilion)
 from report import fmt, machine_lines, rewrite_results, table_md, table_text  # noqa: E402
 from workloads import TEST_ROWS, load_keys, run_benchmark  # noqa: E402
 
@@ -280,7 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         for s in servers:
             s.stop()
 
-    machine = machine_lines(a.python, a.redis_server, a.redis_benchmark)
+    vermilion = servers[0] if servers else None
+    python = a.python
+    if vermilion is not None and not vermilion.owned and vermilion.pid:
+        python = interpreter_of(vermilion.pid) or python  # what the attached server runs
+    machine = machine_lines(python, a.redis_server, a.redis_benchmark)
     command = " ".join([os.path.relpath(sys.executable), shlex.join([os.path.relpath(sys.argv[0])] + argv)])
     header = [
         f"Command: `{command}`",
