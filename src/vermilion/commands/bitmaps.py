@@ -1,1 +1,483 @@
-"""(to be written)"""
+"""Bitmap commands (Redis's ``bitops.c``): SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP,
+BITFIELD and BITFIELD_RO over plain string values.
+
+Bits are numbered from the most significant bit of byte 0, as in Redis.  Whole-range
+work never loops per bit or per byte in Python: population counts are
+``int.from_bytes(...).bit_count()``, BITOP combines whole strings as big integers (NOT
+uses a ``bytes.translate`` table), BITPOS skips runs of 0x00/0xff bytes with
+``lstrip``.  Bit fields are read and written through ``int.from_bytes`` on the (at most
+nine) bytes they cover.
+
+Argument checks follow Redis 7.2 (arguments are validated before the key is looked up,
+so BITCOUNT/BITPOS report syntax and number errors even for a missing key, where 7.0
+answered 0).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..protocol.errors import CommandError, NotInteger, SyntaxErr, WrongType, err
+from ..protocol.resp_parser import string2ll
+from ..util.numbers import wrap_int64
+from .registry import command
+from .spec import arg, ks
+
+_BIT_OFFSET_ERR = b"ERR bit offset is not an integer or out of range"
+_BIT_VALUE_ERR = b"ERR bit is not an integer or out of range"
+_TYPE_ERR = b"ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+_NOT_TABLE = bytes(255 - i for i in range(256))
+
+
+def bit_offset(c: Any, raw: bytes, bits: int = 0) -> int:
+    """Redis's ``getBitOffsetFromArgument``: a bit offset, ``#N`` meaning ``N * bits``
+    when ``bits`` is given (BITFIELD), limited to proto-max-bulk-len bytes."""
+    usehash = bits > 0 and raw[:1] == b"#"
+    v = string2ll(raw[1:] if usehash else raw)
+    if v is None:
+        raise CommandError(_BIT_OFFSET_ERR)
+    if usehash:
+        v = wrap_int64(v * bits)
+    if v < 0 or (v >> 3) >= c.server.config["proto-max-bulk-len"]:
+        raise CommandError(_BIT_OFFSET_ERR)
+    return v
+
+
+def _parse_ll(raw: bytes) -> int:
+    v = string2ll(raw)
+    if v is None:
+        raise NotInteger()
+    return v
+
+
+def _string_for_write(db: Any, key: bytes) -> bytes | None:
+    v = db.lookup(key)
+    if v is not None and type(v) is not bytes:
+        raise WrongType()
+    return v
+
+
+def _unit(raw: bytes) -> bool:
+    """BIT -> True, BYTE -> False, else a syntax error."""
+    u = raw.upper()
+    if u == b"BIT":
+        return True
+    if u == b"BYTE":
+        return False
+    raise SyntaxErr()
+
+
+# ---- SETBIT / GETBIT --------------------------------------------------------------
+
+
+@command("setbit", arity=4, flags="write denyoom", acl="bitmap", group="bitmap",
+         keys=[ks("RW ACCESS UPDATE", 1)], since="2.2.0", complexity="O(1)",
+         summary="Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
+         args=(arg("key", "key", key_spec_index=0), arg("offset", "integer"), arg("value", "integer")))
+def cmd_setbit(c: Any, argv: list[bytes]) -> Any:
+    offset = bit_offset(c, argv[2])
+    on = string2ll(argv[3])
+    if on is None or on & ~1:
+        raise CommandError(_BIT_VALUE_ERR)
+    db = c.db
+    key = argv[1]
+    v = _string_for_write(db, key)
+    byte = offset >> 3
+    shift = 7 - (offset & 7)
+    if v is None or byte >= len(v):
+        grown = (v or b"") + bytes(byte + 1 - len(v or b""))
+        if on:
+            grown = grown[:byte] + bytes((1 << shift,))
+        db.set(key, grown, keep_ttl=True)
+        return 0
+    cur = v[byte]
+    old_bit = (cur >> shift) & 1
+    if old_bit != on:
+        db.set(key, v[:byte] + bytes((cur ^ (1 << shift),)) + v[byte + 1:], keep_ttl=True)
+    return old_bit
+
+
+@command("getbit", arity=3, flags="readonly fast", acl="bitmap", group="bitmap",
+         keys=[ks("RO ACCESS", 1)], since="2.2.0", complexity="O(1)",
+         summary="Returns a bit value by offset.",
+         args=(arg("key", "key", key_spec_index=0), arg("offset", "integer")))
+def cmd_getbit(c: Any, argv: list[bytes]) -> Any:
+    offset = bit_offset(c, argv[2])
+    v = c.db.get_string(argv[1])
+    byte = offset >> 3
+    if v is None or byte >= len(v):
+        return 0
+    return (v[byte] >> (7 - (offset & 7))) & 1
+
+
+# ---- BITCOUNT / BITPOS ------------------------------------------------------------
+
+
+def _range(start: int, end: int, total: int) -> tuple[int, int]:
+    """Negative indexes counted from ``total``, then clamped (Redis's index rules)."""
+    if start < 0:
+        start = total + start
+    if end < 0:
+        end = total + end
+    if start < 0:
+        start = 0
+    if end < 0:
+        end = 0
+    if end >= total:
+        end = total - 1
+    return start, end
+
+
+@command("bitcount", arity=-2, flags="readonly", acl="bitmap", group="bitmap",
+         keys=[ks("RO ACCESS", 1)], since="2.6.0", complexity="O(N)",
+         summary="Counts the number of set bits (population counting) in a string.",
+         history=(("7.0.0", "Added the `BYTE|BIT` option."),),
+         args=(
+             arg("key", "key", key_spec_index=0),
+             arg("range", "block", flags=("optional",), arguments=(
+                 arg("start", "integer"),
+                 arg("end", "integer"),
+                 arg("unit", "oneof", since="7.0.0", flags=("optional",), arguments=(
+                     arg("byte", "pure-token", token="BYTE"),
+                     arg("bit", "pure-token", token="BIT"),
+                 )),
+             )),
+         ))
+def cmd_bitcount(c: Any, argv: list[bytes]) -> Any:
+    n = len(argv)
+    if n == 2:
+        v = c.db.get_string(argv[1])
+        return 0 if v is None else int.from_bytes(v, "big").bit_count()
+    if n not in (4, 5):
+        raise SyntaxErr()
+    start = _parse_ll(argv[2])
+    end = _parse_ll(argv[3])
+    isbit = _unit(argv[4]) if n == 5 else False
+    v = c.db.get_string(argv[1]) or b""
+    if start < 0 and end < 0 and start > end:
+        return 0
+    total = len(v) * 8 if isbit else len(v)
+    start, end = _range(start, end, total)
+    if start > end:
+        return 0
+    if not isbit:
+        return int.from_bytes(memoryview(v)[start:end + 1], "big").bit_count()
+    first, last = start >> 3, end >> 3
+    x = int.from_bytes(memoryview(v)[first:last + 1], "big")
+    x >>= 7 - (end & 7)  # drop the bits after ``end``
+    x &= (1 << (end - start + 1)) - 1  # and those before ``start``
+    return x.bit_count()
+
+
+@command("bitpos", arity=-3, flags="readonly", acl="bitmap", group="bitmap",
+         keys=[ks("RO ACCESS", 1)], since="2.8.7", complexity="O(N)",
+         summary="Finds the first set (1) or clear (0) bit in a string.",
+         history=(("7.0.0", "Added the `BYTE|BIT` option."),),
+         args=(
+             arg("key", "key", key_spec_index=0),
+             arg("bit", "integer"),
+             arg("range", "block", flags=("optional",), arguments=(
+                 arg("start", "integer"),
+                 arg("end-unit-block", "block", flags=("optional",), arguments=(
+                     arg("end", "integer"),
+                     arg("unit", "oneof", since="7.0.0", flags=("optional",), arguments=(
+                         arg("byte", "pure-token", token="BYTE"),
+                         arg("bit", "pure-token", token="BIT"),
+                     )),
+                 )),
+             )),
+         ))
+def cmd_bitpos(c: Any, argv: list[bytes]) -> Any:
+    bit = _parse_ll(argv[2])
+    if bit != 0 and bit != 1:
+        raise err("The bit argument must be 1 or 0.")
+    n = len(argv)
+    if n > 6:
+        raise SyntaxErr()
+    isbit = end_given = False
+    start = end = 0
+    if n >= 4:
+        start = _parse_ll(argv[3])
+        if n == 6:
+            isbit = _unit(argv[5])
+        if n >= 5:
+            end = _parse_ll(argv[4])
+            end_given = True
+    v = c.db.get_string(argv[1])
+    if v is None:
+        return -1 if bit else 0
+    size = len(v)
+    if n == 3:
+        start, end = 0, size - 1
+    else:
+        if not end_given:
+            end = size * 8 + 7 if isbit else size - 1
+        start, end = _range(start, end, size * 8 if isbit else size)
+    if start > end:
+        return -1
+    if isbit:
+        first_bit, last_bit = start, end
+        start >>= 3
+        end >>= 3
+    else:
+        first_bit, last_bit = start * 8, end * 8 + 7
+    chunk = bytearray(memoryview(v)[start:end + 1])
+    # Bits of the edge bytes outside the range must not match: force them to ~bit.
+    head = 0xFF00 >> (first_bit & 7) & 0xFF  # bits before first_bit in byte ``start``
+    tail = (1 << (7 - (last_bit & 7))) - 1  # bits after last_bit in byte ``end``
+    if bit:
+        chunk[0] &= ~head & 0xFF
+        chunk[-1] &= ~tail & 0xFF
+        stripped = chunk.lstrip(b"\x00")
+    else:
+        chunk[0] |= head
+        chunk[-1] |= tail
+        stripped = chunk.lstrip(b"\xff")
+    if not stripped:
+        if bit or end_given:
+            return -1
+        return (end + 1) * 8  # no clear bit: the first one past the string
+    skipped = len(chunk) - len(stripped)
+    b0 = stripped[0] if bit else stripped[0] ^ 0xFF
+    return (start + skipped) * 8 + 8 - b0.bit_length()
+
+
+# ---- BITOP -----------------------------------------------------------------------
+
+
+@command("bitop", arity=-4, flags="write denyoom", acl="bitmap", group="bitmap",
+         keys=[ks("OW UPDATE", 2), ks("RO ACCESS", 3, last=-1)], since="2.6.0", complexity="O(N)",
+         summary="Performs bitwise operations on multiple strings, and stores the result.",
+         args=(
+             arg("operation", "oneof", arguments=(
+                 arg("and", "pure-token", token="AND"),
+                 arg("or", "pure-token", token="OR"),
+                 arg("xor", "pure-token", token="XOR"),
+                 arg("not", "pure-token", token="NOT"),
+             )),
+             arg("destkey", "key", key_spec_index=0),
+             arg("key", "key", key_spec_index=1, flags=("multiple",)),
+         ))
+def cmd_bitop(c: Any, argv: list[bytes]) -> Any:
+    op = argv[1].upper()
+    if op not in (b"AND", b"OR", b"XOR", b"NOT"):
+        raise SyntaxErr()
+    if op == b"NOT" and len(argv) != 4:
+        raise err("BITOP NOT must be called with a single source key.")
+    db = c.db
+    srcs = []
+    for key in argv[3:]:
+        v = db.lookup_read(key)
+        if v is not None and type(v) is not bytes:
+            raise WrongType()
+        srcs.append(v or b"")
+    maxlen = max(map(len, srcs))
+    dest = argv[2]
+    if not maxlen:
+        db.delete(dest)  # an empty result deletes the destination
+        return 0
+    if op == b"NOT":
+        result = srcs[0].translate(_NOT_TABLE)
+    elif op == b"AND" and min(map(len, srcs)) < maxlen and len(srcs) > 1:
+        # Shorter inputs are zero-padded, and so is the result from their end on.
+        minlen = min(map(len, srcs))
+        acc = int.from_bytes(srcs[0][:minlen], "big")
+        for s in srcs[1:]:
+            acc &= int.from_bytes(s[:minlen], "big")
+        result = acc.to_bytes(minlen, "big") + bytes(maxlen - minlen)
+    else:
+        acc = int.from_bytes(srcs[0], "big") << (8 * (maxlen - len(srcs[0])))
+        for s in srcs[1:]:
+            x = int.from_bytes(s, "big") << (8 * (maxlen - len(s)))
+            if op == b"AND":
+                acc &= x
+            elif op == b"OR":
+                acc |= x
+            else:
+                acc ^= x
+        result = acc.to_bytes(maxlen, "big")
+    db.set(dest, result)
+    return maxlen
+
+
+# ---- BITFIELD --------------------------------------------------------------------
+
+
+def _field_type(raw: bytes) -> tuple[bool, int]:
+    """``i<bits>`` (1..64) or ``u<bits>`` (1..63): (signed, bits), else Redis's error."""
+    sign = raw[:1]
+    if sign == b"i":
+        signed = True
+    elif sign == b"u":
+        signed = False
+    else:
+        raise CommandError(_TYPE_ERR)
+    bits = string2ll(raw[1:])
+    if bits is None or bits < 1 or bits > (64 if signed else 63):
+        raise CommandError(_TYPE_ERR)
+    return signed, bits
+
+
+def _read_field(buf: Any, offset: int, bits: int, signed: bool) -> int:
+    """The field of ``bits`` bits at bit ``offset`` (zero past the end of ``buf``)."""
+    first = offset >> 3
+    nbytes = ((offset + bits - 1) >> 3) - first + 1
+    chunk = buf[first:first + nbytes]
+    x = int.from_bytes(chunk, "big") << (8 * (nbytes - len(chunk)))
+    x = (x >> (nbytes * 8 - (offset & 7) - bits)) & ((1 << bits) - 1)
+    if signed and x >> (bits - 1):
+        x -= 1 << bits
+    return x
+
+
+def _write_field(buf: bytearray, offset: int, bits: int, value: int) -> None:
+    first = offset >> 3
+    nbytes = ((offset + bits - 1) >> 3) - first + 1
+    shift = nbytes * 8 - (offset & 7) - bits
+    mask = ((1 << bits) - 1) << shift
+    x = int.from_bytes(buf[first:first + nbytes], "big")
+    x = (x & ~mask) | ((value << shift) & mask)
+    buf[first:first + nbytes] = x.to_bytes(nbytes, "big")
+
+
+def _overflow(value: int, signed: bool, bits: int, owtype: bytes) -> tuple[bool, int]:
+    """Redis's ``check(Un)signedBitfieldOverflow`` on the exact result ``value``:
+    (overflowed, value to store)."""
+    if signed:
+        hi = (1 << (bits - 1)) - 1
+        lo = -hi - 1
+    else:
+        hi = (1 << bits) - 1
+        lo = 0
+    if lo <= value <= hi:
+        return False, value
+    if owtype == b"SAT":
+        return True, hi if value > hi else lo
+    wrapped = value & ((1 << bits) - 1)  # WRAP (FAIL does not store)
+    if signed and wrapped >> (bits - 1):
+        wrapped -= 1 << bits
+    return True, wrapped
+
+
+def _bitfield(c: Any, argv: list[bytes], readonly_cmd: bool) -> Any:
+    ops = []  # (opcode, signed, bits, offset, value, owtype)
+    owtype = b"WRAP"
+    readonly = True
+    highest = 0
+    n = len(argv)
+    j = 2
+    while j < n:
+        remaining = n - j - 1
+        sub = argv[j].upper()
+        if sub == b"GET" and remaining >= 2:
+            opcode = b"GET"
+        elif sub == b"SET" and remaining >= 3:
+            opcode = b"SET"
+        elif sub == b"INCRBY" and remaining >= 3:
+            opcode = b"INCRBY"
+        elif sub == b"OVERFLOW" and remaining >= 1:
+            owtype = argv[j + 1].upper()
+            if owtype not in (b"WRAP", b"SAT", b"FAIL"):
+                raise err("Invalid OVERFLOW type specified")
+            j += 2
+            continue
+        else:
+            raise SyntaxErr()
+        signed, bits = _field_type(argv[j + 1])
+        offset = bit_offset(c, argv[j + 2], bits)
+        value = 0
+        if opcode != b"GET":
+            readonly = False
+            highest = max(highest, offset + bits - 1)
+            value = _parse_ll(argv[j + 3])
+            j += 4
+        else:
+            j += 3
+        ops.append((opcode, signed, bits, offset, value, owtype))
+    db = c.db
+    key = argv[1]
+    if readonly:
+        v = db.get_string(key)
+        buf: Any = v or b""
+        return [_read_field(buf, op[3], op[2], op[1]) for op in ops]
+    if readonly_cmd:
+        raise err("BITFIELD_RO only supports the GET subcommand")
+    v = _string_for_write(db, key)
+    buf = bytearray(v or b"")
+    need = (highest >> 3) + 1
+    if len(buf) < need:
+        buf.extend(bytes(need - len(buf)))
+    out: list = []
+    changes = 0
+    for opcode, signed, bits, offset, value, ow in ops:
+        if opcode == b"GET":
+            out.append(_read_field(buf, offset, bits, signed))
+            continue
+        old = _read_field(buf, offset, bits, signed)
+        if opcode == b"INCRBY":
+            overflowed, new = _overflow(old + value, signed, bits, ow)
+            ret = new
+        else:
+            if not signed:
+                value &= (1 << 64) - 1  # C reads the SET value as uint64_t
+            overflowed, new = _overflow(value, signed, bits, ow)
+            ret = old
+        changes += 1
+        if overflowed and ow == b"FAIL":
+            out.append(None)
+            continue
+        _write_field(buf, offset, bits, new)
+        out.append(ret)
+    db.set(key, bytes(buf), keep_ttl=True)
+    c.server.dirty += changes - 1
+    return out
+
+
+@command("bitfield", arity=-2, flags="write denyoom", acl="bitmap", group="bitmap",
+         keys=[ks("RW ACCESS UPDATE VARIABLE_FLAGS", 1, notes="This command allows both access and modification of the key")],
+         since="3.2.0", complexity="O(1) for each subcommand specified",
+         summary="Performs arbitrary bitfield integer operations on strings.",
+         args=(
+             arg("key", "key", key_spec_index=0),
+             arg("operation", "oneof", flags=("optional", "multiple"), arguments=(
+                 arg("get-block", "block", token="GET", arguments=(
+                     arg("encoding", "string"),
+                     arg("offset", "integer"),
+                 )),
+                 arg("write", "block", arguments=(
+                     arg("overflow-block", "oneof", token="OVERFLOW", flags=("optional",), arguments=(
+                         arg("wrap", "pure-token", token="WRAP"),
+                         arg("sat", "pure-token", token="SAT"),
+                         arg("fail", "pure-token", token="FAIL"),
+                     )),
+                     arg("write-operation", "oneof", arguments=(
+                         arg("set-block", "block", token="SET", arguments=(
+                             arg("encoding", "string"),
+                             arg("offset", "integer"),
+                             arg("value", "integer"),
+                         )),
+                         arg("incrby-block", "block", token="INCRBY", arguments=(
+                             arg("encoding", "string"),
+                             arg("offset", "integer"),
+                             arg("increment", "integer"),
+                         )),
+                     )),
+                 )),
+             )),
+         ))
+def cmd_bitfield(c: Any, argv: list[bytes]) -> Any:
+    return _bitfield(c, argv, False)
+
+
+@command("bitfield_ro", arity=-2, flags="readonly fast", acl="bitmap", group="bitmap",
+         keys=[ks("RO ACCESS", 1)], since="6.0.0", complexity="O(1) for each subcommand specified",
+         summary="Performs arbitrary read-only bitfield integer operations on strings.",
+         args=(
+             arg("key", "key", key_spec_index=0),
+             arg("get-block", "block", token="GET", flags=("optional", "multiple", "multiple_token"), arguments=(
+                 arg("encoding", "string"),
+                 arg("offset", "integer"),
+             )),
+         ))
+def cmd_bitfield_ro(c: Any, argv: list[bytes]) -> Any:
+    return _bitfield(c, argv, True)

@@ -1,0 +1,1 @@
+"""Pure helpers shared across subsystems (no server state, no I/O)."""
