@@ -7,23 +7,62 @@ Layout, chosen for memory and speed (1M keys must stay under 2x Redis's RSS):
   hash, set, ... object), so the Redis type of a value is ``type(value)``.
 * ``expires``: ``dict[bytes, int]`` of absolute expiry times in milliseconds, only for
   keys that have one (Redis's ``db->expires``).  The hot path checks ``if expires`` once.
+* ``ttl_keys``: the keys that were given a TTL, in a plain list, for the active expiry
+  cycle (keyspace/expiry.py), which walks it with a persistent cursor
+  (``expires_cursor``): O(1) per sampled key, where sampling a dict would be O(n).
+  Entries are appended when a key gains a TTL and are never removed eagerly: an entry
+  whose key no longer has a TTL is stale, and the cycle drops it (swap with the last
+  entry) when it meets it; the cycle also rebuilds the list from ``expires`` when it has
+  grown past twice its live size (amortised O(1)) or when it is shorter than
+  ``expires`` (someone wrote ``expires`` directly: self-healing).
+
+Every insert goes through ``set`` and every removal through ``delete``/``unlink``/
+``flush``: that is what lets the two optional indexes below stay exact.
+
+Optional indexes, paid for only when in use, by swapping the object's class (all
+classes share ``Db``'s slots, so ``db.__class__ = ...`` is legal and instant) -- the
+base class's ``set``/``delete``, which GET/SET run, test no flag at all:
+
+* ``ClusterDb`` (keyspace/indexed.py) keeps ``slot_keys``: a set of keys per cluster hash
+  slot (CRC16 mod 16384, keyspace/slots.py), so CLUSTER COUNTKEYSINSLOT is O(1) and
+  GETKEYSINSLOT O(keys in slot).  It is chosen at creation time when
+  ``cluster-enabled`` is on; cluster mode cannot be switched at runtime, so a
+  standalone server never pays for it.
+* ``ScanDb`` keeps ``scan_buckets``, keys grouped by ``hash(key) & mask``, which SCAN
+  walks with Redis's reverse-binary cursor (keyspace/scan.py).  A database becomes a
+  ``ScanDb`` at its first SCAN (one O(n) build) and stops being one when the cron sees
+  no SCAN for a while.  In cluster mode the slot sets serve as SCAN's buckets.
+
+LRU/LFU metadata: ``lru`` is None.  Eviction (maxmemory, later) will keep access
+metadata in a dict per db, recorded by an access-tracking class swapped in the same
+way only when a maxmemory policy needs it, so GET/SET pay nothing until then.
 
 Lookups expire lazily: reading a key whose time has passed deletes it, counts it in
 ``stats.expired_keys`` and tells the server (which propagates a ``DEL``).
 
-The clock is the server's: ``server.now_ms()`` is read once per batch of commands
-(``server.cached_now_ms``), as Redis caches ``mstime()`` per command call.
+The clock is the server's: ``server.cached_now_ms`` is read once per batch of commands
+(as Redis caches ``mstime()`` per command call); tests drive time by setting it.
 """
 
 from __future__ import annotations
 
+from itertools import islice
+from random import randrange
 from typing import Any
 
 from ..protocol.errors import WrongType
 
 
 class Db:
-    __slots__ = ("index", "data", "expires", "server", "avg_ttl", "expires_cursor")
+    __slots__ = ("index", "data", "expires", "server", "avg_ttl", "expires_cursor", "ttl_keys",
+                 "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru")
+
+    def __new__(cls, index: int = 0, server: Any = None) -> Db:
+        if cls is Db and server is not None and _cluster_enabled(server):
+            from .indexed import ClusterDb  # noqa: PLC0415
+
+            cls = ClusterDb
+        return object.__new__(cls)
 
     def __init__(self, index: int, server: Any) -> None:
         self.index = index
@@ -32,6 +71,16 @@ class Db:
         self.server = server
         self.avg_ttl = 0
         self.expires_cursor = 0
+        self.ttl_keys: list[bytes] = []
+        self.slot_keys: list[set[bytes] | None] | None = None
+        self.scan_buckets: list[set[bytes]] | None = None
+        self.scan_mask = 0
+        self.scan_used_ms = 0
+        self.lru: dict[bytes, int] | None = None
+        self._init_indexes()
+
+    def _init_indexes(self) -> None:
+        """Subclasses build their indexes here (and after a flush)."""
 
     def __len__(self) -> int:
         return len(self.data)
@@ -48,8 +97,7 @@ class Db:
             # Replicas never expire keys themselves: the primary sends DEL.  They still
             # report them as missing when read (handled by callers via logically_expired).
             return False
-        del self.data[key]
-        del self.expires[key]
+        self.unlink(key)
         server.on_key_expired(self, key)
         return True
 
@@ -92,13 +140,39 @@ class Db:
     def exists(self, key: bytes) -> bool:
         return self.lookup(key) is not None
 
+    def random_key(self) -> bytes | None:
+        """A uniformly random live key (RANDOMKEY), expiring the expired ones it draws.
+
+        A dict has no O(1) random access: this skips a random number of entries with
+        ``islice`` (C speed, a few ns per entry), which is cheaper in memory and on
+        the write path than keeping a second list of every key.  When every drawn key
+        is expired on a replica (which cannot delete them), it gives up after 100
+        draws and returns the last one, as Redis does.
+        """
+        data = self.data
+        tries = 100
+        while data:
+            key = next(islice(data, randrange(len(data)), None))
+            if key in self.expires:
+                if self.expire_if_needed(key):
+                    continue
+                if self.logically_expired(key):
+                    tries -= 1
+                    if tries:
+                        continue
+            return key
+        return None
+
     # ---- writes -------------------------------------------------------------------
 
     def set(self, key: bytes, value: Any, *, keep_ttl: bool = False, expire_at_ms: int | None = None) -> None:
         """Store ``value`` (a new key or an overwrite); the TTL is cleared unless kept."""
         self.data[key] = value
         if expire_at_ms is not None:
-            self.expires[key] = expire_at_ms
+            expires = self.expires
+            if key not in expires:
+                self.ttl_keys.append(key)
+            expires[key] = expire_at_ms
         elif not keep_ttl and self.expires:
             self.expires.pop(key, None)
         self.server.dirty += 1
@@ -113,8 +187,19 @@ class Db:
         self.server.dirty += 1
         return True
 
+    def unlink(self, key: bytes) -> Any:
+        """Remove ``key``, which must exist, without looking at its TTL or counting a
+        change; returns its value.  (Expiry, RENAME, MOVE use it.)"""
+        v = self.data.pop(key)
+        if self.expires:
+            self.expires.pop(key, None)
+        return v
+
     def set_expire(self, key: bytes, expire_at_ms: int) -> None:
-        self.expires[key] = expire_at_ms
+        expires = self.expires
+        if key not in expires:
+            self.ttl_keys.append(key)
+        expires[key] = expire_at_ms
         self.server.dirty += 1
 
     def persist(self, key: bytes) -> bool:
@@ -131,4 +216,41 @@ class Db:
         n = len(self.data)
         self.data = {}
         self.expires = {}
+        self.ttl_keys = []
+        self.expires_cursor = 0
+        self.avg_ttl = 0
+        if self.lru is not None:
+            self.lru = {}
+        self._init_indexes()
         return n
+
+    def swap_with(self, other: Db) -> None:
+        """SWAPDB: exchange all contents, indexes included, with ``other``."""
+        for name in CONTENT_SLOTS:
+            a, b = getattr(self, name), getattr(other, name)
+            setattr(self, name, b)
+            setattr(other, name, a)
+        self.__class__, other.__class__ = other.__class__, self.__class__
+
+
+# What SWAPDB must exchange besides ``data``/``expires``/``avg_ttl``/``expires_cursor``.
+INDEX_SLOTS = ("ttl_keys", "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru")
+CONTENT_SLOTS = ("data", "expires", "avg_ttl", "expires_cursor") + INDEX_SLOTS
+
+
+def swapdb_hook(server: Any, a: Db, b: Db) -> None:
+    """Registered as a ``swapdb`` extension: SWAPDB exchanges data and expires, and
+    this exchanges the indexes that describe them (and the classes maintaining them)."""
+    for name in INDEX_SLOTS:
+        x, y = getattr(a, name), getattr(b, name)
+        setattr(a, name, y)
+        setattr(b, name, x)
+    a.__class__, b.__class__ = b.__class__, a.__class__
+
+
+def _cluster_enabled(server: Any) -> bool:
+    config = getattr(server, "config", None)
+    if config is None:
+        return False
+    v = config.get("cluster-enabled", False) if hasattr(config, "get") else False
+    return v is True or v in ("yes", b"yes", 1)

@@ -5,7 +5,8 @@ Each data-type module registers its value class once::
     register_type(ListValue, b"list", lambda v, server: b"listpack" if ... else b"quicklist")
 
 ``type_name(value)`` answers TYPE (and SCAN TYPE); ``encoding(value, server)`` answers
-OBJECT ENCODING.  Strings are plain ``bytes`` and are registered here.
+OBJECT ENCODING; ``copy_value(value)`` is COPY's deep copy (value classes implement
+``copy()``).  Strings are plain ``bytes`` and are registered here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,26 @@ def type_name(value: Any) -> bytes:
 
 
 def encoding(value: Any, server: Any = None) -> bytes:
-    return ENCODERS[type(value)](value, server)
+    fn = ENCODERS.get(type(value))
+    return fn(value, server) if fn is not None else b"raw"
+
+
+def copy_value(value: Any) -> Any:
+    """An independent copy of ``value`` for COPY.
+
+    The protocol: ``bytes`` are immutable and shared as they are; every other value
+    class implements ``copy()`` returning a deep copy (no structure shared with the
+    original: later writes to one must not show in the other).  A class without
+    ``copy()`` falls back to ``copy.deepcopy``.
+    """
+    if type(value) is bytes:
+        return value
+    fn = getattr(value, "copy", None)
+    if fn is not None:
+        return fn()
+    import copy  # noqa: PLC0415
+
+    return copy.deepcopy(value)
 
 
 def string_encoding(value: bytes, server: Any = None) -> bytes:
