@@ -6,7 +6,8 @@ from typing import Any
 
 from ..engine.client import Gate
 from ..protocol.errors import CommandError, err
-from ..protocol.reply import OK, PONG, Simple
+from ..protocol.encoder import encode2, encode3
+from ..protocol.reply import OK, PONG, Raw, Simple
 from .registry import command
 from .spec import arg
 from .util import parse_int
@@ -110,7 +111,10 @@ def cmd_hello(c: Any, argv: list[bytes]) -> Any:
         validate_name(name)
         c.name = name
     c.resp = ver
-    return hello_reply(c)
+    # Encoded here in the new protocol: dispatch would use the one the command came in.
+    out: list[bytes] = []
+    (encode3 if ver == 3 else encode2)(out, hello_reply(c))
+    return Raw(b"".join(out))
 
 
 def authenticate(c: Any, user: bytes, password: bytes) -> None:
