@@ -119,7 +119,7 @@ def docs_value(spec: CommandSpec) -> dict:
     if spec.replaced_by:
         out[b"replaced_by"] = spec.replaced_by.encode()
     if spec.history:
-        out[b"history"] = [[v.encode(), text.encode()] for v, text in spec.history]
+        out[b"history"] = SetReply([v.encode(), text.encode()] for v, text in spec.history)
     if spec.args:
         out[b"arguments"] = [_arg_value(a) for a in spec.args]
     if spec.subcommands:
