@@ -1,4 +1,10 @@
-"""``vermilion-server [config-file] [--directive value ...]``: the redis-server command line."""
+"""``vermilion-server [config-file] [--directive value ...] [-]``: the redis-server command line.
+
+As redis-server: ``-v``/``--version`` prints the version line; ``-h``/``--help`` prints
+the usage to stderr and exits 1; a first argument not starting with ``-`` is the config
+file; ``-`` (first or last) appends stdin to it; ``--name value ...`` options follow, as
+config lines.  A bad configuration prints Redis's fatal block and exits 1.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,12 @@ USAGE = """Usage: ./vermilion-server [/path/to/redis.conf] [options] [-]
 
 Examples:
        ./vermilion-server (run the server with default conf)
+       echo 'maxmemory 128mb' | ./vermilion-server -
        ./vermilion-server /etc/redis/6379.conf
        ./vermilion-server --port 7777
        ./vermilion-server --port 7777 --replicaof 127.0.0.1 8888
        ./vermilion-server /etc/myredis.conf --loglevel verbose -
+       ./vermilion-server /etc/myredis.conf --loglevel verbose
 """
 
 
@@ -27,26 +35,19 @@ def version_line() -> str:
 
 
 def build_config(argv: list[str]):  # -> Config
-    from .config.conf_file import command_line_to_text, load_text
-    from .config.schema import Config
+    from .config.conf_file import build_config as build
 
-    config = Config()
-    args = list(argv)
-    text = ""
-    if args and not args[0].startswith("--") and args[0] != "-":
-        path = os.path.abspath(args.pop(0))
-        with open(path) as f:
-            text = f.read()
-        config.file = path
-    read_stdin = False
-    if args and args[-1] == "-":
-        args.pop()
-        read_stdin = True
-    text += "\n" + command_line_to_text(args)
-    if read_stdin:
-        text += "\n" + sys.stdin.read()
-    load_text(config, text, os.path.dirname(config.file or "."))
-    return config
+    return build(argv)
+
+
+def _early_log(message: str, level: str = "#") -> None:
+    """A log line before the Server exists (Redis marks the role ``C`` then)."""
+    import time
+
+    now = time.time()
+    stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(now)) + ".%03d" % int(now % 1 * 1000)
+    sys.stdout.write(f"{os.getpid()}:C {stamp} {level} {message}\n")
+    sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,27 +56,40 @@ def main(argv: list[str] | None = None) -> int:
         print(version_line())
         return 0
     if argv and argv[0] in ("-h", "--help"):
-        print(USAGE)
-        return 0
-    from .config.conf_file import ConfigFileError
+        sys.stderr.write(USAGE)
+        return 1
+    from .config.conf_file import ConfigFileError, ConfigOpenError
 
+    if argv and argv[0] in ("-", ) or (argv and argv[-1] == "-"):
+        _early_log("Reading config from stdin")
     try:
         config = build_config(argv)
     except ConfigFileError as e:
         sys.stderr.write(e.render(REDIS_VERSION))
         return 1
-    except OSError as e:
-        sys.stderr.write(f"Fatal error, can't open config file '{e.filename}': {e.strerror}\n")
+    except ConfigOpenError as e:
+        _early_log(str(e))
         return 1
     from . import commands  # noqa: F401  (registers and freezes the command table)
+    from .commands.config_cmds import active_directive_warnings
     from .engine.server import Server
     from .net.listener import serve
 
     server = Server(config)
-    server.log("notice", "oO0OoO0OoO0Oo Vermilion is starting oO0OoO0OoO0Oo")
-    server.log("notice", f"Vermilion version={__version__}, redis_version={REDIS_VERSION}, bits=64, pid={os.getpid()}, just started")
+    pid = os.getpid()
+    server.log("warning", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+    server.log("warning", f"Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, "
+                          f"pid={pid}, just started")
+    if config.file is None and not config.read_stdin:
+        server.log("warning", "Warning: no config file specified, using the default config. In order to "
+                              "specify a config file use vermilion-server /path/to/redis.conf")
+    else:
+        server.log("warning", "Configuration loaded")
+    for line in active_directive_warnings(config):
+        server.log("warning", line)
+    server.log("notice", f"Vermilion {__version__} (PID: {pid}) speaking Redis {REDIS_VERSION}")
     server.log("notice", f"Running mode=standalone, port={config['port']}.")
-    server.log("notice", f"Server initialized (PID: {os.getpid()})")
+    server.log("notice", "Server initialized")
     try:
         import uvloop
 

@@ -1,71 +1,218 @@
-"""redis.conf syntax: one directive per line, words split like ``sdssplitargs``,
-``#`` comments, ``include`` of other files, and the redis-server command line.
+"""redis.conf syntax and the redis-server command line.
+
+A config text is split on ``\\n``; each line is trimmed of `` \\t\\r\\n``; blank lines and
+lines starting with ``#`` are skipped; the rest is split into words like ``sdssplitargs``
+(quotes, escapes).  The first word, lower-cased, names the directive:
+
+  * a declared directive takes exactly one word (several for multi-word directives such
+    as ``save``, ``bind``); a repeated directive replaces the value, except ``save``
+    which accumulates within the file (the first ``save`` line drops the defaults);
+  * ``include <path|glob>`` loads another file at that point (a glob that matches
+    nothing is skipped; a plain path that cannot be opened is fatal);
+  * ``rename-command``, ``user``, ``loadmodule`` accumulate in the Config (the
+    subsystems that own them read them); ``module.name value`` lines are kept for
+    modules; the deprecated ``list-max-ziplist-entries|value`` and
+    ``lua-replicate-commands`` are ignored;
+  * anything else is fatal: ``Bad directive or wrong number of arguments``.
+
+Errors are Redis's fatal block (``ConfigFileError.render``), exit code 1.
+
+The command line (``[file] [--name value ...] [-]``) is turned into config text the way
+redis-server's ``main()`` does: each ``--name`` starts a line, each value is appended
+quoted with ``sdscatrepr``; ``--save`` with no value means ``save ""``; the text is
+appended after the file (and stdin) content, after one newline.
 """
 
 from __future__ import annotations
 
+import glob as globlib
 import os
+import sys
 
 from ..protocol.resp_parser import split_args
-from .schema import Config, ConfigValueError
+from .schema import Config, ConfigValueError, lookup, repr_arg
+
+DEPRECATED = {"list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands"}
 
 
 class ConfigFileError(Exception):
     """Rendered like Redis's ``*** FATAL CONFIG FILE ERROR ***`` block."""
 
-    def __init__(self, line_no: int, line: str, reason: str) -> None:
+    def __init__(self, line_no: int | None, line: str, reason: str) -> None:
         self.line_no, self.line, self.reason = line_no, line, reason
         super().__init__(reason)
 
     def render(self, version: str) -> str:
-        return (
-            f"\n*** FATAL CONFIG FILE ERROR (Redis {version}) ***\n"
-            f"Reading the configuration file, at line {self.line_no}\n"
-            f">>> '{self.line}'\n{self.reason}\n"
-        )
+        out = f"\n*** FATAL CONFIG FILE ERROR (Redis {version}) ***\n"
+        if self.line_no is not None:
+            out += f"Reading the configuration file, at line {self.line_no}\n>>> '{self.line}'\n"
+        return out + f"{self.reason}\n"
 
 
-def parse_lines(text: str) -> list[tuple[int, str, list[str]]]:
-    """``[(line_no, raw_line, words)]`` for each non-empty, non-comment line."""
-    out = []
-    for no, raw in enumerate(text.split("\n"), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        words = split_args(line.encode())
-        if words is None:
-            raise ConfigFileError(no, line, "Unbalanced quotes in configuration line")
-        if words:
-            out.append((no, line, [w.decode("utf-8", "surrogateescape") for w in words]))
-    return out
+class ConfigOpenError(Exception):
+    """``Fatal error, can't open config file '<path>': <strerror>`` (logged, exit 1)."""
+
+    def __init__(self, path: str, strerror: str) -> None:
+        self.path, self.strerror = path, strerror
+        super().__init__(f"Fatal error, can't open config file '{path}': {strerror}")
 
 
-def load_text(config: Config, text: str, base_dir: str = ".", depth: int = 0) -> None:
-    for no, line, words in parse_lines(text):
-        name = words[0].lower()
-        if name == "include" and len(words) == 2:
-            path = os.path.join(base_dir, words[1])
-            with open(path) as f:
-                load_text(config, f.read(), os.path.dirname(path), depth + 1)
-            continue
+def _decode(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+def read_config_file(path: str) -> str:
+    """The text of ``path``; a glob pattern reads every match in order (none: empty)."""
+    if any(ch in path for ch in "*?["):
+        text = ""
+        for match in sorted(globlib.glob(path)):
+            text += _read(match)
+        return text
+    return _read(path)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return _decode(f.read())
+    except OSError as e:
+        raise ConfigOpenError(path, e.strerror or str(e)) from None
+
+
+def load_text(config: Config, text: str, base_dir: str | None = None, depth: int = 0) -> None:
+    """Apply config text (``loadServerConfigFromString``); raises ConfigFileError.
+
+    ``include`` paths are used as written (relative to the working directory, as in
+    Redis); ``base_dir`` is accepted for callers that loaded a file from elsewhere.
+    """
+    lines = text.split("\n")
+    config.loading_file = True
+    try:
+        for no, raw in enumerate(lines, 1):
+            line = raw.strip(" \t\r\n")
+            if not line or line[0] == "#":
+                continue
+            words_b = split_args(line.encode("utf-8", "surrogateescape"))
+            if words_b is None:
+                raise ConfigFileError(no, line, "Unbalanced quotes in configuration line")
+            if not words_b:
+                continue
+            words = [_decode(w) for w in words_b]
+            name = words[0].lower()
+            try:
+                _apply_line(config, name, words, depth)
+            except ConfigValueError as e:
+                raise ConfigFileError(no, line, str(e)) from None
+    finally:
+        config.loading_file = False
+    if depth == 0:
+        _sanity_checks(config)
+
+
+def _apply_line(config: Config, name: str, words: list[str], depth: int) -> None:
+    d = lookup(name)
+    argc = len(words)
+    if d is not None:
+        if not d.multi_arg and argc != 2:
+            raise ConfigValueError("wrong number of arguments")
+        args = words[1:]
+        if d.multi_arg and argc == 2 and args[0]:
+            # One non-empty argument of a multi-word directive is split again, so that
+            # ``--save "3600 1 300 100"`` works; ``save ""`` stays one empty word.
+            args = [_decode(w) for w in split_args(args[0].encode("utf-8", "surrogateescape")) or []]
+        config.values[d.name] = d.parse(args, config)
+        config.user_set[d.name] = None
+        return
+    if name in DEPRECATED and argc == 2:
+        return
+    if name == "include" and argc == 2:
+        if depth > 64:
+            raise ConfigValueError("Too many nested include directives")
+        load_text(config, read_config_file(words[1]), None, depth + 1)
+    elif name == "rename-command" and argc == 3:
+        from ..commands.registry import COMMANDS
+
+        if words[1].lower().encode() not in COMMANDS:
+            raise ConfigValueError("No such command in rename-command")
+        config.rename_commands.append((words[1], words[2]))
+    elif name == "user" and argc >= 2:
+        config.users.append(words[1:])
+    elif name == "loadmodule" and argc >= 2:
+        config.load_modules.append(words[1:])
+    elif "." in name:
+        if argc != 2:
+            raise ConfigValueError("Module config specified without value")
+        config.extra_module_configs[name] = words[1]
+    elif name == "sentinel":
+        if argc != 1:
+            raise ConfigValueError("sentinel directive while not in sentinel mode")
+    else:
+        raise ConfigValueError("Bad directive or wrong number of arguments")
+
+
+def _sanity_checks(config: Config) -> None:
+    logfile = config["logfile"]
+    if logfile:
         try:
-            config.set_from_strings(name, words[1:])
-        except ConfigValueError as e:
-            raise ConfigFileError(no, line, str(e)) from None
+            with open(logfile, "a"):
+                pass
+        except OSError as e:
+            raise ConfigFileError(None, "", f"Can't open the log file: {e.strerror}") from None
+    if config["cluster-enabled"] and config["replicaof"] is not None:
+        raise ConfigFileError(None, "", "replicaof directive not allowed in cluster mode")
 
 
 def command_line_to_text(args: list[str]) -> str:
-    """redis-server's ``--name value ...`` options as config-file lines."""
-    lines: list[str] = []
-    cur: list[str] = []
-    for a in args:
-        if a.startswith("--") and len(a) > 2:
-            if cur:
-                lines.append(" ".join(cur))
-            cur = [a[2:]]
+    """redis-server's ``--name value ...`` options as config-file text (7.2's ``main``)."""
+    parts: list[str] = []
+    handled_last = True
+    n = len(args)
+    for j, a in enumerate(args):
+        if handled_last and a.startswith("--"):
+            if parts:
+                parts.append("\n")
+            parts.append(a[2:] + " ")
+            words = split_args(a.encode("utf-8", "surrogateescape")) or []
+            if len(words) == 1:
+                handled_last = False
+                nxt_is_opt = j != n - 1 and args[j + 1].startswith("--")
+                if a.lower() == "--save" and (nxt_is_opt or j == n - 1):
+                    parts.append('""')
+                    handled_last = nxt_is_opt
+            else:
+                handled_last = True
         else:
-            quoted = '"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            cur.append(quoted if cur else a)
-    if cur:
-        lines.append(" ".join(cur))
-    return "\n".join(lines)
+            parts.append(repr_arg(a) + " ")
+            handled_last = True
+    return "".join(parts)
+
+
+def build_config(argv: list[str], stdin=None) -> Config:
+    """A Config from redis-server's arguments: ``[file] [--name value ...] [-]``.
+
+    Raises ConfigFileError / ConfigOpenError.  ``-`` (first or last) reads stdin.
+    """
+    config = Config()
+    args = list(argv)
+    path = None
+    if args and not args[0].startswith("-"):
+        path = args.pop(0)
+    from_stdin = False
+    if args and args[0] == "-":
+        from_stdin = True
+        args.pop(0)
+    elif args and args[-1] == "-":
+        from_stdin = True
+        args.pop()
+    text = ""
+    if path is not None:
+        config.file = os.path.abspath(path)
+        text = read_config_file(path)
+    if from_stdin:
+        config.read_stdin = True
+        text += (stdin or sys.stdin).read()
+    options = command_line_to_text(args)
+    if options:
+        text += "\n" + options
+    load_text(config, text)
+    return config
