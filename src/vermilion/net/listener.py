@@ -56,7 +56,7 @@ async def start_listeners(server: Any) -> bool:
                 os.unlink(path)
             srv = await loop.create_unix_server(lambda: RespConnection(server, path), path=path)
             if cfg["unixsocketperm"]:
-                os.chmod(path, int(str(cfg["unixsocketperm"]), 8))
+                os.chmod(path, cfg["unixsocketperm"])  # an int (parsed as octal by config)
         except OSError as e:
             server.log("warning", f"Failed opening Unix socket: {e.strerror}")
             return False
