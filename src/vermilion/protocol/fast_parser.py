@@ -25,6 +25,7 @@ by hiredis (it returns the same bytes for both); Redis replies ``expected '$'``.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import hiredis
@@ -32,6 +33,13 @@ import hiredis
 from .resp_parser import RequestParser
 
 _join = b"".join
+
+# hiredis allocates a multibulk's whole element list when it reads the header, so a
+# client announcing "*2000000000" would cost gigabytes and seconds of CPU; Redis caps
+# what it preallocates.  Input that may announce a count of a million or more goes to
+# the exact parser instead (a false alarm from a value that contains such digits only
+# costs speed).
+_big_count = re.compile(rb"\*\d{7}").search
 
 
 class FastRequestParser:
@@ -67,7 +75,12 @@ class FastRequestParser:
             self.py = self._python()
             self.py.feed(data)
             return
-        self.raw.append(data)
+        raw = self.raw
+        if _big_count(data) is not None or (raw and _big_count(raw[-1][-8:] + data[:8]) is not None):
+            raw.append(data)
+            self._fallback()
+            return
+        raw.append(data)
         self.reader.feed(data)
         self.fresh = True
 

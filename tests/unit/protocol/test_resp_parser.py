@@ -139,3 +139,20 @@ def test_hold_returns_commands_first():
     p.feed(b"*1\r\n$1\r\nc\r\n")
     assert p.drain() == [[b"b"]]
     assert p.drain() == [[b"c"]]
+
+
+@pytest.mark.parametrize("chunks", [
+    [b"*3000000000\r\n"],
+    [b"*1\r\n$1\r\na\r\n*30", b"00000000\r\n"],
+    [b"*1\r\n*2000000000\r\n"],
+])
+def test_huge_multibulk_counts_never_reach_hiredis(chunks):
+    # hiredis would allocate the whole element list (gigabytes) before any check.
+    p = FastRequestParser()
+    p.feed(chunks[0])
+    for ch in chunks[1:]:
+        p.drain()
+        p.feed(ch)
+    with pytest.raises(ProtocolError):
+        while p.drain():
+            pass
