@@ -1,0 +1,117 @@
+"""Redis's number helpers: strict integers, x87 long double emulation for INCRBYFLOAT.
+
+The golden values were read from a real redis-server (x86-64, 80-bit long double)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from vermilion.util.numbers import (
+    LLONG_MAX, LLONG_MIN, add_long_double, format_long_double, parse_double, parse_long_double,
+    round_long_double, string2ll, wrap_int64,
+)
+
+
+def incrbyfloat(a: bytes, b: bytes) -> bytes | None:
+    x, y = parse_long_double(a), parse_long_double(b)
+    if x is None or y is None:
+        return None
+    s = add_long_double(x, y)
+    return None if s is None else format_long_double(s)
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    (b"10.5", b"0.1", b"10.6"),
+    (b"0.1", b"0.2", b"0.3"),
+    (b"1.1", b"2.2", b"3.3"),
+    (b"5.0e3", b"2.0e2", b"5200"),
+    (b"123456789012345678", b"0.5", b"123456789012345678.5"),
+    (b"0x1p-2", b"0", b"0.25"),
+    (b"3", b"-3.0000000000000001", b"-0.0000000000000001"),
+    (b"-0.00000000000000001", b"0.000000000000000001", b"-0.00000000000000001"),
+    (b"1", b"1e-17", b"1.00000000000000001"),
+    (b"1", b"5e-18", b"1"),
+    (b"0", b"15e-18", b"0.00000000000000002"),
+    (b"0", b"25e-18", b"0.00000000000000002"),
+    (b"0", b"1e-20", b"0"),
+    (b"-1e-20", b"0", b"0"),  # "-0" is printed as "0"
+])
+def test_incrbyfloat_golden_values(a, b, expected):
+    assert incrbyfloat(a, b) == expected
+
+
+def test_long_double_range_exceeds_double():
+    out = incrbyfloat(b"1e308", b"1e308")
+    assert out is not None and out.startswith(b"19999999999999999999337175931169129132112")
+    assert len(out) == 309
+
+
+@pytest.mark.parametrize("text", [
+    b"", b" 1", b"1 ", b"abc", b"1e", b"1e+", b"--1", b"nan", b"NaN", b"1e5000", b"-1e5000", b"1e-5000",
+    b"0x", b"1.2.3", b"1_0", b"x" * 6000,
+])
+def test_parse_long_double_refuses(text):
+    assert parse_long_double(text) is None
+
+
+@pytest.mark.parametrize("text,value", [
+    (b"0", 0), (b"-0", 0), (b"1.5", Fraction(3, 2)), (b".5", Fraction(1, 2)), (b"5.", 5),
+    (b"+.5e1", 5), (b"0x10", 16), (b"0X1.8p1", 3), (b"1e3", 1000), (b"0e99999", 0),
+    (b"1\x00garbage", 1), (b"\x00", 0),
+])
+def test_parse_long_double_values(text, value):
+    assert parse_long_double(text) == value
+
+
+def test_parse_long_double_infinities_pass_but_sum_fails():
+    inf = parse_long_double(b"inf")
+    assert inf == float("inf") and parse_long_double(b"-Infinity") == float("-inf")
+    assert add_long_double(inf, Fraction(1)) is None
+
+
+def test_rounding_is_to_64_bit_mantissa_ties_to_even():
+    one = Fraction(1)
+    ulp = Fraction(1, 1 << 63)
+    assert round_long_double(one + ulp) == one + ulp
+    assert round_long_double(one + ulp / 2) == one  # tie -> even
+    assert round_long_double(one + ulp * 3 / 2) == one + 2 * ulp  # tie -> even
+    assert round_long_double(one + ulp * Fraction(51, 100)) == one + ulp
+    assert round_long_double(Fraction(1 << 16384)) == float("inf")
+    assert round_long_double(-Fraction(1 << 16384)) == float("-inf")
+    tiny = Fraction(1, 1 << 16445)  # smallest subnormal
+    assert round_long_double(tiny) == tiny
+    assert round_long_double(tiny / 3) == 0
+
+
+def test_sum_overflow_is_refused():
+    big = parse_long_double(b"1e4932")
+    assert big is not None
+    assert add_long_double(big, big) is None
+
+
+def test_format_long_double():
+    assert format_long_double(Fraction(0)) == b"0"
+    assert format_long_double(Fraction(5)) == b"5"
+    assert format_long_double(Fraction(-5, 2)) == b"-2.5"
+    assert format_long_double(Fraction(1, 3)) == b"0.33333333333333333"
+    assert format_long_double(Fraction(2, 3)) == b"0.66666666666666667"
+    assert format_long_double(Fraction(-1, 10**18)) == b"0"
+
+
+def test_string2ll_and_wrap():
+    assert string2ll(b"9223372036854775807") == LLONG_MAX
+    assert string2ll(b"-9223372036854775808") == LLONG_MIN
+    for bad in (b"9223372036854775808", b"-0", b"01", b"+1", b" 1", b"", b"1.0", b"\xd9\xa1"):
+        assert string2ll(bad) is None
+    assert wrap_int64(LLONG_MAX + 1) == LLONG_MIN
+    assert wrap_int64(-(1 << 64) + 5) == 5
+    assert wrap_int64(123) == 123
+
+
+def test_parse_double():
+    assert parse_double(b"1.5") == 1.5
+    assert parse_double(b"-inf") == float("-inf")
+    for bad in (b"", b" 1", b"1 ", b"nan", b"abc", b"1_0"):
+        assert parse_double(bad) is None
