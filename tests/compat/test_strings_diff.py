@@ -459,3 +459,112 @@ def test_object_encoding_of_set_values(both):
         kcheck(both, "OBJECT", "ENCODING", "k")
     both.check("INCR", "c")
     kcheck(both, "OBJECT", "ENCODING", "c")
+
+
+# ---- propagation (in-process: what AOF and replicas receive) --------------------------
+
+
+class Recorder:
+    """An in-process server and client whose propagated commands are recorded."""
+
+    def __init__(self) -> None:
+        from vermilion.commands.registry import COMMANDS  # noqa: F401  (imports the table)
+        from vermilion.config.schema import Config
+        from vermilion.engine.client import Client
+        from vermilion.engine.server import Server
+
+        self.server = Server(Config())
+        self.log: list[list[bytes]] = []
+
+        def propagate(c, spec, argv, db=None):
+            self.log.extend(c.propagate_as if c is not None and c.propagate_as else [argv])
+
+        self.server.propagate = propagate
+        self.c = Client(self.server, 1, "127.0.0.1:1", "127.0.0.1:2", -1, lambda b: None, lambda: None)
+
+    def run(self, *args):
+        from vermilion.engine.dispatch import resolve
+        from vermilion.protocol.errors import CommandError
+
+        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        spec = resolve(argv)
+        dirty = self.server.dirty
+        try:
+            reply = spec.handler(self.c, argv)
+        except CommandError as e:
+            reply = e
+        if self.server.dirty != dirty:
+            self.server.on_write(self.c, spec, argv)
+        self.c.propagate_as = None
+        return reply
+
+    def take(self) -> list[list[bytes]]:
+        out, self.log = self.log, []
+        return out
+
+
+def test_propagated_forms():
+    p = Recorder()
+    now = p.server.cached_now_ms
+    p.run("SET", "k", "v")
+    assert p.take() == [[b"SET", b"k", b"v"]]
+    p.run("SET", "k", "v", "EX", "10", "GET")
+    assert p.take() == [[b"SET", b"k", b"v", b"PXAT", b"%d" % (now + 10_000)]]
+    p.run("SET", "k", "v", "PX", "10")
+    assert p.take() == [[b"SET", b"k", b"v", b"PXAT", b"%d" % (now + 10)]]
+    p.run("SET", "k", "v", "EXAT", str(now // 1000 + 100))
+    assert p.take() == [[b"SET", b"k", b"v", b"PXAT", b"%d" % ((now // 1000 + 100) * 1000)]]
+    p.run("SET", "k", "v", "PXAT", str(now + 5), "XX")
+    assert p.take() == [[b"SET", b"k", b"v", b"PXAT", b"%d" % (now + 5), b"XX"]]
+    p.run("SET", "k", "v", "KEEPTTL")
+    assert p.take() == [[b"SET", b"k", b"v", b"KEEPTTL"]]
+    p.run("SET", "k", "v", "NX")
+    assert p.take() == []
+    p.run("SET", "k", "v", "EXAT", "1")
+    assert p.take() == [[b"DEL", b"k"]]
+    assert p.run("GET", "k") is None
+    p.run("SETEX", "k", "7", "v")
+    assert p.take() == [[b"SET", b"k", b"v", b"PXAT", b"%d" % (now + 7000)]]
+    p.run("PSETEX", "k", "7", "v")
+    assert p.take() == [[b"SET", b"k", b"v", b"PXAT", b"%d" % (now + 7)]]
+    p.run("GETEX", "k", "EX", "3")
+    assert p.take() == [[b"PEXPIREAT", b"k", b"%d" % (now + 3000)]]
+    p.run("GETEX", "k", "PERSIST")
+    assert p.take() == [[b"PERSIST", b"k"]]
+    p.run("GETEX", "k", "PERSIST")
+    assert p.take() == []
+    p.run("GETEX", "k", "PXAT", "1")
+    assert p.take() == [[b"DEL", b"k"]]
+    p.run("SET", "k", "10.5")
+    p.take()
+    assert p.run("INCRBYFLOAT", "k", "0.1") == b"10.6"
+    assert p.take() == [[b"SET", b"k", b"10.6", b"KEEPTTL"]]
+    p.run("GETSET", "k", "x")
+    assert p.take() == [[b"SET", b"k", b"x"]]
+    p.run("GETDEL", "k")
+    assert p.take() == [[b"DEL", b"k"]]
+    p.run("GETDEL", "k")
+    assert p.take() == []
+    p.run("INCR", "n")
+    assert p.take() == [[b"INCR", b"n"]]
+    p.run("SETBIT", "b", "3", "1")
+    p.run("SETBIT", "b", "3", "1")  # unchanged: nothing to propagate
+    assert p.take() == [[b"SETBIT", b"b", b"3", b"1"]]
+
+
+def test_lcs_bit_parallel_table_matches_dynamic_programming():
+    from vermilion.commands.strings import lcs_rows
+
+    rnd = random.Random(9)
+    for _ in range(300):
+        a = bytes(rnd.choice(b"abc") for _ in range(rnd.randint(0, 12)))
+        b = bytes(rnd.choice(b"abc") for _ in range(rnd.randint(0, 12)))
+        table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                table[i][j] = (table[i - 1][j - 1] + 1 if a[i - 1] == b[j - 1]
+                               else max(table[i - 1][j], table[i][j - 1]))
+        rows = lcs_rows(a, b)
+        for i in range(len(a) + 1):
+            for j in range(len(b) + 1):
+                assert (rows[i] & ((1 << j) - 1)).bit_count() == table[i][j]
