@@ -41,8 +41,10 @@ def _int(raw: bytes) -> int:
 def _db_index(c: Any, raw: bytes) -> Any:
     """getIntFromObjectOrReply + selectDb: the target db, or Redis's errors."""
     v = string2ll(raw)
-    if v is None or not INT_MIN <= v <= INT_MAX:
+    if v is None:
         raise NotInteger()
+    if not INT_MIN <= v <= INT_MAX:
+        raise err("value is out of range, value must between -2147483648 and 2147483647")
     dbs = c.server.dbs
     if v < 0 or v >= len(dbs):
         raise err("DB index is out of range")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..protocol.resp_parser import string2ll
 from ..util.glob import compile_glob, compile_glob_regex, is_match_all
 from .indexed import disable_scan_index, enable_scan_index, grow_scan_index
 from .slots import CLUSTER_SLOTS
@@ -47,13 +46,15 @@ def next_cursor(v: int, mask: int) -> int:
 
 
 def parse_cursor(raw: bytes) -> int | None:
-    """Redis 7.2's ``string2ull``: a canonical integer must be >= 0; otherwise what C's
-    ``strtoull`` accepts in full (leading spaces, a sign, digits; ``-n`` wraps), within
-    64 bits.  None means ``ERR invalid cursor``."""
-    v = string2ll(raw)
-    if v is not None:
-        return v if v >= 0 else None
-    s = raw.lstrip(b" \t\n\v\f\r")
+    """Redis's ``parseScanCursorOrReply``: C's ``strtoul`` must consume the whole
+    argument (an optional sign, then digits; ``-n`` wraps modulo 2**64; the empty
+    string is 0), the first byte must not be a space, and the value must fit in 64
+    bits.  None means ``ERR invalid cursor``."""
+    if raw.isdigit() and len(raw) < 20:
+        return int(raw)
+    if not raw:
+        return 0
+    s = raw
     neg = s[:1] == b"-"
     if s[:1] in (b"+", b"-"):
         s = s[1:]
