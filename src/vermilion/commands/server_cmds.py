@@ -213,7 +213,9 @@ def debug_object(c: Any, argv: list[bytes]) -> Any:
     if value is None:
         raise err("no such key")
     enc = encoding(value, c.server)
-    serialized = _serialized_length(value, enc)
+    # Persistence knows the real RDB size (LZF compression of long strings included).
+    rdb_length = c.server.extensions.get("rdb_serialized_length")
+    serialized = rdb_length(value) if rdb_length is not None else _serialized_length(value, enc)
     lru = getattr(c.db, "lru_clock_of", None)
     lru_clock = (c.server.cached_now_ms // 1000) & ((1 << 24) - 1)
     idle_s = 0

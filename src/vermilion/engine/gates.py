@@ -91,8 +91,8 @@ def _reply_gate(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
     if c.blocked is Client.PAUSED:
         c.gate |= mode  # parked before it ran: still muted when it runs
         return NO_REPLY
-    if _is_reply_cmd(spec) and argv[2].lower() == b"on":
-        return Raw(out)  # CLIENT REPLY ON clears the mode before replying OK
+    if (_is_reply_cmd(spec) and argv[2].lower() == b"on") or (spec.name == b"reset" and spec.parent is None):
+        return Raw(out)  # CLIENT REPLY ON and RESET clear the mode before replying
     if mode & Gate.REPLY_OFF:
         # Still off: a SKIP while OFF is ignored, as in Redis.
         c.gate = (c.gate & ~Gate.REPLY_SKIP) | Gate.REPLY_OFF
