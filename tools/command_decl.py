@@ -7,8 +7,15 @@ It asks a running real redis-server for COMMAND INFO and COMMAND DOCS and prints
 declaration keywords (arity, flags, ACL categories, key specs, tips, docs, arguments) in
 our declaration syntax, so a declaration starts from Redis's published facts.  The
 printed text is a starting point to review (7.2 differs from 7.0 in places: follow 7.2's
-documentation); Vermilion's source declarations remain the single source of truth, and
-tests/compat/test_command_table.py checks them against the real server.
+documentation -- 7.2 rewrote every summary, e.g. "Get the value of a key" became
+"Returns the string value of a key.", added history lines and a few arities); Vermilion's
+source declarations remain the single source of truth, and
+tests/compat/test_command_table_diff.py checks them against the real server.
+
+``--group string`` prints every command of a COMMAND DOCS group; a container name
+(``client``) prints the container and all of its subcommands.  Commands whose keys
+cannot be found from their key specs alone (a VARIABLE_FLAGS, INCOMPLETE or unknown
+spec) get a comment: commands/keys.py has Redis's getkeys procs for the built-in ones.
 """
 
 from __future__ import annotations
@@ -115,7 +122,8 @@ def declaration(r, name: str) -> str:
     if "fast" not in cats:
         implied.add("slow")
     explicit = [c for c in cats if c not in implied]
-    lines = [f"@command({name.lower()!r}, arity={info[1]}, flags={' '.join(flags)!r}, acl={' '.join(explicit)!r},"]
+    head = "container(" if info[9] else "@command("
+    lines = [f"{head}{name.lower()!r}, arity={info[1]}, flags={' '.join(flags)!r}, acl={' '.join(explicit)!r},"]
     lines.append(f"         group={dec(doc['group'])!r}, since={dec(doc['since'])!r},")
     lines.append(f"         summary={dec(doc['summary'])!r},")
     if "complexity" in doc:
@@ -124,6 +132,10 @@ def declaration(r, name: str) -> str:
         lines.append(f"         tips={tuple(dec(info[7]))!r},")
     if info[8]:
         lines.append("         keys=[" + ", ".join(key_spec(s) for s in info[8]) + "],")
+        irregular = [s for s in info[8] if {"variable_flags", "incomplete"} & {f.lower() for f in dec(pairs(s)["flags"])}
+                     or dec(pairs(pairs(s)["begin_search"])["type"]) == "unknown"]
+        if irregular:
+            lines.insert(0, "# keys: not fully described by the key specs; see commands/keys.py NATIVE_GET_KEYS")
     if "doc_flags" in doc:
         lines.append(f"         doc_flags={tuple(dec(doc['doc_flags']))!r},")
     if "deprecated_since" in doc:
@@ -140,13 +152,29 @@ def declaration(r, name: str) -> str:
     return "\n".join(lines)
 
 
+def expand(r, names: list[str], group: str | None) -> list[str]:
+    """Names to print: containers expand to themselves plus their subcommands."""
+    if group:
+        docs = pairs(r.execute_command("COMMAND", "DOCS"))
+        names = names + sorted(n for n, d in ((dec(k), pairs(v)) for k, v in docs.items()) if dec(d["group"]) == group)
+    out = []
+    for n in names:
+        out.append(n)
+        if "|" not in n:
+            info = r.execute_command("COMMAND", "INFO", n)[0]
+            if info and info[9]:
+                out.extend(sorted(dec(s[0]) for s in info[9]))
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=6379)
-    p.add_argument("names", nargs="+")
+    p.add_argument("--group", help="also print every command of this COMMAND DOCS group")
+    p.add_argument("names", nargs="*")
     ns = p.parse_args()
     r = Raw(ns.port)
-    for n in ns.names:
+    for n in expand(r, ns.names, ns.group):
         print(declaration(r, n))
         print()
 
