@@ -108,11 +108,12 @@ def cmd_config_set(c: Any, argv: list[bytes]) -> Any:
             errstr = "can't set immutable config" if not d.mutable else "can't set protected config"
             err_name = name
             continue
-        if any(x is d for x in chosen):
+        reg = _s(name.lower())
+        if reg in reg_names:  # an alias and its canonical name are not duplicates
             errstr, err_name = "duplicate parameter", name
             continue
         chosen.append(d)
-        reg_names.append(_s(name.lower()))
+        reg_names.append(reg)
         new_raw.append(_s(argv[i + 1]))
     if unknown is not None:
         raise CommandError(b"ERR Unknown option or number of arguments for CONFIG SET - '%s'" % unknown)

@@ -160,6 +160,8 @@ def _sanity_checks(config: Config) -> None:
             raise ConfigFileError(None, "", f"Can't open the log file: {e.strerror}") from None
     if config["cluster-enabled"] and config["replicaof"] is not None:
         raise ConfigFileError(None, "", "replicaof directive not allowed in cluster mode")
+    # As Redis, an out-of-range hz from a file is accepted and capped.
+    config["hz"] = max(1, min(500, config["hz"]))
 
 
 def command_line_to_text(args: list[str]) -> str:

@@ -104,11 +104,19 @@ def _proc_title(v):
     return None
 
 
+def _clamp_hz(server, config):
+    """``updateHZ``: out-of-range values are accepted, then capped to 1..500."""
+    config["hz"] = max(CONFIG_MIN_HZ, min(CONFIG_MAX_HZ, config["hz"]))
+
+
+CONFIG_MIN_HZ, CONFIG_MAX_HZ = 1, 500
+
+
 def _shutdown_flags(d):
     def check(v):
         bits = d.enum_value(v)
         if bits & 1 and bits & 2:
-            return "shutdown can't have both 'save' and 'nosave' flags"
+            return "shutdown options SAVE and NOSAVE can't be used simultaneously"
         return None
     return check
 
@@ -241,13 +249,13 @@ N("list-compress-depth", 0, INT_MAX, 0)
 N("rdb-key-save-delay", INT_MIN, INT_MAX, 0, hidden=True)
 N("key-load-delay", INT_MIN, INT_MAX, 0, hidden=True)
 N("active-expire-effort", 1, 10, 1)
-N("hz", 0, INT_MAX, 10)
+N("hz", 0, INT_MAX, 10, apply=_clamp_hz)
 N("min-replicas-to-write", 0, INT_MAX, 0, alias="min-slaves-to-write")
 N("min-replicas-max-lag", 0, INT_MAX, 10, alias="min-slaves-max-lag")
 N("watchdog-period", 0, INT_MAX, 0, hidden=True)
 N("shutdown-timeout", 0, INT_MAX, 10)
 N("repl-diskless-sync-max-replicas", 0, INT_MAX, 0)
-N("socket-mark-id", 0, UINT_MAX, 0, unsigned=True)
+N("socket-mark-id", 0, UINT_MAX, 0, mutable=False, unsigned=True)
 # unsigned int
 N("maxclients", 1, UINT_MAX, 10000, unsigned=True)
 N("unixsocketperm", 0, 0o777, 0, mutable=False, unsigned=True, octal=True)

@@ -262,9 +262,8 @@ class Directive:
         if not ok:
             names = ", ".join(n for n, _ in self.choices)
             raise ConfigValueError(f"argument(s) must be one of the following: {names}")
-        if self.flags_enum:
-            return self.enum_name(total)
-        return words[0].lower()
+        # Stored by name; names sharing a value ("yes"/"relative") read back as the first.
+        return self.enum_name(total)
 
     def enum_name(self, val: int) -> str:
         """``configEnumGetName``: the exact match, else the flag names in enum order."""
