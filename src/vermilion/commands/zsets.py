@@ -943,12 +943,7 @@ def source_scores(value: Any) -> dict:
     """member -> score of a sorted set, or member -> 1.0 of a set."""
     if type(value) is ZSet:
         return value.scores
-    return dict.fromkeys(iter_members(value), 1.0)
-
-
-def iter_members(value: Any) -> Any:
-    inner = getattr(value, "members", None)
-    return iter(inner if inner is not None else value)
+    return dict.fromkeys(value, 1.0)  # a SetValue is a dict of member -> None
 
 
 def setop_generic(c: Any, argv: list[bytes], numkeys_idx: int, op: int, dst: bytes | None,
