@@ -436,6 +436,7 @@ def test_key_walker_on_redis_specs(redis_table, redis_server, cmd):
                        keys=keyspecs)
     spec.get_keys = keys_mod.NATIVE_GET_KEYS.get(spec.name)
     spec.keys_by_specs = keys_mod.uses_key_specs(spec)
+    spec.key_range = keys_mod.plain_range(spec)
     argv = [a.encode() for a in cmd]
     found = keys_mod.get_keys(spec, argv)
     c = RawClient(redis_server.port)

@@ -157,7 +157,17 @@ def _normalize(spec: CommandSpec, found: list) -> list[tuple[int, KeyFlag]]:
 
 def get_keys(spec: CommandSpec, argv: list[bytes]) -> list[tuple[int, KeyFlag]]:
     """Positions and flags of the keys in ``argv`` (Redis's ``getKeysFromCommandWithSpecs``)."""
-    if spec.keys_by_specs:
+    kr = spec.key_range
+    if kr is not None:
+        # Most commands: one index+range spec (GET, MSET, DEL ...), walked inline.
+        first, lastkey, step, flags = kr
+        argc = len(argv)
+        last = first + lastkey if lastkey >= 0 else argc + lastkey
+        if first <= last < argc:
+            if first == last:
+                return [(first, flags)]
+            return [(i, flags) for i in range(first, last + 1, step)]
+    elif spec.keys_by_specs:
         found = keys_from_specs(spec, argv)
         if found is not None:
             return found
@@ -175,6 +185,18 @@ def key_positions(spec: CommandSpec, argv: list[bytes]) -> list[int]:
 def has_keys(spec: CommandSpec) -> bool:
     """Redis's ``doesCommandHaveKeys``: a getkeys callback or a spec that is not NOT_KEY."""
     return spec.get_keys is not None or any(not (k.flags & KeyFlag.NOT_KEY) for k in spec.keys)
+
+
+def plain_range(spec: CommandSpec) -> tuple | None:
+    """``(first, lastkey, step, flags)`` when the keys are exactly one plain range spec."""
+    if len(spec.keys) != 1 or not uses_key_specs(spec):
+        return None
+    k = spec.keys[0]
+    if k.begin_search[0] != "index" or k.find_keys[0] != "range" or k.find_keys[3]:
+        return None
+    if k.flags & (KeyFlag.INCOMPLETE | KeyFlag.NOT_KEY):
+        return None
+    return (k.begin_search[1], k.find_keys[1], k.find_keys[2], k.flags)
 
 
 def uses_key_specs(spec: CommandSpec) -> bool:

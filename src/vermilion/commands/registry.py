@@ -2,8 +2,10 @@
 
 ``freeze()`` runs once at import of ``vermilion.commands`` and computes what Redis
 computes at startup: the implicit ACL categories (``setImplicitACLCategories``), the
-legacy (first, last, step) key triple and MOVABLE_KEYS (``populateCommandLegacyRangeSpec``
-and ``populateCommandMovableKeys``), full names (``client|kill``), ACL ids, and the
+legacy (first, last, step) key triple and MOVABLE_KEYS (7.2's
+``populateCommandLegacyRangeSpec``: movable means the key specs cannot be described by
+the triple -- a getkeys proc alone does not make a command movable, e.g. SET), the
+key-extraction plan (``keys.py``: native getkeys procs, the plain-range fast path), full names (``client|kill``), ACL ids, and the
 dispatch dict keyed by the raw command-name bytes in lower and upper case.
 """
 
@@ -135,6 +137,7 @@ def _derive_keys(spec: CommandSpec) -> None:
         spec.flags |= CmdFlag.MOVABLE_KEYS
     spec.has_keys = keys_mod.has_keys(spec)
     spec.keys_by_specs = keys_mod.uses_key_specs(spec)
+    spec.key_range = keys_mod.plain_range(spec)
 
 
 def freeze() -> None:

@@ -193,6 +193,7 @@ class CommandSpec:
     acl_id: int = -1
     has_keys: bool = False  # Redis's doesCommandHaveKeys (COMMAND GETKEYS)
     keys_by_specs: bool = False  # keys.get_keys walks the key specs before get_keys
+    key_range: tuple | None = None  # (first, lastkey, step, flags): the one-plain-range fast path
 
     @property
     def is_write(self) -> bool:

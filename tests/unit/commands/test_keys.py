@@ -16,6 +16,7 @@ def make(*specs, arity=-2, get_keys=None, name=b"x") -> CommandSpec:
     s = CommandSpec(name=name, handler=None, arity=arity, flags=None, acl=None, keys=tuple(specs), get_keys=get_keys)
     s.has_keys = K.has_keys(s)
     s.keys_by_specs = K.uses_key_specs(s)
+    s.key_range = K.plain_range(s)
     return s
 
 
@@ -38,6 +39,18 @@ def test_index_range():
     blpop = make(ks("RW", 1, last=-2))
     assert pos(blpop, "blpop", "a", "b", "0") == [1, 2]
     assert pos(blpop, "blpop", "0") == []  # last < first: invalid, no callback
+
+
+def test_plain_range_fast_path_agrees_with_the_walker():
+    for spec in (make(ks("RO", 1), arity=2), make(ks("RO", 1, last=-1)), make(ks("OW", 1, last=-1, step=2)),
+                 make(ks("RW", 1, last=-2)), make(ks("RW", 2, last=1)), make(ks("RW", 1, last=2, step=2))):
+        assert spec.key_range is not None
+        for n in range(1, 8):
+            words = [b"c"] + [b"a%d" % i for i in range(n)]
+            assert K.get_keys(spec, words) == (K.keys_from_specs(spec, words) or []), (spec.keys, n)
+    assert make(ks("RO INCOMPLETE", 1)).key_range is None
+    assert make(ks("RO", 1), ks("RW", 2)).key_range is None
+    assert make(ks("RO", keyword=b"K")).key_range is None
 
 
 def test_two_specs_keep_spec_order():
