@@ -415,3 +415,27 @@ def test_client_info_line_values(raw):
     assert re.search(r" name=me age=\d+ idle=0 flags=N db=2 ", line)
     assert line.endswith(" lib-name= lib-ver=\n")
     wait_for(lambda: True)
+
+
+def _unblock_story(port: int) -> list[bytes]:
+    blocked = RawClient(port)
+    admin = RawClient(port)
+    try:
+        bid = int(blocked.call("CLIENT", "ID")[1:-2])
+        out = []
+        for how in ("TIMEOUT", "ERROR"):
+            blocked.send(encode_command("BLPOP", "unblock-list", "0"))
+            wait_for(lambda: b"blocked_clients:1\r\n" in admin.call("INFO", "clients"), what="client blocked")
+            assert b"flags=b " in admin.call("CLIENT", "LIST", "ID", bid)
+            out.append(admin.call("CLIENT", "UNBLOCK", bid, how))
+            out.append(blocked.read_reply())
+            out.append(admin.call("CLIENT", "UNBLOCK", bid))
+        out.append(blocked.call("ECHO", "still-connected"))
+        return out
+    finally:
+        blocked.close()
+        admin.close()
+
+
+def test_unblock_a_blocked_client(vermilion_server, redis_server):
+    assert _unblock_story(vermilion_server.port) == _unblock_story(redis_server.port)

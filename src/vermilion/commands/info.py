@@ -60,6 +60,11 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+# The resident set once the command table is loaded, before any data: the baseline
+# that INFO reports as used_memory_startup (everything above it counts as dataset).
+_STARTUP_RSS = rss_bytes()
+
+
 def total_system_memory() -> int:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -82,7 +87,7 @@ def _info_state(server: Any) -> dict:
     state = server.extensions.get("info_state")
     if state is None:
         state = server.extensions["info_state"] = {
-            "peak": 0, "startup": rss_bytes(), "replid": os.urandom(20).hex(),
+            "peak": 0, "startup": _STARTUP_RSS, "replid": os.urandom(20).hex(),
         }
     return state
 
@@ -136,18 +141,17 @@ def server_fields(server: Any) -> Fields:
 
 def clients_fields(server: Any) -> Fields:
     clients = server.clients.values()
-    normal = blocked = tracking = watching = watched_keys = 0
-    paused = "paused"
+    normal = tracking = watching = watched_keys = 0
     for c in clients:
         if c.kind != "replica":
             normal += 1
-        if c.blocked is not None and c.blocked != paused:
-            blocked += 1
         if c.tracking:
             tracking += 1
         if c.watched:
             watching += 1
             watched_keys += len(c.watched)
+    blocking = getattr(server, "blocking", None)
+    blocked = blocking.count if blocking is not None else 0
     return [
         ("connected_clients", normal),
         ("cluster_connections", _ext(server, "cluster_connections")),
@@ -159,7 +163,7 @@ def clients_fields(server: Any) -> Fields:
         ("watching_clients", watching),
         ("clients_in_timeout_table", _ext(server, "clients_in_timeout_table")),
         ("total_watched_keys", _ext(server, "total_watched_keys", watched_keys)),
-        ("total_blocking_keys", _ext(server, "total_blocking_keys")),
+        ("total_blocking_keys", len(blocking.waiting) if blocking is not None else 0),
         ("total_blocking_keys_on_nokey", _ext(server, "total_blocking_keys_on_nokey")),
     ]
 
