@@ -195,6 +195,8 @@ def test_command_all_lists_every_top_level_command(pair):
     entries = value(v.call("COMMAND"))[1]
     assert [e[1][0][1] for e in entries] == list(COMMANDS)
     assert value(v.call("COMMAND", "INFO"))[1] == entries
+    for e in entries:
+        assert value(v.call("COMMAND", "INFO", e[1][0][1]))[1] == [e]
 
 
 def test_count_and_list(pair):
