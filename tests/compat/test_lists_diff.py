@@ -186,5 +186,10 @@ def test_blmpop_argument_errors(both):
         ("BLMPOP", "0.01", "5", "l", "LEFT"), ("BLMOVE", "a", "b", "UP", "LEFT", "abc"))
 
 
+def test_tiny_timeouts_round_up(both):
+    # 0.001 s is 1 ms (ceil of the long double product), not 0 (= forever).
+    run(both, ("BLPOP", "k", "0.001"), ("BLPOP", "k", "0.0001"), ("BRPOP", "k", "0.0009"))
+
+
 def test_type_and_object_encoding_small(both2):
     run(both2, ("RPUSH", "l", "a"), ("DBSIZE",))

@@ -62,20 +62,21 @@ def parse_timeout_s(raw: bytes, now_ms: int) -> int:
     """A BLPOP-style timeout in seconds as an absolute ms time; 0 = forever.
 
     Redis reads a long double, multiplies it by 1000 in long double precision and
-    truncates to a long long (so "-0.001" becomes 0: block forever); a value that does
-    not fit (or infinity) becomes LLONG_MIN there, hence "timeout is negative".
+    rounds up to a long long (``ceill``: "0.001" is 1 ms, "-0.001" is 0, i.e. block
+    forever); a value that does not fit (or infinity) becomes LLONG_MIN there, hence
+    "timeout is negative".
     """
     x = parse_long_double(raw)
     if x is None:
         raise CommandError(b"ERR timeout is not a float or out of range")
-    if isinstance(x, float):  # +-inf
-        ms = -(2**63)
-    else:
-        scaled = round_long_double(x * 1000)
-        if isinstance(scaled, float) or not (-(2**63) <= int(scaled) < 2**63):
-            ms = -(2**63)
-        else:
-            ms = int(scaled)  # truncation toward zero, as the C cast
+    ms = -(2**63)
+    if type(x) is not float:  # +-inf stays LLONG_MIN
+        scaled = round_long_double(x[0] * 1000, 1, x[1])  # (mantissa, exponent)
+        if type(scaled) is not float:
+            m, e = scaled
+            v = (m << e) if e >= 0 else -((-m) >> -e)  # ceill()
+            if -(2**63) <= v < 2**63:
+                ms = v
     return _absolute(ms, now_ms)
 
 
