@@ -34,6 +34,7 @@ a direct port.
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from typing import Callable
 
@@ -156,6 +157,8 @@ def _to_regex(p: bytes, nocase: bool) -> bytes:
 def _match_slow(p: bytes, s: bytes, nocase: bool) -> bool:
     """A direct port of stringmatchlen (with skipLongerMatches and nesting), used only
     for patterns with more than ``MAX_NESTING`` star groups."""
+    if sys.getrecursionlimit() < MAX_NESTING + 500:
+        sys.setrecursionlimit(MAX_NESTING + 500)  # one Python frame per nesting level
     skip = [False]
 
     def rec(pi: int, si: int, nesting: int) -> bool:

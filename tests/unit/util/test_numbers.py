@@ -10,7 +10,7 @@ import pytest
 
 from vermilion.util.numbers import (
     LLONG_MAX, LLONG_MIN, add_long_double, format_long_double, parse_double, parse_long_double,
-    round_long_double, string2ll, wrap_int64,
+    round_long_double, string2ll, to_fraction, wrap_int64,
 )
 
 
@@ -62,27 +62,38 @@ def test_parse_long_double_refuses(text):
     (b"1\x00garbage", 1), (b"\x00", 0),
 ])
 def test_parse_long_double_values(text, value):
-    assert parse_long_double(text) == value
+    assert to_fraction(parse_long_double(text)) == value
 
 
 def test_parse_long_double_infinities_pass_but_sum_fails():
     inf = parse_long_double(b"inf")
     assert inf == float("inf") and parse_long_double(b"-Infinity") == float("-inf")
-    assert add_long_double(inf, Fraction(1)) is None
+    assert add_long_double(inf, (1, 0)) is None
+
+
+def rld(x: Fraction):
+    r = round_long_double(x.numerator, x.denominator)
+    return r if isinstance(r, float) else to_fraction(r)
 
 
 def test_rounding_is_to_64_bit_mantissa_ties_to_even():
     one = Fraction(1)
     ulp = Fraction(1, 1 << 63)
-    assert round_long_double(one + ulp) == one + ulp
-    assert round_long_double(one + ulp / 2) == one  # tie -> even
-    assert round_long_double(one + ulp * 3 / 2) == one + 2 * ulp  # tie -> even
-    assert round_long_double(one + ulp * Fraction(51, 100)) == one + ulp
-    assert round_long_double(Fraction(1 << 16384)) == float("inf")
-    assert round_long_double(-Fraction(1 << 16384)) == float("-inf")
+    assert rld(one + ulp) == one + ulp
+    assert rld(one + ulp / 2) == one  # tie -> even
+    assert rld(one + ulp * 3 / 2) == one + 2 * ulp  # tie -> even
+    assert rld(one + ulp * Fraction(51, 100)) == one + ulp
+    assert rld(Fraction((1 << 64) - 1, 1 << 64) + Fraction(1, 1 << 65)) == 1  # tie, odd: carry into bit 65
+    assert rld(Fraction(1 << 16384)) == float("inf")
+    assert rld(-Fraction(1 << 16384)) == float("-inf")
+    assert rld(Fraction(((1 << 64) - 1) << (16384 - 64))) == ((1 << 64) - 1) << (16384 - 64)
     tiny = Fraction(1, 1 << 16445)  # smallest subnormal
-    assert round_long_double(tiny) == tiny
-    assert round_long_double(tiny / 3) == 0
+    assert rld(tiny) == tiny
+    assert rld(tiny / 3) == 0
+    # the integer-shift path (d == 1) rounds the same way
+    assert round_long_double((1 << 64) + 1) == (1 << 63, 1)  # tie -> even
+    assert round_long_double((1 << 64) + 3) == ((1 << 63) + 2, 1)
+    assert round_long_double(-((1 << 65) + 5)) == (-((1 << 63) + 1), 2)
 
 
 def test_sum_overflow_is_refused():
@@ -92,12 +103,13 @@ def test_sum_overflow_is_refused():
 
 
 def test_format_long_double():
-    assert format_long_double(Fraction(0)) == b"0"
-    assert format_long_double(Fraction(5)) == b"5"
-    assert format_long_double(Fraction(-5, 2)) == b"-2.5"
-    assert format_long_double(Fraction(1, 3)) == b"0.33333333333333333"
-    assert format_long_double(Fraction(2, 3)) == b"0.66666666666666667"
-    assert format_long_double(Fraction(-1, 10**18)) == b"0"
+    assert format_long_double((0, 0)) == b"0"
+    assert format_long_double((5, 0)) == b"5"
+    assert format_long_double((5, 3)) == b"40"
+    assert format_long_double((-5, -1)) == b"-2.5"
+    assert format_long_double(round_long_double(1, 3)) == b"0.33333333333333333"
+    assert format_long_double(round_long_double(2, 3)) == b"0.66666666666666667"
+    assert format_long_double(round_long_double(-1, 10**18)) == b"0"
 
 
 def test_string2ll_and_wrap():
