@@ -126,3 +126,16 @@ def test_shutdown_stops_the_server():
         assert srv.proc.wait(10) == 0
     finally:
         srv.stop()
+
+
+def test_debug_is_refused_unless_enabled():
+    v = ServerProcess("vermilion", ["--enable-debug-command", "no"])
+    r = ServerProcess("redis", ["--enable-debug-command", "no"])
+    try:
+        p = Pair(v.port, r.port)
+        p.check("DEBUG", "SLEEP", "0")
+        p.check("DEBUG", "HELP")
+        p.close()
+    finally:
+        v.stop()
+        r.stop()

@@ -80,7 +80,10 @@ class ServerProcess:
                 "--save", "", "--appendonly", "no", "--enable-debug-command", "yes",
             ]
         else:
-            cmd = [sys.executable, "-m", "vermilion"] + ([config_file] if config_file else []) + base
+            # DEBUG is refused by default (enable-debug-command no), as in Redis 7.
+            cmd = [sys.executable, "-m", "vermilion"] + ([config_file] if config_file else []) + base + [
+                "--enable-debug-command", "yes",
+            ]
         cmd += args or []
         self.cmd = cmd
         self.log = open(self.log_path, "wb")

@@ -166,11 +166,24 @@ def debug_subcommand(name: str) -> Callable:
          summary="A container for debugging commands.", complexity="Depends on subcommand.",
          doc_flags=("syscmd",))
 def cmd_debug(c: Any, argv: list[bytes]) -> Any:
+    if not protected_action_allowed(c, c.server.config.get("enable-debug-command", "yes")):
+        raise err('DEBUG command not allowed. If the enable-debug-command option is set to "local", '
+                  "you can run it from a local connection, otherwise you need to set this option "
+                  "in the configuration file, and then restart the server.")
     fn = DEBUG_SUBCOMMANDS.get(argv[1].lower())
     if fn is None:
         raise CommandError(b"ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
                            % argv[1])
     return fn(c, argv)
+
+
+def protected_action_allowed(c: Any, setting: Any) -> bool:
+    """Redis's allowProtectedAction: ``yes``, or ``local`` from a unix socket or loopback."""
+    if setting == "yes" or setting is True:
+        return True
+    if setting == "local":
+        return c.unixsocket or c.addr.startswith(("127.", "[::1]"))
+    return False
 
 
 def _debug_syntax(argv: list[bytes]) -> CommandError:
