@@ -23,7 +23,6 @@ Redis grows its buffer in place.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from ..protocol.errors import CommandError, NotFloat, NotInteger, SyntaxErr, WrongType, err, wrong_arity
@@ -535,7 +534,7 @@ def incrbyfloat_text(current: bytes | None, raw_incr: bytes) -> bytes:
     b = string2ll(raw_incr)
     if a is not None and b is not None and -_LD_EXACT_INT < a + b < _LD_EXACT_INT:
         return b"%d" % (a + b)  # both integers and the sum exact: no rounding anywhere
-    old: Any = Fraction(0) if current is None else parse_long_double(current)
+    old: Any = (0, 0) if current is None else parse_long_double(current)
     if old is None:
         raise NotFloat()
     incr = parse_long_double(raw_incr)

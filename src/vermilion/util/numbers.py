@@ -13,6 +13,8 @@ Long doubles (INCRBYFLOAT, HINCRBYFLOAT)
     ``10.59999999999999964`` as a double but ``10.6`` as a long double).  So the long
     double is emulated exactly with rationals:
 
+    Values are ``(m, e)`` integer pairs meaning ``m * 2**e``:
+
     * ``parse_long_double`` takes the exact decimal (or hex) value of the text and rounds
       it to the nearest 64-bit-mantissa binary value, ties to even, as glibc's
       ``strtold`` does; overflow, underflow to zero, NaN and malformed text are refused
@@ -38,7 +40,7 @@ from ..protocol.resp_parser import string2ll
 
 __all__ = [
     "LLONG_MAX", "LLONG_MIN", "string2ll", "wrap_int64", "parse_long_double",
-    "add_long_double", "format_long_double", "parse_double",
+    "add_long_double", "format_long_double", "parse_double", "round_long_double", "to_fraction",
 ]
 
 LLONG_MAX = (1 << 63) - 1
@@ -72,33 +74,52 @@ def _round_div(n: int, d: int) -> int:
     return q
 
 
-def round_long_double(x: Fraction) -> Fraction | float:
-    """The long double nearest to the exact value ``x`` (ties to even), or +-inf."""
-    if not x:
-        return Fraction(0)
-    neg = x < 0
-    n, d = (-x.numerator if neg else x.numerator), x.denominator
-    # floor(log2(n/d)): start from the bit lengths, correct by one comparison.
-    e = n.bit_length() - d.bit_length()
-    if (n << -e if e < 0 else n) < (d << e if e > 0 else d):
-        e -= 1
-    shift = max(e, _LD_MIN_EXP) - (_LD_MANT_BITS - 1)  # weight of the last mantissa bit
-    if shift >= 0:
-        m = _round_div(n, d << shift)
-        value = Fraction(m << shift)
+# A long double value is a pair ``(m, e)`` meaning ``m * 2**e`` with ``|m| < 2**64``
+# (``(0, 0)`` is zero), or the float ``inf``/``-inf``.  Plain integer pairs keep the
+# arithmetic free of gcd reductions (Fractions cost several times more).
+
+def round_long_double(n: int, d: int = 1, e2: int = 0) -> tuple[int, int] | float:
+    """The long double nearest to ``n / d * 2**e2`` (``d > 0``), ties to even, or +-inf."""
+    if not n:
+        return (0, 0)
+    neg = n < 0
+    if neg:
+        n = -n
+    k = n.bit_length() - d.bit_length()  # floor(log2(n/d)) is k or k - 1
+    if (n << -k if k < 0 else n) < (d << k if k > 0 else d):
+        k -= 1
+    shift = max(k + e2, _LD_MIN_EXP) - (_LD_MANT_BITS - 1)  # weight of the last mantissa bit
+    t = e2 - shift
+    if d == 1 and t <= 0:
+        m = n >> -t if t else n
+        if t:  # round the bits shifted out, ties to even
+            rem = n & ((1 << -t) - 1)
+            half = 1 << (-t - 1)
+            if rem > half or (rem == half and m & 1):
+                m += 1
+    elif t >= 0:
+        m = _round_div(n << t, d)
     else:
-        m = _round_div(n << -shift, d)
-        value = Fraction(m, 1 << -shift)
-    if value >= _LD_MAX:
+        m = _round_div(n, d << -t)
+    if m >> _LD_MANT_BITS:  # rounding carried into a 65th bit
+        m >>= 1
+        shift += 1
+    if m.bit_length() + shift > 16384:
         return -INF if neg else INF
-    return -value if neg else value
+    return (-m if neg else m, shift)
 
 
-def parse_long_double(raw: bytes) -> Fraction | float | None:
+def to_fraction(x: tuple[int, int]) -> Fraction:
+    """The exact value of a long double pair (for tests and diagnostics)."""
+    m, e = x
+    return Fraction(m << e) if e >= 0 else Fraction(m, 1 << -e)
+
+
+def parse_long_double(raw: bytes) -> tuple[int, int] | float | None:
     """Redis's ``string2ld``: the long double that ``raw`` denotes, or None.
 
-    Returns an exact ``Fraction`` (the binary long double value), ``+-inf`` for the
-    texts ``inf``/``infinity``, or None when Redis refuses the text: empty or too long,
+    Returns a pair ``(m, e)`` (the value ``m * 2**e``), ``+-inf`` for the texts
+    ``inf``/``infinity``, or None when Redis refuses the text: empty or too long,
     leading space, trailing garbage, NaN, overflow, or underflow to zero.
     """
     if not raw or len(raw) >= _MAX_LONG_DOUBLE_CHARS:
@@ -107,22 +128,27 @@ def parse_long_double(raw: bytes) -> Fraction | float | None:
     if nul >= 0:  # strtold reads a C string: a NUL ends it ("" reads as 0)
         raw = raw[:nul]
         if not raw:
-            return Fraction(0)
+            return (0, 0)
     m = _DEC_RE.fullmatch(raw)
     if m is not None:
         sign, digits, exp_txt = m.groups()
         intpart, _, frac = digits.partition(b".")
         mant_txt = (intpart + frac).lstrip(b"0")
         if not mant_txt:
-            return Fraction(0)
+            return (0, 0)
         exp10 = (int(exp_txt) if exp_txt else 0) - len(frac)
         mant = int(mant_txt)
-        magnitude = len(mant_txt) + exp10  # the value is about 10**magnitude
+        magnitude = len(mant_txt) + exp10  # 10**(magnitude-1) <= value < 10**magnitude
         if magnitude > 4933:
             return None  # overflow (ERANGE with HUGE_VALL)
         if magnitude < -4952:
             return None  # underflow to zero (ERANGE with 0)
-        exact = Fraction(mant * 10**exp10) if exp10 >= 0 else Fraction(mant, 10**-exp10)
+        if sign == b"-":
+            mant = -mant
+        if exp10 >= 0:
+            value = round_long_double(mant * 10**exp10)
+        else:
+            value = round_long_double(mant, 10**-exp10)
     else:
         m = _HEX_RE.fullmatch(raw)
         if m is not None:
@@ -130,39 +156,43 @@ def parse_long_double(raw: bytes) -> Fraction | float | None:
             intpart, _, frac = digits.partition(b".")
             mant_txt = (intpart + frac).lstrip(b"0")
             if not mant_txt:
-                return Fraction(0)
+                return (0, 0)
             exp2 = (int(exp_txt) if exp_txt else 0) - 4 * len(frac)
             mant = int(mant_txt, 16)
-            if mant.bit_length() + exp2 > 16400:
+            if not -16500 < mant.bit_length() + exp2 < 16400:
                 return None
-            if mant.bit_length() + exp2 < -16500:
-                return None
-            exact = Fraction(mant << exp2) if exp2 >= 0 else Fraction(mant, 1 << -exp2)
+            value = round_long_double(-mant if sign == b"-" else mant, 1, exp2)
         else:
             m = _INF_RE.fullmatch(raw)
             if m is None:
                 return None  # malformed, or NaN (refused by string2ld)
             return -INF if m.group(1) == b"-" else INF
-    value = round_long_double(exact)
-    if value in (INF, -INF) or not value:
+    if type(value) is float or not value[0]:
         return None  # ERANGE: overflow to HUGE_VALL or underflow to 0
-    return -value if sign == b"-" else value
+    return value
 
 
-def add_long_double(a: Fraction | float, b: Fraction | float) -> Fraction | None:
+def add_long_double(a: tuple[int, int] | float, b: tuple[int, int] | float) -> tuple[int, int] | None:
     """``a + b`` in long double arithmetic; None when the sum is NaN or infinite."""
-    if isinstance(a, float) or isinstance(b, float):
+    if type(a) is float or type(b) is float:
         return None  # an infinite operand: the sum is inf or nan
-    s = round_long_double(a + b)
-    return None if isinstance(s, float) else s
+    (ma, ea), (mb, eb) = a, b  # type: ignore[misc]
+    e = min(ea, eb)
+    s = round_long_double((ma << (ea - e)) + (mb << (eb - e)), 1, e)
+    return None if type(s) is float else s  # type: ignore[return-value]
 
 
-def format_long_double(x: Fraction) -> bytes:
+def format_long_double(x: tuple[int, int]) -> bytes:
     """Redis's ``ld2string(LD_STR_HUMAN)``: ``"%.17Lf"``, trailing zeros and dot trimmed,
     ``-0`` printed as ``0``."""
-    neg = x < 0
-    ax = -x if neg else x
-    q = _round_div(ax.numerator * 10**17, ax.denominator)
+    m, e = x
+    neg = m < 0
+    if neg:
+        m = -m
+    if e >= 0:
+        q = (m << e) * 10**17
+    else:
+        q = _round_div(m * 10**17, 1 << -e)
     digits = b"%018d" % q
     text = (digits[:-17] + b"." + digits[-17:]).rstrip(b"0").rstrip(b".")
     if neg and text != b"0":
