@@ -9,7 +9,10 @@ shapes of Redis 7.2's ``addReplyCommandInfo``/``addReplyCommandDocs`` (server.c)
 * Key spec map: ``notes`` (when present), ``flags``, ``begin_search``, ``find_keys``.
 * COMMAND DOCS entry: a map with only the non-empty fields, in the order summary, since,
   group, complexity, module, doc_flags, deprecated_since, replaced_by, history,
-  arguments, subcommands.  Unknown names are skipped; repeated names repeat.
+  arguments, subcommands.  Unknown names are skipped; repeated names repeat.  History
+  is a set of ``[version, text]`` pairs; doc and argument flags are sets of simple
+  strings.  An argument map: name, type, display_text, key_spec_index, token, summary,
+  since, deprecated_since, flags, value, arguments (oneof/block only), each when set.
 
 The table is frozen at import, so each command's INFO and DOCS entries are encoded once
 per protocol version and cached as bytes; COMMAND (all commands) is then a join.
