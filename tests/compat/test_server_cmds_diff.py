@@ -9,6 +9,7 @@ import time
 
 import pytest
 from support.raw import RawClient, encode_command
+from support.servers import wait_for
 
 MY_COMMANDS = [
     "info", "client|id", "client|setname", "client|getname", "client|list", "client|info",
@@ -208,3 +209,24 @@ def test_reset_clears_reply_off(both2):
 def test_quit(both2):
     assert both2.check("QUIT") == b"+OK\r\n"
     assert both2.v.read_until_closed() == both2.r.read_until_closed() == b""
+
+
+def _swap_wakes_story(port: int) -> list[bytes]:
+    blocked = RawClient(port)
+    admin = RawClient(port)
+    try:
+        admin.call("FLUSHALL")
+        admin.call("SELECT", "1")
+        admin.call("RPUSH", "swapped-list", "x")
+        blocked.send(encode_command("BLPOP", "swapped-list", "0"))
+        wait_for(lambda: b"blocked_clients:1\r\n" in admin.call("INFO", "clients"), what="client blocked")
+        out = [admin.call("SWAPDB", "0", "1"), blocked.read_reply(), admin.call("LLEN", "swapped-list")]
+        admin.call("FLUSHALL")
+        return out
+    finally:
+        blocked.close()
+        admin.close()
+
+
+def test_swapdb_serves_clients_blocked_on_keys_it_brings(vermilion_server, redis_server):
+    assert _swap_wakes_story(vermilion_server.port) == _swap_wakes_story(redis_server.port)

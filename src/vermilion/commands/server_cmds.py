@@ -85,10 +85,24 @@ def cmd_swapdb(c: Any, argv: list[bytes]) -> Any:
         a.expires, b.expires = b.expires, a.expires
         a.avg_ttl, b.avg_ttl = b.avg_ttl, a.avg_ttl
         a.expires_cursor, b.expires_cursor = b.expires_cursor, a.expires_cursor
+        _signal_ready_after_swap(server, (i, j))
         for hook in server.extensions.get("swapdb", ()):
             hook(server, a, b)
     server.dirty += 1
     return OK
+
+
+def _signal_ready_after_swap(server: Any, indexes: tuple[int, int]) -> None:
+    """Clients blocked on a key that now exists in a swapped database may be served
+    (Redis's scanDatabaseForReadyKeys); the blocking engine retries them after SWAPDB."""
+    blocking = getattr(server, "blocking", None)
+    if blocking is None or not blocking.waiting:
+        return
+    for idx, key in list(blocking.waiting):
+        if idx in indexes:
+            db = server.dbs[idx]
+            if key in db.data:
+                blocking.signal(db, key)
 
 
 @command("time", arity=1, flags="loading stale fast", group="server", since="2.6.0",
