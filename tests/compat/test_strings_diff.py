@@ -520,9 +520,13 @@ def test_propagated_forms():
     assert p.take() == [[b"SET", b"k", b"v", b"KEEPTTL"]]
     p.run("SET", "k", "v", "NX")
     assert p.take() == []
+    p.run("SET", "k", "w", "GET", "XX", "get")
+    assert p.take() == [[b"SET", b"k", b"w", b"XX"]]
     p.run("SET", "k", "v", "EXAT", "1")
     assert p.take() == [[b"DEL", b"k"]]
     assert p.run("GET", "k") is None
+    p.run("SET", "k", "v", "EXAT", "1")  # nothing to delete: nothing happens
+    assert p.take() == []
     p.run("SETEX", "k", "7", "v")
     assert p.take() == [[b"SET", b"k", b"v", b"PXAT", b"%d" % (now + 7000)]]
     p.run("PSETEX", "k", "7", "v")

@@ -10,8 +10,9 @@ Propagation: relative or non-deterministic forms are rewritten through
 ``c.propagate_as`` so that replicas and the AOF never read the clock or redo float
 arithmetic: SET ... EX/PX/EXAT and SETEX/PSETEX -> ``SET key value PXAT <ms>``, GETEX
 -> ``PEXPIREAT``/``PERSIST``/``DEL``, GETSET -> ``SET``, GETDEL -> ``DEL``,
-INCRBYFLOAT -> ``SET key <result> KEEPTTL``.  A SET or GETEX whose absolute time is
-already past deletes the key at once and propagates ``DEL``.
+INCRBYFLOAT -> ``SET key <result> KEEPTTL``, SET ... GET -> SET without GET.  A SET
+or GETEX whose absolute time is already past deletes the key at once and propagates
+``DEL`` (a SET of a missing key then changes nothing).
 
 OBJECT ENCODING is derived from the bytes alone (``keyspace/types.string_encoding``):
 a short value built by APPEND or SETRANGE reports ``embstr``/``int`` where Redis says
@@ -157,14 +158,16 @@ def _set_with_options(c: Any, argv: list[bytes]) -> Any:
         return old
     value = argv[2]
     if when is not None and when <= c.server.cached_now_ms:
-        # EXAT/PXAT already past: the key would be born expired; delete it now.
-        if not db.delete(key):
-            c.server.dirty += 1
-        c.propagate_as = [[b"DEL", key]]
-    else:
-        db.set(key, value, keep_ttl=keepttl, expire_at_ms=when)
-        if when is not None and unit != _PXAT:
-            c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
+        # EXAT/PXAT already past: the key would be born expired, so an existing key is
+        # deleted (propagated as DEL) and nothing is stored.
+        if found and db.delete(key):
+            c.propagate_as = [[b"DEL", key]]
+        return old if get else OK
+    db.set(key, value, keep_ttl=keepttl, expire_at_ms=when)
+    if when is not None and unit != _PXAT:
+        c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
+    elif get:  # replicas must not fail on GET's type check: propagate without it
+        c.propagate_as = [argv[:3] + [a for a in argv[3:] if a.upper() != b"GET"]]
     return old if get else OK
 
 
