@@ -217,7 +217,11 @@ def uses_key_specs(spec: CommandSpec) -> bool:
 
 
 def _generic(store_ofs: int, count_ofs: int, first_ofs: int, step: int) -> Callable[[list[bytes]], list]:
-    """``genericGetKeys``: ``numkeys`` read with atoi at ``count_ofs``; optional store key."""
+    """``genericGetKeys``: ``numkeys`` read with atoi at ``count_ofs``; optional store key.
+
+    Only reached when the key specs failed (e.g. ``numkeys`` is ``"1abc"``); like Redis,
+    it reports no key flags.
+    """
 
     def proc(argv: list[bytes]) -> list[tuple[int, KeyFlag]]:
         argc = len(argv)
@@ -226,9 +230,9 @@ def _generic(store_ofs: int, count_ofs: int, first_ofs: int, step: int) -> Calla
         num = _atoi(argv[count_ofs])
         if num < 1 or num > (argc - first_ofs) // step:
             return []
-        keys = [(first_ofs + i * step, RO_ACCESS) for i in range(num)]
+        keys = [(first_ofs + i * step, NO_FLAGS) for i in range(num)]
         if store_ofs:
-            keys.append((store_ofs, OW_UPDATE))
+            keys.append((store_ofs, NO_FLAGS))
         return keys
 
     return proc
@@ -303,7 +307,7 @@ def migrate_get_keys(argv: list[bytes]) -> list[tuple[int, KeyFlag]]:
             a = argv[i].lower()
             if a == b"keys":
                 if argv[3]:
-                    break
+                    return []  # KEYS needs an empty key argument: a syntax error
                 first = i + 1
                 num = argc - first
                 break
