@@ -8,7 +8,7 @@ import re
 
 import pytest
 from support.raw import RawClient, encode_command
-from support.servers import ServerProcess
+from support.servers import ServerProcess, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +139,27 @@ def test_debug_is_refused_unless_enabled():
     finally:
         v.stop()
         r.stop()
+
+
+def test_idle_clients_are_closed_after_timeout():
+    srv = ServerProcess("vermilion", ["--timeout", "1"])
+    try:
+        idle = RawClient(srv.port)
+        busy = RawClient(srv.port)
+        assert idle.call("PING") == b"+PONG\r\n"
+        closed = []
+
+        def idle_closed() -> bool:
+            assert busy.call("PING") == b"+PONG\r\n"  # an active client stays
+            idle.sock.settimeout(0.05)
+            try:
+                closed.append(idle.sock.recv(10) == b"")
+            except TimeoutError:
+                return False
+            return closed[-1]
+
+        wait_for(idle_closed, timeout=5, interval=0.1, what="idle client closed")
+        idle.close()
+        busy.close()
+    finally:
+        srv.stop()

@@ -107,3 +107,25 @@ class Client:
         if self.subscriptions or self.psubscriptions or self.ssubscriptions:
             return "pubsub"
         return "normal"
+
+
+def clients_cron(server: Any) -> None:
+    """Close clients idle for more than ``timeout`` seconds (Redis's
+    clientsCronHandleTimeout): never replicas, primaries, blocked, paused or subscribed
+    clients.  Runs from the server cron, scanning the clients at most once a second."""
+    max_idle_s = server.config["timeout"]
+    if not max_idle_s:
+        return
+    now_ms = server.cached_now_ms
+    state = server.extensions.get("clients_cron_last_ms", 0)
+    if now_ms - state < 1000:
+        return
+    server.extensions["clients_cron_last_ms"] = now_ms
+    limit_ms = max_idle_s * 1000
+    for c in list(server.clients.values()):
+        if (c.kind != "normal" or c.blocked is not None or c.subscriptions or c.psubscriptions
+                or c.ssubscriptions or now_ms - c.last_interaction_ms <= limit_ms):
+            continue
+        server.log("verbose", "Closing idle client")
+        server.clients.pop(c.id, None)
+        c.close()

@@ -19,6 +19,7 @@ from ..config.schema import Config
 from ..keyspace.db import Db
 from ..keyspace.expiry import install as install_keyspace_cron
 from .blocking import Blocking
+from .client import clients_cron
 from .stats import Stats
 
 
@@ -39,8 +40,9 @@ class Server:
         self.lastsave_s = int(time.time())
         self.role = "master"
         self.propagate: Callable[[Any, Any, list], None] | None = None
-        # INFO's instantaneous_* rates are sampled by a cron job (engine/stats.py).
-        self.cron_jobs: list[Callable[[Any], None]] = [self.stats.track_instantaneous]
+        # INFO's instantaneous_* rates are sampled by a cron job (engine/stats.py),
+        # and idle clients are closed after ``timeout`` seconds (engine/client.py).
+        self.cron_jobs: list[Callable[[Any], None]] = [self.stats.track_instantaneous, clients_cron]
         self.shutdown_hooks: list[Callable[[Any], None]] = []
         self.log_lines: Callable[[str, str], None] = self._log_stdout
         self.version = __version__
