@@ -468,7 +468,7 @@ class Recorder:
     """An in-process server and client whose propagated commands are recorded."""
 
     def __init__(self) -> None:
-        from vermilion.commands.registry import COMMANDS  # noqa: F401  (imports the table)
+        import vermilion.commands  # noqa: F401  (registers and freezes the command table)
         from vermilion.config.schema import Config
         from vermilion.engine.client import Client
         from vermilion.engine.server import Server

@@ -461,7 +461,8 @@ def _bitfield(c: Any, argv: list[bytes], readonly_cmd: bool) -> Any:
 
 
 @command("bitfield", arity=-2, flags="write denyoom", acl="bitmap", group="bitmap",
-         keys=[ks("RW ACCESS UPDATE VARIABLE_FLAGS", 1, notes="This command allows both access and modification of the key")],
+         keys=[ks("RW ACCESS UPDATE VARIABLE_FLAGS", 1,
+                  notes="This command allows both access and modification of the key")],
          since="3.2.0", complexity="O(1) for each subcommand specified",
          summary="Performs arbitrary bitfield integer operations on strings.",
          args=(

@@ -203,7 +203,8 @@ def cmd_setex(c: Any, argv: list[bytes]) -> Any:
 
 @command("psetex", arity=4, flags="write denyoom", acl="string", group="string",
          keys=[ks("OW UPDATE", 1)], since="2.6.0", complexity="O(1)",
-         summary="Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+         summary=("Sets both string value and expiration time in milliseconds of a key. "
+                  "The key is created if it doesn't exist."),
          doc_flags=("deprecated",), deprecated_since="2.6.12", replaced_by="`SET` with the `PX` argument",
          args=(arg("key", "key", key_spec_index=0), arg("milliseconds", "integer"), arg("value", "string")))
 def cmd_psetex(c: Any, argv: list[bytes]) -> Any:
@@ -302,7 +303,7 @@ def cmd_mget(c: Any, argv: list[bytes]) -> Any:
     return out
 
 
-_KEY_VALUE = (arg("key_value", "block", flags=("multiple",), arguments=(
+_KEY_VALUE = (arg("data", "block", flags=("multiple",), arguments=(
     arg("key", "key", key_spec_index=0),
     arg("value", "string"),
 )),)
@@ -349,7 +350,9 @@ def cmd_msetnx(c: Any, argv: list[bytes]) -> Any:
 
 @command("append", arity=3, flags="write denyoom fast", acl="string", group="string",
          keys=[ks("RW INSERT", 1)], since="2.0.0",
-         complexity="O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+         complexity=("O(1). The amortized time complexity is O(1) assuming the appended value is small and the "
+                     "already present value is of any size, since the dynamic string library used by Redis will "
+                     "double the free space available on every reallocation."),
          summary="Appends a string to the value of a key. Creates the key if it doesn't exist.",
          args=(arg("key", "key", key_spec_index=0), arg("value", "string")))
 def cmd_append(c: Any, argv: list[bytes]) -> Any:
@@ -424,7 +427,9 @@ def cmd_substr(c: Any, argv: list[bytes]) -> Any:
 
 @command("setrange", arity=4, flags="write denyoom", acl="string", group="string",
          keys=[ks("RW UPDATE", 1)], since="2.2.0",
-         complexity="O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+         complexity=("O(1), not counting the time taken to copy the new string in place. Usually, this string is "
+                     "very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being "
+                     "the length of the value argument."),
          summary="Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
          args=(arg("key", "key", key_spec_index=0), arg("offset", "integer"), arg("value", "string")))
 def cmd_setrange(c: Any, argv: list[bytes]) -> Any:
@@ -504,7 +509,8 @@ def cmd_incrby(c: Any, argv: list[bytes]) -> Any:
 
 @command("decrby", arity=3, flags="write denyoom fast", acl="string", group="string",
          keys=[ks("RW ACCESS UPDATE", 1)], since="1.0.0", complexity="O(1)",
-         summary="Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+         summary=("Decrements a number from the integer value of a key. "
+                  "Uses 0 as initial value if the key doesn't exist."),
          args=(arg("key", "key", key_spec_index=0), arg("decrement", "integer")))
 def cmd_decrby(c: Any, argv: list[bytes]) -> Any:
     delta = _parse_ll(argv[2])
@@ -518,7 +524,8 @@ _LD_EXACT_INT = 1 << 64  # integers below this are exact long doubles
 
 @command("incrbyfloat", arity=3, flags="write denyoom fast", acl="string", group="string",
          keys=[ks("RW ACCESS UPDATE", 1)], since="2.6.0", complexity="O(1)",
-         summary="Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+         summary=("Increment the floating point value of a key by a number. "
+                  "Uses 0 as initial value if the key doesn't exist."),
          args=(arg("key", "key", key_spec_index=0), arg("increment", "double")))
 def cmd_incrbyfloat(c: Any, argv: list[bytes]) -> Any:
     db = c.db
