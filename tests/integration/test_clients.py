@@ -163,3 +163,23 @@ def test_idle_clients_are_closed_after_timeout():
         busy.close()
     finally:
         srv.stop()
+
+
+def test_requirepass_changed_at_runtime(auth_pair):
+    v, r = auth_pair
+    admin, waiting = Pair(v.port, r.port), Pair(v.port, r.port)
+    try:
+        admin.check("AUTH", "s3cret")
+        waiting.check("PING")
+        admin.check("CONFIG", "SET", "requirepass", "")
+        waiting.check("PING")
+        fresh = Pair(v.port, r.port)
+        fresh.check("PING")
+        admin.check("CONFIG", "SET", "requirepass", "s3cret")
+        waiting.check("PING")  # never authenticated: refused again
+        fresh.check("GET", "x")
+        admin.check("PING")  # authenticated clients stay so
+        fresh.close()
+    finally:
+        admin.close()
+        waiting.close()

@@ -108,6 +108,8 @@ def _is_reply_cmd(spec: CommandSpec) -> bool:
 
 def _auth_gate(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
     if c.gate & Gate.NOAUTH and not (spec.flags & _NO_AUTH):
+        if not c.server.auth_required():  # requirepass cleared meanwhile (CONFIG SET);
+            return None  # the client stays unauthenticated should it be set again
         raise CommandError(b"NOAUTH Authentication required.")
     return None
 
