@@ -29,7 +29,7 @@ from typing import Any
 from ..protocol.errors import CommandError, NotFloat, NotInteger, SyntaxErr, WrongType, err, wrong_arity
 from ..protocol.reply import EMPTY_BULK, OK, ONE, ZERO
 from ..protocol.resp_parser import string2ll
-from ..util.numbers import LLONG_MAX, LLONG_MIN, add_long_double, format_long_double, parse_long_double
+from ..util.numbers import LLONG_MAX, LLONG_MIN, LongDoubleError, incr_long_double_text
 from .registry import command
 from .spec import arg, ks
 
@@ -519,9 +519,6 @@ def cmd_decrby(c: Any, argv: list[bytes]) -> Any:
     return _incr(c, argv[1], -delta)
 
 
-_LD_EXACT_INT = 1 << 64  # integers below this are exact long doubles
-
-
 @command("incrbyfloat", arity=3, flags="write denyoom fast", acl="string", group="string",
          keys=[ks("RW ACCESS UPDATE", 1)], since="2.6.0", complexity="O(1)",
          summary=("Increment the floating point value of a key by a number. "
@@ -538,22 +535,14 @@ def cmd_incrbyfloat(c: Any, argv: list[bytes]) -> Any:
 
 
 def incrbyfloat_text(current: bytes | None, raw_incr: bytes) -> bytes:
-    """The text INCRBYFLOAT stores: ``current + incr`` in long double arithmetic,
-    formatted as Redis does, or its exact error.  Shared with HINCRBYFLOAT."""
-    a = 0 if current is None else string2ll(current)
-    b = string2ll(raw_incr)
-    if a is not None and b is not None and -_LD_EXACT_INT < a + b < _LD_EXACT_INT:
-        return b"%d" % (a + b)  # both integers and the sum exact: no rounding anywhere
-    old: Any = (0, 0) if current is None else parse_long_double(current)
-    if old is None:
-        raise NotFloat()
-    incr = parse_long_double(raw_incr)
-    if incr is None:
-        raise NotFloat()
-    total = add_long_double(old, incr)
-    if total is None:
-        raise err("increment would produce NaN or Infinity")
-    return format_long_double(total)
+    """The text INCRBYFLOAT stores (long double arithmetic, Redis's formatting), or
+    its exact error."""
+    try:
+        return incr_long_double_text(current, raw_incr)
+    except LongDoubleError as e:
+        if e.which == "nan":
+            raise err("increment would produce NaN or Infinity") from None
+        raise NotFloat() from None
 
 
 # ---- LCS ------------------------------------------------------------------------

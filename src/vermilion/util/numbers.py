@@ -41,6 +41,7 @@ from ..protocol.resp_parser import string2ll
 __all__ = [
     "LLONG_MAX", "LLONG_MIN", "string2ll", "wrap_int64", "parse_long_double",
     "add_long_double", "format_long_double", "parse_double", "round_long_double", "to_fraction",
+    "LongDoubleError", "incr_long_double_text",
 ]
 
 LLONG_MAX = (1 << 63) - 1
@@ -198,6 +199,38 @@ def format_long_double(x: tuple[int, int]) -> bytes:
     if neg and text != b"0":
         return b"-" + text
     return text
+
+
+class LongDoubleError(ValueError):
+    """``incr_long_double_text`` failed; ``which`` is ``"current"`` (the stored value is
+    not a float), ``"increment"`` (the argument is not a float) or ``"nan"`` (the sum is
+    NaN or infinite), so each command can raise its own error text."""
+
+    def __init__(self, which: str) -> None:
+        super().__init__(which)
+        self.which = which
+
+
+_LD_EXACT_INT = 1 << 64  # integers below this are exact long doubles
+
+
+def incr_long_double_text(current: bytes | None, incr: bytes) -> bytes:
+    """What INCRBYFLOAT/HINCRBYFLOAT store: ``current + incr`` (``current`` None = 0)
+    computed in long double and formatted as Redis does, or ``LongDoubleError``."""
+    a = 0 if current is None else string2ll(current)
+    b = string2ll(incr)
+    if a is not None and b is not None and -_LD_EXACT_INT < a + b < _LD_EXACT_INT:
+        return b"%d" % (a + b)  # integers with an exact sum: no rounding anywhere
+    old: tuple[int, int] | float | None = (0, 0) if current is None else parse_long_double(current)
+    if old is None:
+        raise LongDoubleError("current")
+    step = parse_long_double(incr)
+    if step is None:
+        raise LongDoubleError("increment")
+    total = add_long_double(old, step)
+    if total is None:
+        raise LongDoubleError("nan")
+    return format_long_double(total)
 
 
 _WS = b" \t\n\r\v\f"

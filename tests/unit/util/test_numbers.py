@@ -127,3 +127,17 @@ def test_parse_double():
     assert parse_double(b"-inf") == float("-inf")
     for bad in (b"", b" 1", b"1 ", b"nan", b"abc", b"1_0"):
         assert parse_double(bad) is None
+
+
+def test_incr_long_double_text():
+    from vermilion.util.numbers import LongDoubleError, incr_long_double_text
+
+    assert incr_long_double_text(None, b"1.5") == b"1.5"
+    assert incr_long_double_text(b"10.5", b"0.1") == b"10.6"
+    assert incr_long_double_text(b"9223372036854775807", b"9223372036854775807") == b"18446744073709551614"
+    assert incr_long_double_text(b"-3", b"3") == b"0"
+    for current, incr, which in ((b"abc", b"1", "current"), (b"1", b"abc", "increment"),
+                                 (b"inf", b"1", "nan"), (b"1e4932", b"1e4932", "nan")):
+        with pytest.raises(LongDoubleError) as info:
+            incr_long_double_text(current, incr)
+        assert info.value.which == which
