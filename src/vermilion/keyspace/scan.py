@@ -30,7 +30,7 @@ from .indexed import disable_scan_index, enable_scan_index, grow_scan_index
 from .slots import CLUSTER_SLOTS
 
 MASK64 = (1 << 64) - 1
-SCAN_INDEX_IDLE_MS = 60_000
+SCAN_INDEX_IDLE_MS = 300_000
 
 
 def _rev64(v: int) -> int:
