@@ -230,3 +230,14 @@ def _swap_wakes_story(port: int) -> list[bytes]:
 
 def test_swapdb_serves_clients_blocked_on_keys_it_brings(vermilion_server, redis_server):
     assert _swap_wakes_story(vermilion_server.port) == _swap_wakes_story(redis_server.port)
+
+
+def test_debug_object_quicklist_fields(both2):
+    both2.check("RPUSH", "ql", *(["x" * 100] * 300))
+    a, b = both2.both("DEBUG", "OBJECT", "ql", compare=False)
+    fa = dict(kv.split(b":", 1) for kv in a[1:-2].split(b" ")[1:])
+    fb = dict(kv.split(b":", 1) for kv in b[1:-2].split(b" ")[1:])
+    assert list(fa) == list(fb)
+    for name in (b"encoding", b"ql_nodes", b"ql_avg_node", b"ql_listpack_max", b"ql_compressed",
+                 b"ql_uncompressed_size"):
+        assert fa[name] == fb[name], name

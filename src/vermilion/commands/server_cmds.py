@@ -239,7 +239,10 @@ def debug_object(c: Any, argv: list[bytes]) -> Any:
     value = c.db.lookup(key)
     if value is None:
         raise err("no such key")
-    enc = encoding(value, c.server)
+    try:
+        enc = encoding(value, c.server)
+    except KeyError:  # a value class that did not register its encoding
+        enc = b"unknown"
     # Persistence knows the real RDB size (LZF compression of long strings included).
     rdb_length = c.server.extensions.get("rdb_serialized_length")
     serialized = rdb_length(value) if rdb_length is not None else _serialized_length(value, enc)
@@ -254,7 +257,31 @@ def debug_object(c: Any, argv: list[bytes]) -> Any:
     refcount = 2147483647 if enc == b"int" and _shared_int(value) else 1
     line = b"Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d" % (
         id(value), refcount, enc, serialized, lru_clock, idle_s)
+    if enc == b"quicklist":
+        line += _quicklist_details(value, c.server)
     return Simple(line)
+
+
+def _quicklist_details(value: Any, server: Any) -> bytes:
+    """The ``ql_*`` fields Redis appends for quicklist-encoded lists; node counts follow
+    ``list-max-listpack-size`` (negative: a byte budget of 4KB << (-n - 1) per node)."""
+    fill = server.config.get("list-max-listpack-size", -2)
+    sizes = [_listpack_entry_size(len(x)) for x in value]
+    total = sum(sizes)
+    if fill > 0:
+        nodes = max(1, -(-len(sizes) // fill))
+    else:
+        budget = 4096 << (min(-fill, 5) - 1)
+        nodes = max(1, -(-total // budget))
+    depth = server.config.get("list-compress-depth", 0)
+    return b" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d" % (
+        nodes, len(sizes) / nodes, fill, 1 if depth else 0, total + 7 * nodes)
+
+
+def _listpack_entry_size(n: int) -> int:
+    """Bytes of a string entry in a listpack: header, data, back-length."""
+    size = n + (1 if n < 64 else 2 if n < 4096 else 5)
+    return size + (1 if size < 128 else 2 if size < 16384 else 3 if size < 2097152 else 4)
 
 
 def _shared_int(value: Any) -> bool:
