@@ -2,7 +2,7 @@
 
 CONFIG GET: each argument without ``[*?`` is looked up exactly (case-insensitively,
 hidden directives included) and answered under the name as asked; a pattern is matched
-(``stringmatch``, nocase) against every name and alias, hidden ones excepted.  A name
+(``util.glob``, Redis's ``stringmatch`` with nocase) against every name and alias, hidden ones excepted.  A name
 already answered is not repeated.
 
 CONFIG SET is atomic, as in Redis 7.2: every name is checked first (unknown, immutable,
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config.glob_match import stringmatch
 from ..config.rewrite import rewrite_config
 from ..config.schema import DIRECTIVES, NAMES, ConfigValueError
 from ..protocol.errors import CommandError
+from ..util.glob import compile_glob
 from ..protocol.reply import OK, Simple
 from .registry import command, container
 from .spec import arg
@@ -54,11 +54,12 @@ def cmd_config_get(c: Any, argv: list[bytes]) -> Any:
                 seen.add(low)
                 matches[pattern] = _b(d.render(config.values[d.name]))
             continue
+        match = compile_glob(pattern, True)
         for name, d in NAMES.items():
             if d.hidden:
                 continue
             bname = _b(name)
-            if bname in seen or not stringmatch(pattern, bname, True):
+            if bname in seen or not match(bname):
                 continue
             seen.add(bname)
             matches[bname] = _b(d.render(config.values[d.name]))
