@@ -12,7 +12,7 @@ from support.servers import wait_for
 
 # Fields Redis 7.2 prints that a 7.0 oracle does not, plus our own version field.
 NEW_IN_72 = {
-    "vermilion_version", "watching_clients", "total_watched_keys", "total_blocking_keys",
+    "vermilion_version", "total_blocking_keys",
     "total_blocking_keys_on_nokey", "eventloop_cycles", "eventloop_duration_sum",
     "eventloop_duration_cmd_sum", "instantaneous_eventloop_cycles_per_sec",
     "instantaneous_eventloop_duration_usec", "acl_access_denied_auth", "acl_access_denied_cmd",

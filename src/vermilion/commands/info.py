@@ -31,6 +31,7 @@ import time
 from typing import Any, Callable
 
 from .. import __version__
+from ..engine.stats import command_usec_total
 from ..protocol.reply import Verbatim
 from .registry import COMMANDS, command
 from .spec import arg
@@ -102,7 +103,7 @@ def _listeners(server: Any) -> Fields:
         out.append(("listener0", "name=tcp," + ",".join("bind=" + b for b in cfg["bind"].split())
                     + ",port=%d" % cfg["port"]))
     if cfg["unixsocket"]:
-        out.append(("listener%d" % len(out), "name=unix,bind=" + cfg["unixsocket"]))
+        out.append(("listener1", "name=unix,bind=" + cfg["unixsocket"]))  # index = connection type
     return out
 
 
@@ -141,15 +142,12 @@ def server_fields(server: Any) -> Fields:
 
 def clients_fields(server: Any) -> Fields:
     clients = server.clients.values()
-    normal = tracking = watching = watched_keys = 0
+    normal = tracking = 0
     for c in clients:
         if c.kind != "replica":
             normal += 1
         if c.tracking:
             tracking += 1
-        if c.watched:
-            watching += 1
-            watched_keys += len(c.watched)
     blocking = getattr(server, "blocking", None)
     blocked = blocking.count if blocking is not None else 0
     return [
@@ -160,9 +158,7 @@ def clients_fields(server: Any) -> Fields:
         ("client_recent_max_output_buffer", 0),
         ("blocked_clients", blocked),
         ("tracking_clients", tracking),
-        ("watching_clients", watching),
         ("clients_in_timeout_table", _ext(server, "clients_in_timeout_table")),
-        ("total_watched_keys", _ext(server, "total_watched_keys", watched_keys)),
         ("total_blocking_keys", len(blocking.waiting) if blocking is not None else 0),
         ("total_blocking_keys_on_nokey", _ext(server, "total_blocking_keys_on_nokey")),
     ]
@@ -272,6 +268,8 @@ def persistence_fields(server: Any) -> Fields:
 def stats_fields(server: Any) -> Fields:
     s = server.stats
     inst = s.instantaneous
+    cmd_usec = command_usec_total()  # handler time: a lower bound of the loop's busy time
+    cycles_per_s = inst("eventloop_cycles")
     return [
         ("total_connections_received", s.total_connections_received),
         ("total_commands_processed", s.total_commands_processed),
@@ -324,10 +322,10 @@ def stats_fields(server: Any) -> Fields:
         ("reply_buffer_shrinks", 0),
         ("reply_buffer_expands", 0),
         ("eventloop_cycles", s.eventloop_cycles),
-        ("eventloop_duration_sum", s.eventloop_duration_sum),
-        ("eventloop_duration_cmd_sum", s.eventloop_duration_cmd_sum),
-        ("instantaneous_eventloop_cycles_per_sec", 0),
-        ("instantaneous_eventloop_duration_usec", 0),
+        ("eventloop_duration_sum", cmd_usec),
+        ("eventloop_duration_cmd_sum", cmd_usec),
+        ("instantaneous_eventloop_cycles_per_sec", int(cycles_per_s)),
+        ("instantaneous_eventloop_duration_usec", int(inst("eventloop_usec") / cycles_per_s) if cycles_per_s else 0),
         ("acl_access_denied_auth", s.acl_access_denied_auth),
         ("acl_access_denied_cmd", s.acl_access_denied_cmd),
         ("acl_access_denied_key", s.acl_access_denied_key),

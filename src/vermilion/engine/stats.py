@@ -18,6 +18,15 @@ INSTANT_METRICS = {
     "net_input": "net_input_bytes",
     "net_output": "net_output_bytes",
 }
+# Sampled like the others, from readings computed at sampling time.
+DERIVED_METRICS = ("eventloop_cycles", "eventloop_usec")
+
+
+def command_usec_total() -> int:
+    """Microseconds spent in command handlers so far (sum of every spec's counter)."""
+    from ..commands.registry import COMMANDS  # noqa: PLC0415
+
+    return sum(s.stats.usec for spec in COMMANDS.values() for s in spec.all_specs())
 
 
 class InstantMetric:
@@ -53,8 +62,8 @@ class Stats:
         "errorstats", "client_qbuf_limit_disconnections", "client_outbuf_limit_disconnections",
         "pubsub_channels", "total_reads_processed", "total_writes_processed", "expire_cycle_cpu_milliseconds",
         "acl_access_denied_auth", "acl_access_denied_cmd", "acl_access_denied_key",
-        "acl_access_denied_channel", "eventloop_cycles", "eventloop_duration_sum",
-        "eventloop_duration_cmd_sum", "dump_payload_sanitizations", "instant", "last_cron_ms",
+        "acl_access_denied_channel", "cron_ticks", "dump_payload_sanitizations", "instant",
+        "last_cron_ms",
     )
 
     def __init__(self) -> None:
@@ -66,7 +75,7 @@ class Stats:
             setattr(self, name, 0)
         self.expired_stale_perc = 0.0
         self.errorstats: dict[bytes, int] = {}
-        self.instant = {name: InstantMetric() for name in INSTANT_METRICS}
+        self.instant = {name: InstantMetric() for name in (*INSTANT_METRICS, *DERIVED_METRICS)}
 
     def count_error(self, msg: bytes) -> None:
         code = msg.split(b" ", 1)[0]
@@ -76,12 +85,20 @@ class Stats:
     def track_instantaneous(self, server: object = None) -> None:
         """Cron job: sample the tracked counters at most every ``SAMPLE_PERIOD_MS``."""
         now_ms = int(time.monotonic() * 1000)
-        self.eventloop_cycles += 1
+        self.cron_ticks += 1
         if now_ms - self.last_cron_ms < SAMPLE_PERIOD_MS:
             return
         self.last_cron_ms = now_ms
+        instant = self.instant
         for name, attr in INSTANT_METRICS.items():
-            self.instant[name].track(getattr(self, attr), now_ms)
+            instant[name].track(getattr(self, attr), now_ms)
+        instant["eventloop_cycles"].track(self.eventloop_cycles, now_ms)
+        instant["eventloop_usec"].track(command_usec_total(), now_ms)
 
     def instantaneous(self, name: str) -> float:
         return self.instant[name].value()
+
+    @property
+    def eventloop_cycles(self) -> int:
+        """Passes of the event loop that did work: socket reads plus cron ticks."""
+        return self.total_reads_processed + self.cron_ticks
