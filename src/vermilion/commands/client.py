@@ -90,20 +90,31 @@ def client_info_line(c: Any, now_ms: int, me: Any = None, argv: list[bytes] | No
     argv_mem = _argv_mem(c, me, argv)
     qbuf = argv_mem + 16 * len(argv) if (c is me and argv) else 0
     qbuf_free = 20474 - qbuf if qbuf else 0
-    omem = c.out_pending
+    omem = pending_output(c)
     tot_mem = 1024 + 16384 + qbuf + qbuf_free + argv_mem + omem
     return (
         "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d "
-        "multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 "
-        "omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d"
+        "multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=%d "
+        "omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=%d resp=%d"
         % (
             c.id, c.addr, c.laddr, c.fd, c.name.decode("latin-1"),
             (now_ms - c.created_ms) // 1000, (now_ms - c.last_interaction_ms) // 1000, _flags(c),
             c.db.index, len(c.subscriptions), len(c.psubscriptions), len(c.ssubscriptions), multi,
-            qbuf, qbuf_free, argv_mem, omem, tot_mem, cmd, c.user.decode("latin-1"),
-            _redirect(c), c.resp,
+            qbuf, qbuf_free, argv_mem, 1 if omem else 0, omem, tot_mem, "rw" if omem else "r", cmd,
+            c.user.decode("latin-1"), _redirect(c), c.resp,
         )
     ).encode() + b" lib-name=" + c.lib_name + b" lib-ver=" + c.lib_ver
+
+
+def pending_output(c: Any) -> int:
+    """Reply bytes not yet taken by the socket (the transport's write buffer)."""
+    transport = c.transport
+    if transport is None:
+        return c.out_pending
+    try:
+        return transport.get_write_buffer_size()
+    except (AttributeError, RuntimeError):
+        return c.out_pending
 
 
 def _redirect(c: Any) -> int:

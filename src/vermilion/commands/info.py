@@ -33,6 +33,7 @@ from typing import Any, Callable
 from .. import __version__
 from ..engine.stats import command_usec_total
 from ..protocol.reply import Verbatim
+from .client import pending_output
 from .registry import COMMANDS, command
 from .spec import arg
 
@@ -220,7 +221,7 @@ def memory_fields(server: Any) -> Fields:
         ("mem_replication_backlog", _ext(server, "mem_replication_backlog")),
         ("mem_total_replication_buffers", 0),
         ("mem_clients_slaves", 0),
-        ("mem_clients_normal", sum(c.out_pending for c in server.clients.values())),
+        ("mem_clients_normal", sum(pending_output(c) for c in server.clients.values())),
         ("mem_cluster_links", 0),
         ("mem_aof_buffer", 0),
         ("mem_allocator", "libc"),
