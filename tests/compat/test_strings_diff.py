@@ -572,3 +572,47 @@ def test_lcs_bit_parallel_table_matches_dynamic_programming():
         for i in range(len(a) + 1):
             for j in range(len(b) + 1):
                 assert (rows[i] & ((1 << j) - 1)).bit_count() == table[i][j]
+
+
+def test_random_string_command_mix(both2):
+    """Random sequences of string and bitmap commands over a few keys, replies compared."""
+    rnd = random.Random(2024)
+    keys = ["a", "b", "c"]
+    vals = ["", "0", "1", "-7", "10.5", "abc", "foobar", "9223372036854775807", "\x00\xff", "x" * 50]
+    nums = ["0", "1", "-1", "3", "-3", "100", "abc", "1.5", "9223372036854775807", "-9223372036854775808"]
+
+    def k():
+        return rnd.choice(keys)
+
+    makers = [
+        lambda: ("SET", k(), rnd.choice(vals), *rnd.sample(["NX", "XX", "GET", "KEEPTTL"], rnd.randint(0, 2))),
+        lambda: ("GET", k()),
+        lambda: ("GETSET", k(), rnd.choice(vals)),
+        lambda: ("GETDEL", k()),
+        lambda: ("GETEX", k(), *rnd.choice([[], ["PERSIST"], ["EX", rnd.choice(nums)]])),
+        lambda: ("MGET", k(), k(), "none"),
+        lambda: ("MSET", k(), rnd.choice(vals), k(), rnd.choice(vals)),
+        lambda: ("MSETNX", k(), rnd.choice(vals), "fresh%d" % rnd.randint(0, 3), "v"),
+        lambda: ("SETNX", k(), rnd.choice(vals)),
+        lambda: ("APPEND", k(), rnd.choice(vals)),
+        lambda: ("STRLEN", k()),
+        lambda: ("GETRANGE", k(), rnd.choice(nums), rnd.choice(nums)),
+        lambda: ("SETRANGE", k(), rnd.choice(["0", "1", "5", "-1", "x"]), rnd.choice(vals)),
+        lambda: ("INCR", k()),
+        lambda: ("DECRBY", k(), rnd.choice(nums)),
+        lambda: ("INCRBY", k(), rnd.choice(nums)),
+        lambda: ("INCRBYFLOAT", k(), rnd.choice(nums + ["0.1", "-2.5e3"])),
+        lambda: ("SETBIT", k(), rnd.randint(0, 70), rnd.choice(["0", "1"])),
+        lambda: ("GETBIT", k(), rnd.randint(0, 70)),
+        # (valid numbers only: 7.2 checks them before the key, 7.0 answers 0 for a missing key)
+        lambda: ("BITCOUNT", k(), *rnd.choice([[], [rnd.randint(-9, 9), rnd.randint(-9, 9)]])),
+        lambda: ("BITPOS", k(), rnd.choice(["0", "1"]), *rnd.choice([[], [rnd.randint(-5, 5)]])),
+        lambda: ("BITOP", rnd.choice(["AND", "OR", "XOR"]), k(), k(), k()),
+        lambda: ("BITOP", "NOT", k(), k()),
+        lambda: ("BITFIELD", k(), "INCRBY", rnd.choice(["i5", "u7", "i64"]), rnd.randint(0, 40), rnd.choice(nums)),
+        lambda: ("LCS", k(), k(), *rnd.choice([[], ["LEN"], ["IDX", "WITHMATCHLEN"]])),
+    ]
+    for _ in range(400):
+        both2.check(*rnd.choice(makers)())
+    for key in keys:
+        both2.check("GET", key)

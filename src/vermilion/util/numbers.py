@@ -125,11 +125,8 @@ def parse_long_double(raw: bytes) -> tuple[int, int] | float | None:
     """
     if not raw or len(raw) >= _MAX_LONG_DOUBLE_CHARS:
         return None
-    nul = raw.find(b"\x00")
-    if nul >= 0:  # strtold reads a C string: a NUL ends it ("" reads as 0)
-        raw = raw[:nul]
-        if not raw:
-            return (0, 0)
+    if b"\x00" in raw:  # strtold would stop at the NUL: string2ld refuses the text
+        return None
     m = _DEC_RE.fullmatch(raw)
     if m is not None:
         sign, digits, exp_txt = m.groups()

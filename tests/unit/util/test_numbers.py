@@ -50,7 +50,7 @@ def test_long_double_range_exceeds_double():
 
 @pytest.mark.parametrize("text", [
     b"", b" 1", b"1 ", b"abc", b"1e", b"1e+", b"--1", b"nan", b"NaN", b"1e5000", b"-1e5000", b"1e-5000",
-    b"0x", b"1.2.3", b"1_0", b"x" * 6000,
+    b"0x", b"1.2.3", b"1_0", b"x" * 6000, b"1\x00", b"\x00", b"3\x00\x00\x0011",
 ])
 def test_parse_long_double_refuses(text):
     assert parse_long_double(text) is None
@@ -59,7 +59,6 @@ def test_parse_long_double_refuses(text):
 @pytest.mark.parametrize("text,value", [
     (b"0", 0), (b"-0", 0), (b"1.5", Fraction(3, 2)), (b".5", Fraction(1, 2)), (b"5.", 5),
     (b"+.5e1", 5), (b"0x10", 16), (b"0X1.8p1", 3), (b"1e3", 1000), (b"0e99999", 0),
-    (b"1\x00garbage", 1), (b"\x00", 0),
 ])
 def test_parse_long_double_values(text, value):
     assert to_fraction(parse_long_double(text)) == value
