@@ -72,9 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from . import commands  # noqa: F401  (registers and freezes the command table)
     from .commands.config_cmds import active_directive_warnings
+    from .config.conf_file import apply_renames
     from .engine.server import Server
     from .net.listener import serve
 
+    for words in config.load_modules:
+        _early_log(f"Module {words[0]} failed to load: Vermilion does not load Redis modules")
+        _early_log(f"Can't load module from {words[0]}: server aborting")
+        return 1
+    apply_renames(config)
     server = Server(config)
     pid = os.getpid()
     server.log("warning", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")

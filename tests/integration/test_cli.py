@@ -223,3 +223,52 @@ def test_config_rewrite_without_file_and_unwritable(tmp_path):
             c.close()
         finally:
             os.chmod(d, 0o700)
+
+
+def test_rename_command_like_redis(tmp_path):
+    from support.raw import RawClient
+
+    replies = {}
+    for kind in ("vermilion", "redis"):
+        conf = tmp_path / f"{kind}.conf"
+        conf.write_text('rename-command flushall ""\nrename-command DBSIZE mysize\n')
+        with ServerProcess(kind, config_file=str(conf)) as srv:
+            c = RawClient(srv.port)
+            replies[kind] = [c.call(*cmd) for cmd in (
+                ("DBSIZE",), ("mysize",), ("MYSIZE",), ("FLUSHALL",), ("COMMAND", "INFO", "mysize"),
+                ("COMMAND", "INFO", "dbsize"), ("SET", "k", "v"), ("mysize",))]
+            c.close()
+    assert replies["vermilion"] == replies["redis"]
+
+
+@pytest.mark.parametrize("content,reason", [
+    ("rename-command nosuch x\n", "No such command in rename-command"),
+    ("rename-command get set\n", "Target command name already exists"),
+])
+def test_rename_command_errors_match_redis(tmp_path, content, reason):
+    conf = tmp_path / "bad.conf"
+    conf.write_text(content)
+    ours = _fatal(VERMILION, [str(conf)], str(tmp_path))
+    assert ours == _fatal([real_redis()], [str(conf)], str(tmp_path))
+    assert ours[1].endswith(reason + "\n")
+
+
+def test_loadmodule_aborts(tmp_path):
+    conf = tmp_path / "m.conf"
+    conf.write_text("loadmodule /nonexistent/module.so\n")
+    out = run([str(conf)])
+    assert out.returncode == 1
+    assert "Can't load module from /nonexistent/module.so: server aborting" in out.stdout
+
+
+def test_unacted_directives_are_accepted_with_one_warning(tmp_path):
+    conf = tmp_path / "w.conf"
+    conf.write_text("activerehashing no\nactiverehashing no\njemalloc-bg-thread no\n")
+    with ServerProcess("vermilion", config_file=str(conf)) as srv:
+        c = redis.Redis(port=srv.port, decode_responses=True)
+        assert c.config_get("activerehashing") == {"activerehashing": "no"}
+        c.close()
+        log = srv.read_log()
+    assert log.count("Config directive 'activerehashing' is accepted but not acted on by Vermilion yet") == 1
+    assert "'jemalloc-bg-thread' is accepted but not acted on" in log
+    assert "'port' is accepted" not in log

@@ -130,10 +130,12 @@ def _apply_line(config: Config, name: str, words: list[str], depth: int) -> None
             raise ConfigValueError("Too many nested include directives")
         load_text(config, read_config_file(words[1]), None, depth + 1)
     elif name == "rename-command" and argc == 3:
-        from ..commands.registry import COMMANDS
-
-        if words[1].lower().encode() not in COMMANDS:
+        names = _command_names_after_renames(config)
+        old, new = words[1].lower(), words[2].lower()
+        if old not in names:
             raise ConfigValueError("No such command in rename-command")
+        if new and new in names and new != old:
+            raise ConfigValueError("Target command name already exists")
         config.rename_commands.append((words[1], words[2]))
     elif name == "user" and argc >= 2:
         config.users.append(words[1:])
@@ -148,6 +150,38 @@ def _apply_line(config: Config, name: str, words: list[str], depth: int) -> None
             raise ConfigValueError("sentinel directive while not in sentinel mode")
     else:
         raise ConfigValueError("Bad directive or wrong number of arguments")
+
+
+def _command_names_after_renames(config: Config) -> set[str]:
+    from .. import commands  # noqa: F401  (the command table, frozen)
+    from ..commands.registry import COMMANDS
+
+    names = {n.decode() for n in COMMANDS}
+    for old, new in config.rename_commands:
+        names.discard(old.lower())
+        if new:
+            names.add(new.lower())
+    return names
+
+
+def apply_renames(config: Config) -> None:
+    """Apply ``rename-command`` lines to the command table (once, at server start).
+
+    As in Redis, the command keeps its own name (COMMAND INFO shows it) but is looked
+    up only under the new one; an empty new name removes the command.
+    """
+    from ..commands.registry import COMMANDS, DISPATCH
+
+    for old, new in config.rename_commands:
+        key = old.lower().encode()
+        spec = COMMANDS.pop(key)
+        for k in [k for k, v in DISPATCH.items() if v is spec]:
+            del DISPATCH[k]
+        if new:
+            nk = new.lower().encode()
+            COMMANDS[nk] = spec
+            DISPATCH[nk] = spec
+            DISPATCH[nk.upper()] = spec
 
 
 def _sanity_checks(config: Config) -> None:
