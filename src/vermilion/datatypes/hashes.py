@@ -46,4 +46,4 @@ class HashValue(dict):
 
 def limits(server: Any) -> tuple[int, int]:
     cfg = server.config
-    return cfg.get("hash-max-listpack-entries", 128), cfg.get("hash-max-listpack-value", 64)
+    return cfg.get("hash-max-listpack-entries", 512), cfg.get("hash-max-listpack-value", 64)
