@@ -60,7 +60,7 @@ def test_plain_db_becomes_scandb_and_back(server):
     assert type(db) is Db
     keys, _ = full_scan(db)
     assert type(db) is ScanDb and set(keys) == set(db.data)
-    server.cached_now_ms += 61_000
+    server.cached_now_ms += 301_000
     scan_index_cron(server)
     assert type(db) is Db and db.scan_buckets is None
 
