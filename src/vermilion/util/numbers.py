@@ -61,6 +61,35 @@ _INF_RE = re.compile(rb"([+-]?)(?:inf|infinity)", re.IGNORECASE)
 INF = float("inf")
 
 
+_DIGITS_CHUNK = 4000  # below Python's int<->str conversion limit (4300 digits)
+_CHUNK_POW = 10**_DIGITS_CHUNK
+
+
+def _digits_to_int(txt: bytes) -> int:
+    """``int(txt)`` for decimal digit strings of any length (Python refuses > 4300)."""
+    if len(txt) <= _DIGITS_CHUNK:
+        return int(txt)
+    return _digits_to_int(txt[:-_DIGITS_CHUNK]) * _CHUNK_POW + int(txt[-_DIGITS_CHUNK:])
+
+
+def _exponent(txt: bytes | None) -> int:
+    """An exponent's value, saturated at +-10**8 (enough to over/underflow any input)."""
+    if not txt:
+        return 0
+    neg = txt[:1] == b"-"
+    digits = txt.lstrip(b"+-").lstrip(b"0")
+    v = int(digits) if len(digits) <= 8 else 10**8
+    return -v if neg else v
+
+
+def _int_to_digits(q: int) -> bytes:
+    """``b"%d" % q`` for non-negative integers of any size."""
+    if q < _CHUNK_POW:
+        return b"%d" % q
+    hi, lo = divmod(q, _CHUNK_POW)
+    return _int_to_digits(hi) + b"%0*d" % (_DIGITS_CHUNK, lo)
+
+
 def wrap_int64(v: int) -> int:
     """``v`` reduced to a signed 64-bit integer the way C arithmetic wraps."""
     return ((v + (1 << 63)) & ((1 << 64) - 1)) - (1 << 63)
@@ -134,8 +163,8 @@ def parse_long_double(raw: bytes) -> tuple[int, int] | float | None:
         mant_txt = (intpart + frac).lstrip(b"0")
         if not mant_txt:
             return (0, 0)
-        exp10 = (int(exp_txt) if exp_txt else 0) - len(frac)
-        mant = int(mant_txt)
+        exp10 = _exponent(exp_txt) - len(frac)
+        mant = _digits_to_int(mant_txt)
         magnitude = len(mant_txt) + exp10  # 10**(magnitude-1) <= value < 10**magnitude
         if magnitude > 4933:
             return None  # overflow (ERANGE with HUGE_VALL)
@@ -155,7 +184,7 @@ def parse_long_double(raw: bytes) -> tuple[int, int] | float | None:
             mant_txt = (intpart + frac).lstrip(b"0")
             if not mant_txt:
                 return (0, 0)
-            exp2 = (int(exp_txt) if exp_txt else 0) - 4 * len(frac)
+            exp2 = _exponent(exp_txt) - 4 * len(frac)
             mant = int(mant_txt, 16)
             if not -16500 < mant.bit_length() + exp2 < 16400:
                 return None
@@ -191,7 +220,7 @@ def format_long_double(x: tuple[int, int]) -> bytes:
         q = (m << e) * 10**17
     else:
         q = _round_div(m * 10**17, 1 << -e)
-    digits = b"%018d" % q
+    digits = _int_to_digits(q).rjust(18, b"0")
     text = (digits[:-17] + b"." + digits[-17:]).rstrip(b"0").rstrip(b".")
     if neg and text != b"0":
         return b"-" + text

@@ -140,3 +140,17 @@ def test_incr_long_double_text():
         with pytest.raises(LongDoubleError) as info:
             incr_long_double_text(current, incr)
         assert info.value.which == which
+
+
+def test_texts_beyond_pythons_digit_limit():
+    # Python refuses int<->str conversions past 4300 digits; long doubles reach 4933.
+    from vermilion.util.numbers import incr_long_double_text
+
+    out = incr_long_double_text(b"0", b"9" * 4932)
+    assert len(out) == 4933 and out.startswith(b"1000000000000000000006")  # rounded up to 1e4932
+    assert parse_long_double(b"9" * 4933) is None  # overflow
+    assert parse_long_double(b"1" * 5000) is None  # overflow
+    assert parse_long_double(b"1e" + b"9" * 5000) is None
+    assert parse_long_double(b"0e" + b"9" * 5000) == (0, 0)
+    assert parse_long_double(b"1e-" + b"9" * 5000) is None  # underflow to zero
+    assert to_fraction(parse_long_double(b"0x" + b"f" * 4200)) > 0
