@@ -272,3 +272,29 @@ def test_unacted_directives_are_accepted_with_one_warning(tmp_path):
     assert log.count("Config directive 'activerehashing' is accepted but not acted on by Vermilion yet") == 1
     assert "'jemalloc-bg-thread' is accepted but not acted on" in log
     assert "'port' is accepted" not in log
+
+
+def test_config_set_port_and_bind_move_the_listener():
+    with ServerProcess("vermilion") as srv:
+        c = redis.Redis(port=srv.port)
+        new_port = free_port()
+        assert c.execute_command("CONFIG SET", "port", str(new_port)) in (b"OK", True)
+        c2 = redis.Redis(port=new_port, decode_responses=True)
+        wait_for(lambda: _answers(c2), what="the new port")
+        assert c2.config_get("port") == {"port": str(new_port)}
+        wait_for(lambda: not _answers(redis.Redis(port=srv.port)), what="the old port to close")
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen(1)
+            taken = busy.getsockname()[1]
+            with pytest.raises(redis.ResponseError) as e:
+                c2.execute_command("CONFIG SET", "port", str(taken))
+        assert str(e.value) == ("CONFIG SET failed (possibly related to argument 'port') - "
+                                "Unable to listen on this port. Check server logs.")
+        assert c2.config_get("port") == {"port": str(new_port)}
+        with pytest.raises(redis.ResponseError, match="Failed to bind to specified addresses."):
+            c2.execute_command("CONFIG SET", "bind", "192.0.2.1")
+        assert c2.config_get("bind") == {"bind": "127.0.0.1"}
+        assert c2.ping()
+        c2.close()
+        srv.port = new_port  # so stop() and the log still refer to the live server

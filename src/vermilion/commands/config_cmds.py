@@ -137,9 +137,9 @@ def cmd_config_set(c: Any, argv: list[bytes]) -> Any:
     for d, v in zip(chosen, new):
         config.values[d.name] = v
     applied: list[Any] = []
-    for d, answered in zip(chosen, reg_names):
-        if d.apply is None or d.apply in applied:
-            continue
+    for d, answered, before, after in zip(chosen, reg_names, old, new):
+        if d.apply is None or d.apply in applied or before == after:
+            continue  # as Redis: apply only what changed, each hook once
         applied.append(d.apply)
         try:
             d.apply(server, config)

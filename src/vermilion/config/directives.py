@@ -335,3 +335,5 @@ def _mark_active() -> None:
 
 
 _mark_active()
+
+from . import live  # noqa: E402,F401  (installs the port/bind apply hooks)
