@@ -153,4 +153,5 @@ def test_texts_beyond_pythons_digit_limit():
     assert parse_long_double(b"1e" + b"9" * 5000) is None
     assert parse_long_double(b"0e" + b"9" * 5000) == (0, 0)
     assert parse_long_double(b"1e-" + b"9" * 5000) is None  # underflow to zero
-    assert to_fraction(parse_long_double(b"0x" + b"f" * 4200)) > 0
+    assert to_fraction(parse_long_double(b"0x" + b"f" * 4000)) > 0
+    assert parse_long_double(b"0x" + b"f" * 4200) is None  # 16800 bits: overflow
