@@ -17,6 +17,7 @@ from ..protocol.errors import CommandError, NotInteger, SyntaxErr, wrong_arity
 from ..protocol.reply import OK
 from ..protocol.resp_parser import string2ll
 from ..util.numbers import add_long_double, format_long_double, parse_long_double
+from .lists import bulk_array
 from .registry import command
 from .spec import arg, ks
 from .util import parse_int
@@ -168,7 +169,7 @@ def cmd_hexists(c: Any, argv: list[bytes]) -> Any:
          args=(arg("key", "key", key_spec_index=0),))
 def cmd_hkeys(c: Any, argv: list[bytes]) -> Any:
     h = _read(c, argv[1])
-    return [] if h is None else list(h)
+    return [] if h is None else bulk_array(h)
 
 
 @command("hvals", arity=2, flags="readonly", acl="hash", group="hash", since="2.0.0",
@@ -177,7 +178,7 @@ def cmd_hkeys(c: Any, argv: list[bytes]) -> Any:
          args=(arg("key", "key", key_spec_index=0),))
 def cmd_hvals(c: Any, argv: list[bytes]) -> Any:
     h = _read(c, argv[1])
-    return [] if h is None else list(h.values())
+    return [] if h is None else bulk_array(list(h.values()))
 
 
 @command("hgetall", arity=2, flags="readonly", acl="hash", group="hash", since="2.0.0",
@@ -186,7 +187,10 @@ def cmd_hvals(c: Any, argv: list[bytes]) -> Any:
          args=(arg("key", "key", key_spec_index=0),))
 def cmd_hgetall(c: Any, argv: list[bytes]) -> Any:
     h = _read(c, argv[1])
-    return {} if h is None else dict(h)
+    if h is None:
+        return {}
+    flat = [x for pair in h.items() for x in pair]
+    return bulk_array(flat, b"%", len(h)) if c.resp == 3 else bulk_array(flat)
 
 
 @command("hincrby", arity=4, flags="write denyoom fast", acl="hash", group="hash", since="2.0.0",

@@ -18,6 +18,7 @@ from ..datatypes.sets import HASHTABLE, INTSET, SetLimits, SetValue, build
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, SyntaxErr, WrongType
 from ..protocol.reply import SetReply
+from .lists import bulk_array
 from .registry import command
 from .spec import arg, ks
 from .util import parse_int
@@ -119,7 +120,9 @@ def cmd_smismember(c: Any, argv: list[bytes]) -> Any:
          args=(arg("key", "key", key_spec_index=0),))
 def cmd_smembers(c: Any, argv: list[bytes]) -> Any:
     s = _read(c, argv[1])
-    return SetReply() if s is None else SetReply(s.members())
+    if s is None:
+        return SetReply()
+    return bulk_array(s.members(), b"~" if c.resp == 3 else b"*")
 
 
 @command("srandmember", arity=-2, flags="readonly", acl="set", group="set", since="1.0.0",
