@@ -298,3 +298,21 @@ def test_config_set_port_and_bind_move_the_listener():
         assert c2.ping()
         c2.close()
         srv.port = new_port  # so stop() and the log still refer to the live server
+
+
+def test_protected_configs_when_enabled_for_local_clients(tmp_path):
+    from support.raw import RawClient
+
+    target = tmp_path / "data"
+    target.mkdir()
+    replies = {}
+    for kind in ("vermilion", "redis"):
+        with ServerProcess(kind, args=["--enable-protected-configs", "local"]) as srv:
+            c = RawClient(srv.port)
+            replies[kind] = [c.call(*cmd) for cmd in (
+                ("CONFIG", "SET", "dir", str(target)), ("CONFIG", "GET", "dir"),
+                ("CONFIG", "SET", "dir", str(tmp_path / "nope")), ("CONFIG", "GET", "dir"),
+                ("CONFIG", "SET", "dbfilename", "a/b"), ("CONFIG", "SET", "dbfilename", "x.rdb"),
+                ("CONFIG", "GET", "dbfilename"), ("CONFIG", "SET", "enable-protected-configs", "yes"))]
+            c.close()
+    assert replies["vermilion"] == replies["redis"]
