@@ -402,3 +402,59 @@ def test_reply_shapes(both):
     for cmd in (["TYPE", "a"], ["RANDOMKEY"], ["OBJECT", "ENCODING", "a"], ["OBJECT", "ENCODING", "nope"],
                 ["SCAN", "0", "COUNT", "100"], ["KEYS", "a"], ["DUMP", "nope"]):
         both.check(*cmd)
+
+
+def test_object_freq_and_idletime_under_lfu(both2):
+    a, _ = both2.both("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    try:
+        assert a == b"+OK\r\n"
+        both2.check("SET", "k", "v")
+        both2.check("OBJECT", "FREQ", "k")
+        both2.check("OBJECT", "IDLETIME", "k")
+        both2.check("OBJECT", "FREQ", "nope")
+    finally:
+        both2.both("CONFIG", "SET", "maxmemory-policy", "noeviction")
+
+
+@pytest.mark.parametrize("seed", [1234, 7, 99])
+def test_random_generic_command_mix(both2, seed):
+    """A seeded random walk over a few keys and databases, byte for byte."""
+    import random
+
+    rnd = random.Random(seed)
+    keys = ["a", "b", "c", "{t}d"]
+    has_rpush = not both2.v.call("RPUSH", "probe", "x").startswith(b"-ERR unknown")
+    both2.r.call("RPUSH", "probe", "x")
+
+    def k():
+        return rnd.choice(keys)
+
+    makers = [
+        lambda: ["SET", k(), str(rnd.randint(0, 20000))],
+        lambda: ["DEL", k(), k()],
+        lambda: ["UNLINK", k()],
+        lambda: ["EXISTS", k(), k(), k()],
+        lambda: ["TOUCH", k()],
+        lambda: ["TYPE", k()],
+        lambda: ["RENAME", k(), k()],
+        lambda: ["RENAMENX", k(), k()],
+        lambda: ["COPY", k(), k()] + rnd.choice([[], ["REPLACE"], ["DB", "1"], ["DB", "1", "REPLACE"]]),
+        lambda: ["MOVE", k(), rnd.choice(["0", "1"])],
+        lambda: ["SELECT", rnd.choice(["0", "1"])],
+        lambda: ["EXPIRE", k(), str(rnd.randint(1000, 2000))] + rnd.choice([[], ["NX"], ["XX"], ["GT"], ["LT"]]),
+        lambda: ["PEXPIREAT", k(), str(99999999990000 + rnd.randint(0, 9999))] + rnd.choice([[], ["GT"], ["LT"]]),
+        lambda: ["EXPIRE", k(), "-1"],
+        lambda: ["PERSIST", k()],
+        lambda: ["TTL", k()],
+        lambda: ["PEXPIRETIME", k()],
+        lambda: ["OBJECT", "REFCOUNT", k()],
+        lambda: ["DBSIZE"],
+    ]
+    if has_rpush:
+        makers.append(lambda: ["RPUSH", k(), "x"])
+        makers.append(lambda: ["LLEN", k()])
+    for _ in range(400):
+        both2.check(*rnd.choice(makers)())
+    both2.check("SELECT", "1")
+    both2.check("FLUSHDB")
+    both2.check("SELECT", "0")
