@@ -620,3 +620,24 @@ def test_random_string_command_mix(both2):
         both2.check(*rnd.choice(makers)())
     for key in keys:
         both2.check("GET", key)
+
+
+def test_keyspace_hits_and_misses(both2):
+    """Read lookups count hits/misses, write lookups do not (lookupKeyRead vs lookupKeyWrite)."""
+    a, _ = both2.both("CONFIG", "RESETSTAT", compare=False)
+    if not a.startswith(b"+OK"):
+        pytest.skip("CONFIG RESETSTAT is not implemented in Vermilion yet")
+    both2.check("SET", "s", "abc")
+    for cmd in (("GET", "s"), ("GET", "x"), ("MGET", "s", "x", "s"), ("STRLEN", "s"), ("GETRANGE", "x", 0, 1),
+                ("SET", "s", "v", "GET"), ("SET", "x", "v", "NX"), ("INCR", "n"), ("APPEND", "s", "x"),
+                ("SETBIT", "b", 1, 1), ("GETBIT", "b", 1), ("BITCOUNT", "b"), ("BITPOS", "b", 1),
+                ("BITOP", "OR", "d", "b", "nokey"), ("BITFIELD", "b", "GET", "u8", 0), ("BITFIELD", "b", "SET", "u8", 0, 1),
+                ("GETEX", "s"), ("GETDEL", "x"), ("LCS", "s", "nokey"), ("MSETNX", "s", "1"), ("SETRANGE", "s", 0, "z"),
+                ("INCRBYFLOAT", "f", "1"), ("GETSET", "s", "q"), ("SETNX", "s", "1")):
+        both2.check(*cmd)
+
+    def hits_misses(info: bytes) -> list[bytes]:
+        return [ln for ln in info.split(b"\r\n") if ln.startswith((b"keyspace_hits:", b"keyspace_misses:"))]
+
+    a, b = both2.both("INFO", "stats", compare=False)
+    assert hits_misses(a) == hits_misses(b)
