@@ -50,6 +50,42 @@ def _early_log(message: str, level: str = "#") -> None:
     sys.stdout.flush()
 
 
+def daemonize() -> None:
+    """Redis's ``daemonize()``: fork, the parent exits, the child starts a new session
+    and points stdin/stdout/stderr at /dev/null."""
+    if os.fork() != 0:
+        os._exit(0)
+    os.setsid()
+    fd = os.open(os.devnull, os.O_RDWR)
+    for std in (0, 1, 2):
+        os.dup2(fd, std)
+    if fd > 2:
+        os.close(fd)
+
+
+def write_pidfile(server) -> None:
+    """Write the pidfile when one is configured, or when daemonized (Redis's default
+    ``/var/run/redis.pid``), and remove it at shutdown."""
+    config = server.config
+    path = config["pidfile"] or ("/var/run/redis.pid" if config["daemonize"] else "")
+    if not path:
+        return
+    try:
+        with open(path, "w") as f:
+            f.write(f"{os.getpid()}\n")
+    except OSError as e:
+        server.log("warning", f"Failed to write PID file: {e.strerror}")
+        return
+
+    def remove(_server) -> None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+    server.shutdown_hooks.append(remove)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("-v", "--version"):
@@ -81,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         _early_log(f"Can't load module from {words[0]}: server aborting")
         return 1
     apply_renames(config)
+    if config["daemonize"]:
+        daemonize()
     server = Server(config)
+    write_pidfile(server)
     pid = os.getpid()
     server.log("warning", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
     server.log("warning", f"Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, "

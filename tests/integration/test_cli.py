@@ -316,3 +316,19 @@ def test_protected_configs_when_enabled_for_local_clients(tmp_path):
                 ("CONFIG", "GET", "dbfilename"), ("CONFIG", "SET", "enable-protected-configs", "yes"))]
             c.close()
     assert replies["vermilion"] == replies["redis"]
+
+
+def test_daemonize_with_pidfile_and_logfile(tmp_path):
+    port = free_port()
+    pidfile, logfile = tmp_path / "v.pid", tmp_path / "v.log"
+    out = run(["--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--pidfile", str(pidfile),
+               "--logfile", str(logfile)], cwd=str(tmp_path))
+    assert out.returncode == 0
+    c = redis.Redis(port=port)
+    wait_for(lambda: _answers(c) and pidfile.exists() and pidfile.read_text().strip(), what="daemon")
+    pid = int(pidfile.read_text())
+    assert c.config_get("daemonize") == {b"daemonize": b"yes"} or c.config_get("daemonize") == {"daemonize": "yes"}
+    c.close()
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not pidfile.exists(), what="pidfile removal at shutdown")
+    assert "Ready to accept connections tcp" in logfile.read_text()
