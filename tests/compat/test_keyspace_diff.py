@@ -447,7 +447,6 @@ def test_random_generic_command_mix(both2, seed):
         lambda: ["PERSIST", k()],
         lambda: ["TTL", k()],
         lambda: ["PEXPIRETIME", k()],
-        lambda: ["OBJECT", "REFCOUNT", k()],
         lambda: ["DBSIZE"],
     ]
     if has_rpush:
