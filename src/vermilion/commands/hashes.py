@@ -17,7 +17,7 @@ from ..protocol.errors import CommandError, NotInteger, SyntaxErr, wrong_arity
 from ..protocol.reply import OK
 from ..protocol.resp_parser import string2ll
 from ..util.numbers import add_long_double, format_long_double, parse_long_double
-from .lists import bulk_array
+from .lists import bulk_array, propagate_effect
 from .registry import command
 from .spec import arg, ks
 from .util import parse_int
@@ -248,7 +248,7 @@ def cmd_hincrbyfloat(c: Any, argv: list[bytes]) -> Any:
         h = _write_or_create(c, key)
     h.set_one(field, out, *limits(c.server))
     c.server.dirty += 1
-    c.propagate_as = [[b"HSET", key, field, out]]
+    propagate_effect(c, [b"HSET", key, field, out])
     return out
 
 

@@ -37,6 +37,13 @@ def bulk_array(items: Any, head: bytes = b"*", count: int | None = None) -> Raw:
     return Raw(b"%b%d\r\n%b" % (head, len(items) if count is None else count, body))
 
 
+def propagate_effect(c: Any, *argvs: list[bytes]) -> None:
+    """Propagate this command's effect as ``argvs`` instead of its argv (AOF, replicas);
+    only when someone listens, so no stale ``c.propagate_as`` outlives the command."""
+    if c.server.propagate is not None:
+        c.propagate_as = list(argvs)
+
+
 def _fill(c: Any) -> int:
     return c.server.config.get("list-max-listpack-size", -2)
 
@@ -385,7 +392,7 @@ def _lmove(c: Any, argv: list[bytes], src_key: bytes, dst_key: bytes, from_head:
 
 
 def _propagate_lmove(c: Any, src: bytes, dst: bytes, from_head: bool, to_head: bool) -> None:
-    c.propagate_as = [[b"LMOVE", src, dst, b"LEFT" if from_head else b"RIGHT", b"LEFT" if to_head else b"RIGHT"]]
+    propagate_effect(c, [b"LMOVE", src, dst, b"LEFT" if from_head else b"RIGHT", b"LEFT" if to_head else b"RIGHT"])
 
 
 @command("lmove", arity=5, flags="write denyoom", acl="list", group="list", since="6.2.0",
@@ -439,7 +446,7 @@ def _parse_mpop(argv: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool,
 def _mpop_from(c: Any, key: bytes, lst: ListValue, head: bool, count: int) -> list:
     out = lst.pop_many(count, head, _fill(c))
     _removed(c, key, lst, len(out))
-    c.propagate_as = [[b"LPOP" if head else b"RPOP", key, b"%d" % len(out)]]
+    propagate_effect(c, [b"LPOP" if head else b"RPOP", key, b"%d" % len(out)])
     return [key, out]
 
 
@@ -475,7 +482,7 @@ def _serve_bpop(head: bool) -> Any:
             return None
         v = lst.pop_one(head, _fill(c))
         _removed(c, key, lst, 1)
-        c.propagate_as = [[b"LPOP" if head else b"RPOP", key]]
+        propagate_effect(c, [b"LPOP" if head else b"RPOP", key])
         return [key, v]
 
     return serve
@@ -493,7 +500,7 @@ def _bpop(c: Any, argv: list[bytes], head: bool) -> Any:
         if lst is not None:
             v = lst.pop_one(head, _fill(c))
             _removed(c, key, lst, 1)
-            c.propagate_as = [[b"LPOP" if head else b"RPOP", key]]
+            propagate_effect(c, [b"LPOP" if head else b"RPOP", key])
             return [key, v]
     if not may_block(c):
         return NullArray

@@ -18,7 +18,7 @@ from ..datatypes.sets import HASHTABLE, INTSET, SetLimits, SetValue, build
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, SyntaxErr, WrongType
 from ..protocol.reply import SetReply
-from .lists import bulk_array
+from .lists import bulk_array, propagate_effect
 from .registry import command
 from .spec import arg, ks
 from .util import parse_int
@@ -178,7 +178,7 @@ def cmd_spop(c: Any, argv: list[bytes]) -> Any:
             return None
         m = _random_members(s, 1, True)[0]
         del s[m]
-        c.propagate_as = [[b"SREM", key, m]]
+        propagate_effect(c, [b"SREM", key, m])
         c.server.dirty += 1
         if not s:
             c.db.delete(key)
@@ -192,13 +192,13 @@ def cmd_spop(c: Any, argv: list[bytes]) -> Any:
     if count >= len(s):
         out = s.members()
         c.db.delete(key)
-        c.propagate_as = [[b"DEL", key]]
+        propagate_effect(c, [b"DEL", key])
         c.server.dirty += len(out)
         return SetReply(out)
     out = _random_members(s, count, False)
     for m in out:
         del s[m]
-    c.propagate_as = [[b"SREM", key, *out[i:i + _SREM_BATCH]] for i in range(0, len(out), _SREM_BATCH)]
+    propagate_effect(c, *[[b"SREM", key, *out[i:i + _SREM_BATCH]] for i in range(0, len(out), _SREM_BATCH)])
     c.server.dirty += count
     return SetReply(out)
 
