@@ -195,6 +195,8 @@ def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
         z = new_zset(c, elements, max(map(len, members)))
         db.set(key, z)
         signal_key_ready(db, key)
+    elif not z.big and elements > limits(c)[0]:
+        z.big = True  # zsetTypeMaybeConvert: this many new entries cannot fit a listpack
     zscores = z.scores
     longest = 0
     try:
