@@ -40,10 +40,20 @@ def _flush_mode(argv: list[bytes]) -> None:
          history=_FLUSH_HISTORY, args=_FLUSH_ARGS)
 def cmd_flushall(c: Any, argv: list[bytes]) -> Any:
     _flush_mode(argv)
-    for db in c.server.dbs:
-        c.server.dirty += db.flush()
-    c.server.dirty += 1
+    server = c.server
+    _signal_flushed(server, -1)
+    for db in server.dbs:
+        server.dirty += db.flush()
+    server.dirty += 1
     return OK
+
+
+def _signal_flushed(server: Any, db_index: int) -> None:
+    """Redis's signalFlushedDb: WATCH and client tracking react through hooks in
+    ``server.extensions["flushdb"]`` (``fn(server, db_index)``, -1 for every database),
+    called before the data goes so they can see which keys existed."""
+    for hook in server.extensions.get("flushdb", ()):
+        hook(server, db_index)
 
 
 @command("flushdb", arity=-1, flags="write", acl="keyspace dangerous", group="server",
@@ -53,6 +63,7 @@ def cmd_flushall(c: Any, argv: list[bytes]) -> Any:
          history=_FLUSH_HISTORY, args=_FLUSH_ARGS)
 def cmd_flushdb(c: Any, argv: list[bytes]) -> Any:
     _flush_mode(argv)
+    _signal_flushed(c.server, c.db.index)
     c.server.dirty += c.db.flush() + 1
     return OK
 
