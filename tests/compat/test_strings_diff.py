@@ -641,3 +641,13 @@ def test_keyspace_hits_and_misses(both2):
 
     a, b = both2.both("INFO", "stats", compare=False)
     assert hits_misses(a) == hits_misses(b)
+
+
+def test_lcs_table_limit(raw):
+    """The table limit of later Redis releases (4-byte cells within proto-max-bulk-len)."""
+    raw.call("SET", "big1", "a" * 12000)
+    raw.call("SET", "big2", "b" * 12000)
+    assert raw.call("LCS", "big1", "big2") == (
+        b"-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n")
+    raw.call("SET", "big2", "a" * 11000)
+    assert raw.call("LCS", "big1", "big2", "LEN") == b":11000\r\n"

@@ -548,11 +548,6 @@ def incrbyfloat_text(current: bytes | None, raw_incr: bytes) -> bytes:
 # ---- LCS ------------------------------------------------------------------------
 
 
-# The table takes one bit per cell here (Redis: 4 bytes, and it answers "Insufficient
-# memory" when that allocation fails): refuse tables above 256 MB of bits.
-_LCS_MAX_CELLS = 1 << 31
-
-
 @command("lcs", arity=-3, flags="readonly", acl="string", group="string",
          keys=[ks("RO ACCESS", 1, last=1)], since="7.0.0",
          complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
@@ -566,6 +561,9 @@ _LCS_MAX_CELLS = 1 << 31
              arg("withmatchlen", "pure-token", token="WITHMATCHLEN", flags=("optional",)),
          ))
 def cmd_lcs(c: Any, argv: list[bytes]) -> Any:
+    """LCS.  Redis refuses a table whose 4-byte cells would exceed proto-max-bulk-len
+    (later 7.2 patch releases); the same bound applies here, though our table takes one
+    bit per cell."""
     db = c.db
     a = db.lookup_read(argv[1])
     b = db.lookup_read(argv[2])
@@ -591,8 +589,8 @@ def cmd_lcs(c: Any, argv: list[bytes]) -> Any:
         j += 1
     if getidx and getlen:
         raise err("If you want both the length and indexes, please just use IDX.")
-    if (len(a or b"") + 1) * (len(b or b"") + 1) > _LCS_MAX_CELLS:
-        raise err("Insufficient memory, failed allocating transient memory for LCS")
+    if (len(a or b"") + 1) * (len(b or b"") + 1) * 4 > max_string_len(c):
+        raise err("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
     return lcs_reply(a or b"", b or b"", getlen, getidx, withmatchlen, minmatchlen)
 
 
