@@ -16,9 +16,17 @@ Work per call is bounded: buckets hold about 8 keys on average (the table grows 
 that), and a call stops after ``count`` keys or ``10 * count`` buckets, as Redis does.
 
 The index is built at the first SCAN of a database (keyspace/indexed.py), so servers
-that never SCAN never pay for it; a cron job drops it after ``SCAN_INDEX_IDLE_MS``
-without a SCAN.  Rebuilding it later keeps every cursor valid, because a key's bucket
-depends only on its hash and the table size.
+that never SCAN never pay for it (neither memory nor a set insert per write); a cron
+job drops it after ``SCAN_INDEX_IDLE_MS`` without a SCAN.  Rebuilding it later keeps
+every cursor valid, because a key's bucket depends only on its hash and the table
+size.  The price is that one first SCAN: a Python pass over the keys (measured
+0.5-0.9 s for 1M keys on a loaded box; later calls with COUNT 10 take ~10 us).  The
+alternative -- a bucket index kept on every SET even when nobody scans -- would cost
+every write a set insert and ~30 bytes per key.
+
+KEYS makes one pass with the pattern compiled to a regex (util/glob.py) applied by
+``filter`` at C speed (a lone ``*`` is a plain ``list(data)``): 1M keys in ~20 ms for
+``*`` and ~150-250 ms for other patterns.
 """
 
 from __future__ import annotations
