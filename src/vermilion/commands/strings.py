@@ -60,6 +60,13 @@ def expire_at_ms(c: Any, raw: bytes, unit: bytes, cmd: bytes) -> int:
     return v
 
 
+def _already_expired(c: Any, when_ms: int) -> bool:
+    """Redis's ``checkAlreadyExpired``: a time already past, except on a replica (its
+    primary sends the DEL).  (While loading, AOF replays go through here too; deleting
+    at once then gives the same keyspace as expiring later.)"""
+    return when_ms <= c.server.cached_now_ms and not c.server.is_replica_of_primary()
+
+
 def max_string_len(c: Any) -> int:
     return c.server.config["proto-max-bulk-len"]
 
@@ -157,7 +164,7 @@ def _set_with_options(c: Any, argv: list[bytes]) -> Any:
     if (nx and found) or (xx and not found):
         return old
     value = argv[2]
-    if when is not None and when <= c.server.cached_now_ms:
+    if when is not None and _already_expired(c, when):
         # EXAT/PXAT already past: the key would be born expired, so an existing key is
         # deleted (propagated as DEL) and nothing is stored.
         if found and db.delete(key):
@@ -277,7 +284,7 @@ def cmd_getex(c: Any, argv: list[bytes]) -> Any:
         return None
     if unit is not None:
         when = expire_at_ms(c, raw_time, unit, b"getex")
-        if (unit == _EXAT or unit == _PXAT) and when <= c.server.cached_now_ms:
+        if (unit == _EXAT or unit == _PXAT) and _already_expired(c, when):
             db.delete(key)
             c.propagate_as = [[b"DEL", key]]
         else:
