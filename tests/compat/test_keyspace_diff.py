@@ -457,3 +457,18 @@ def test_random_generic_command_mix(both2, seed):
     both2.check("SELECT", "1")
     both2.check("FLUSHDB")
     both2.check("SELECT", "0")
+
+
+def test_keys_random_patterns_match_redis(both2):
+    """Random glob patterns over an alphabet full of metacharacters, against Redis."""
+    import random
+
+    rnd = random.Random(42)
+    v, r = rpy(both2)
+    subjects = {bytes(rnd.choice(b"ab-]^\\*[?") for _ in range(rnd.randint(1, 5))) for _ in range(150)}
+    for k in subjects:
+        v.set(k, "1")
+        r.set(k, "1")
+    for _ in range(250):
+        pattern = bytes(rnd.choice(b"ab*?[]^-\\") for _ in range(rnd.randint(1, 7)))
+        assert sorted(v.keys(pattern)) == sorted(r.keys(pattern)), pattern
