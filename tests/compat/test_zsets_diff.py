@@ -264,3 +264,80 @@ def test_bzpop_immediate(both):
 
 def test_bzpop_timeout(both):
     run(both, "BZPOPMIN nokey 0.01", "BZPOPMAX nokey nokey2 0.01", "BZMPOP 0.01 1 nokey MIN")
+
+
+# ---- blocking pops that really block: one scenario run on both servers ----------------------
+
+def _blocked(port, n):
+    import time
+
+    from support.raw import RawClient
+
+    c = RawClient(port)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if b"blocked_clients:%d\r\n" % n in c.call("INFO", "clients"):
+                return
+            time.sleep(0.005)
+        raise TimeoutError("clients did not block")
+    finally:
+        c.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def scenario(request, vermilion_server, redis_server):
+    from support.raw import RawClient
+
+    def run(fn):
+        results = []
+        for port in (vermilion_server.port, redis_server.port):
+            RawClient(port).call("FLUSHALL")
+
+            def client():
+                c = RawClient(port)
+                if request.param == 3:
+                    c.call("HELLO", "3")
+                return c
+
+            results.append(fn(client, port))
+        assert results[0] == results[1], f"\nvermilion: {results[0]!r}\nredis:     {results[1]!r}"
+
+    return run
+
+
+def test_bzpopmin_served_by_zadd(scenario):
+    from support.raw import encode_command
+
+    def fn(client, port):
+        a, b, p = client(), client(), client()
+        a.send(encode_command("BZPOPMIN", "k1", "k2", "0"))
+        _blocked(port, 1)
+        b.send(encode_command("BZMPOP", "0", "2", "k3", "k2", "MAX", "COUNT", "5"))
+        _blocked(port, 2)
+        out = [p.call("ZADD", "k2", "1", "x", "2", "y", "3", "z"), a.read_reply(), b.read_reply(),
+               p.call("EXISTS", "k2")]
+        a.send(encode_command("BZPOPMAX", "s", "0"))
+        _blocked(port, 1)
+        p.call("ZADD", "src", "5", "m", "6", "n")
+        out += [p.call("ZUNIONSTORE", "s", "1", "src"), a.read_reply(), p.call("ZRANGE", "s", "0", "-1")]
+        for c in (a, b, p):
+            c.close()
+        return out
+
+    scenario(fn)
+
+
+def test_bzpop_inside_multi_does_not_block(scenario, raw):
+    if raw.call("MULTI").startswith(b"-ERR unknown"):
+        pytest.skip("MULTI not implemented yet")
+    raw.call("DISCARD")
+
+    def fn(client, port):
+        p = client()
+        out = [p.call("MULTI"), p.call("BZPOPMIN", "nokey", "0"), p.call("BZMPOP", "0", "1", "nokey", "MIN"),
+               p.call("EXEC")]
+        p.close()
+        return out
+
+    scenario(fn)
