@@ -472,3 +472,24 @@ def test_keys_random_patterns_match_redis(both2):
     for _ in range(250):
         pattern = bytes(rnd.choice(b"ab*?[]^-\\") for _ in range(rnd.randint(1, 7)))
         assert sorted(v.keys(pattern)) == sorted(r.keys(pattern)), pattern
+
+
+def test_keyspace_hits_and_misses_counted_like_redis(both2):
+    v, r = rpy(both2)
+
+    def counters(c):
+        s = c.info("stats")
+        return s["keyspace_hits"], s["keyspace_misses"]
+
+    before = counters(v), counters(r)
+    cmds = [["SET", "a", "1"], ["EXISTS", "a", "b"], ["TYPE", "a"], ["TYPE", "b"], ["TTL", "a"], ["PTTL", "b"],
+            ["EXPIRETIME", "a"], ["TOUCH", "a", "b"], ["OBJECT", "ENCODING", "a"], ["OBJECT", "REFCOUNT", "b"],
+            ["COPY", "a", "c"], ["COPY", "b", "d"], ["DUMP", "b"], ["RENAME", "c", "e"], ["MOVE", "e", "1"],
+            ["EXPIRE", "a", "100"], ["PERSIST", "a"], ["DEL", "a", "b"], ["SCAN", "0"], ["KEYS", "*"],
+            ["RANDOMKEY"], ["RENAMENX", "zz", "y"]]
+    for cmd in cmds:
+        both2.both(*cmd, compare=False)
+    after = counters(v), counters(r)
+    dv = (after[0][0] - before[0][0], after[0][1] - before[0][1])
+    dr = (after[1][0] - before[1][0], after[1][1] - before[1][1])
+    assert dv == dr
