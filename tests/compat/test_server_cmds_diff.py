@@ -241,3 +241,31 @@ def test_debug_object_quicklist_fields(both2):
     for name in (b"encoding", b"ql_nodes", b"ql_avg_node", b"ql_listpack_max", b"ql_compressed",
                  b"ql_uncompressed_size"):
         assert fa[name] == fb[name], name
+
+
+@pytest.mark.parametrize("kind", ["string", "integer", "double", "bignum", "null", "array", "set", "map",
+                                  "attrib", "push", "verbatim", "true", "false", "TRUE", "foo"])
+def test_debug_protocol(both, kind):
+    a, b = both.both("DEBUG", "PROTOCOL", kind, compare=False)
+    if a[:1] in b"|>":  # RESP3 attribute/push: the real reply follows
+        a += both.v.read_reply()
+        b += both.r.read_reply()
+    assert a == b
+
+
+def test_debug_populate_error_and_log(both):
+    both.check("DEBUG", "POPULATE", "3")
+    both.check("DEBUG", "POPULATE", "2", "pre", "10")
+    both.check("DEBUG", "POPULATE", "1", "cut", "3")
+    both.check("SET", "key:4", "old")
+    both.check("DEBUG", "POPULATE", "6")
+    for key in ("key:0", "key:4", "key:5", "pre:1", "cut:0"):
+        both.check("GET", key)
+    both.check("DBSIZE")
+    for bad in (("-1",), ("x",), ("1", "p", "x"), ("1", "p", "-1"), (), ("1", "a", "1", "b"), ("0",)):
+        both.check("DEBUG", "POPULATE", *bad)
+    both.check("DEBUG", "ERROR", "some thing")
+    both.check("DEBUG", "ERROR", "WRONGTYPE custom")
+    both.check("DEBUG", "ERROR")
+    both.check("DEBUG", "LOG", "from the tests")
+    both.check("DEBUG", "LOG")

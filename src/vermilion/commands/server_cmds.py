@@ -1,8 +1,9 @@
 """Server commands: FLUSHALL, FLUSHDB, DBSIZE, SWAPDB, TIME, LASTSAVE, SHUTDOWN, DEBUG.
 
 DEBUG is one command whose first argument picks the action (as in Redis, it is not a
-container).  The actions implemented here are SLEEP, SET-ACTIVE-EXPIRE, OBJECT and HELP;
-other subsystems add theirs (RELOAD, DIGEST, ...) with ``debug_subcommand``.
+container), refused unless ``enable-debug-command`` allows it.  The actions implemented
+here are SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE, PROTOCOL, LOG, ERROR and HELP; other
+subsystems add theirs (RELOAD, DIGEST, CHANGE-REPL-ID, ...) with ``debug_subcommand``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Callable
 
 from ..keyspace.types import encoding
 from ..protocol.errors import CommandError, SyntaxErr, err
-from ..protocol.reply import NO_REPLY, OK, Simple
+from ..protocol.reply import NO_REPLY, OK, Bool, Raw, SetReply, Simple, Verbatim
 from .client import help_reply
 from .registry import command
 from .spec import arg
@@ -323,6 +324,92 @@ def _serialized_length(value: Any, enc: bytes) -> int:
         return 1 + sum(len(x) + 1 for x in value)
     except TypeError:
         return 1
+
+
+@debug_subcommand("populate")
+def debug_populate(c: Any, argv: list[bytes]) -> Any:
+    """Create ``count`` string keys ``prefix:N`` = ``value:N`` (zero-padded or cut to
+    ``size`` when given), skipping keys that exist.  Like Redis, the keys are not counted
+    as changes, so nothing is propagated."""
+    if not 3 <= len(argv) <= 5:
+        raise _debug_syntax(argv)
+    positive = lambda: err("value is out of range, must be positive")  # noqa: E731
+    count = parse_int(argv[2], positive)
+    size = parse_int(argv[4], positive) if len(argv) == 5 else 0
+    if count < 0 or size < 0:
+        raise positive()
+    prefix = argv[3] if len(argv) >= 4 else b"key"
+    db = c.db
+    data = db.data
+    for j in range(count):
+        key = b"%s:%d" % (prefix, j)
+        if db.lookup(key) is not None:
+            continue
+        value = b"value:%d" % j
+        if size:
+            value = value[:size].ljust(size, b"\0")
+        data[key] = value
+    return OK
+
+
+_PROTOCOL_TYPES = b"string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+
+
+@debug_subcommand("protocol")
+def debug_protocol(c: Any, argv: list[bytes]) -> Any:
+    """One sample reply of each RESP type, for client library tests."""
+    if len(argv) != 3:
+        raise _debug_syntax(argv)
+    name = argv[2].lower()
+    resp3 = c.resp == 3
+    if name == b"string":
+        return b"Hello World"
+    if name == b"integer":
+        return 12345
+    if name == b"double":
+        return Raw(b",3.141\r\n" if resp3 else b"$5\r\n3.141\r\n")
+    if name == b"bignum":
+        n = b"1234567999999999999999999999999999999"
+        return Raw(b"(%s\r\n" % n) if resp3 else n
+    if name == b"null":
+        return None
+    if name == b"array":
+        return [0, 1, 2]
+    if name == b"set":
+        return SetReply([0, 1, 2])
+    if name == b"map":
+        return {0: Bool(0), 1: Bool(1), 2: Bool(0)}
+    if name == b"attrib":
+        tail = b"$39\r\nSome real reply following the attribute\r\n"
+        if resp3:
+            return Raw(b"|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n" + tail)
+        return Raw(tail)
+    if name == b"push":
+        if not resp3:
+            raise err("RESP2 is not supported by this command")
+        return Raw(b">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n"
+                   b"$40\r\nSome real reply following the push reply\r\n")
+    if name == b"verbatim":
+        return Verbatim(b"This is a verbatim\nstring")
+    if name in (b"true", b"false"):
+        return Bool(name == b"true")
+    raise CommandError(b"ERR Wrong protocol type name. Please use one of the following: " + _PROTOCOL_TYPES)
+
+
+@debug_subcommand("log")
+def debug_log(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) != 3:
+        raise _debug_syntax(argv)
+    c.server.log("warning", "DEBUG LOG: " + argv[2].decode("utf-8", "replace"))
+    return OK
+
+
+@debug_subcommand("error")
+def debug_error(c: Any, argv: list[bytes]) -> Any:
+    """Reply with the given text as an error, as is (no ``ERR`` prefix)."""
+    if len(argv) != 3:
+        raise _debug_syntax(argv)
+    raise CommandError(argv[2])
 
 
 @debug_subcommand("help")
