@@ -91,7 +91,13 @@ def _info_state(server: Any) -> dict:
         state = server.extensions["info_state"] = {
             "peak": 0, "startup": _STARTUP_RSS, "replid": os.urandom(20).hex(),
         }
+        server.extensions.setdefault("resetstat_hooks", []).append(_reset_peak)
     return state
+
+
+def _reset_peak(server: Any) -> None:
+    """CONFIG RESETSTAT also restarts the peak memory measure (as Redis's stat_peak_memory)."""
+    server.extensions["info_state"]["peak"] = used_memory(server)
 
 
 # ---- sections ----------------------------------------------------------------------
