@@ -1,4 +1,11 @@
-"""Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET."""
+"""Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET.
+
+Authentication checks ``requirepass`` for the default user unless the ACL subsystem
+installs ``server.extensions["authenticate"]``.  HELLO encodes its own reply in the
+protocol it switches to (dispatch would use the one the command arrived in).  RESET
+undoes the connection state (``reset_connection_state``); subsystems that keep
+per-client state elsewhere register ``server.extensions["client_reset"]`` callbacks.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +54,8 @@ def cmd_quit(c: Any, argv: list[bytes]) -> Any:
          args=(arg("index", "integer"),))
 def cmd_select(c: Any, argv: list[bytes]) -> Any:
     index = parse_int(argv[1], lambda: err("value is not an integer or out of range"))
+    if index != 0 and c.server.config.get("cluster-enabled"):
+        raise err("SELECT is not allowed in cluster mode")
     if index < 0 or index >= len(c.server.dbs):
         raise err("DB index is out of range")
     c.select(index)

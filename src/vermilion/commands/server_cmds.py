@@ -86,6 +86,8 @@ def cmd_swapdb(c: Any, argv: list[bytes]) -> Any:
     db1, db2)``) let WATCH and blocked clients react, as Redis's ``touchAllWatchedKeysInDb``
     and ``scanDatabaseForReadyKeys`` do."""
     server = c.server
+    if server.config.get("cluster-enabled"):
+        raise err("SWAPDB is not allowed in cluster mode")
     i = parse_int(argv[1], lambda: err("invalid first DB index"))
     j = parse_int(argv[2], lambda: err("invalid second DB index"))
     n = len(server.dbs)
