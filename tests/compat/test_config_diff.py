@@ -16,7 +16,6 @@ ENVIRONMENT = {
     "port": "each server listens on its own free port",
     "pidfile": "not set for either, but kept out: redis may be packaged with one",
     "save": "the oracle is started with --save '' (tests/support/servers.py)",
-    "enable-debug-command": "the oracle is started with --enable-debug-command yes",
     "daemonize": "environment",
     "logfile": "environment",
     "supervised": "environment",

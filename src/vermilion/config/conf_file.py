@@ -113,15 +113,7 @@ def _apply_line(config: Config, name: str, words: list[str], depth: int) -> None
     d = lookup(name)
     argc = len(words)
     if d is not None:
-        if not d.multi_arg and argc != 2:
-            raise ConfigValueError("wrong number of arguments")
-        args = words[1:]
-        if d.multi_arg and argc == 2 and args[0]:
-            # One non-empty argument of a multi-word directive is split again, so that
-            # ``--save "3600 1 300 100"`` works; ``save ""`` stays one empty word.
-            args = [_decode(w) for w in split_args(args[0].encode("utf-8", "surrogateescape")) or []]
-        config.values[d.name] = d.parse(args, config)
-        config.user_set[d.name] = None
+        config.set_from_strings(name, words[1:])
         return
     if name in DEPRECATED and argc == 2:
         return

@@ -381,6 +381,13 @@ class Config:
             raise ConfigValueError("Bad directive or wrong number of arguments")
         if not d.multi_arg and len(words) != 1:
             raise ConfigValueError("wrong number of arguments")
+        if d.multi_arg and len(words) == 1 and words[0]:
+            # One non-empty argument of a multi-word directive is split again, so that
+            # ``--save "3600 1 300 100"`` works; ``save ""`` stays one empty word.
+            from ..protocol.resp_parser import split_args
+
+            split = split_args(words[0].encode("utf-8", "surrogateescape")) or []
+            words = [w.decode("utf-8", "surrogateescape") for w in split]
         self.values[d.name] = d.parse(words, self)
         self.user_set[d.name] = None
 
