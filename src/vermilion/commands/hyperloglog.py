@@ -92,7 +92,7 @@ def cmd_pfcount(c: Any, argv: list[bytes]) -> Any:
                 r = hll.regs_of(v)
             except hll.HllCorrupt:
                 raise CommandError(INVALID) from None
-            regs = r if regs is None else bytearray(map(max, regs, r))
+            regs = r if regs is None else hll.regs_max(regs, r)
         if regs is None:
             return 0
         return hll.estimate(hll.histogram_of_regs(regs))
@@ -135,7 +135,7 @@ def cmd_pfmerge(c: Any, argv: list[bytes]) -> Any:
             r = hll.regs_of(v)
         except hll.HllCorrupt:
             raise CommandError(INVALID) from None
-        regs = bytearray(map(max, regs, r))
+        regs = hll.regs_max(regs, r)
     dst = argv[1]
     v = get_hll(c, dst, read=False)
     buf = bytearray(hll.EMPTY if v is None else v)

@@ -84,3 +84,13 @@ def test_estimator_large_cardinality():
     regs = hll.dense_to_regs(build([b"%d" % i for i in range(100000)]))
     n = hll.estimate(hll.histogram_of_regs(regs))
     assert abs(n - 100000) < 100000 * 0.03
+
+
+def test_regs_max_matches_elementwise_max():
+    rnd = random.Random(9)
+    for _ in range(5):
+        a = bytearray(rnd.randrange(64) for _ in range(hll.REGISTERS))
+        b = bytearray(rnd.randrange(64) for _ in range(hll.REGISTERS))
+        assert hll.regs_max(a, b) == bytearray(map(max, a, b))
+    h = hll.histogram_of_regs(a)
+    assert sum(h) == hll.REGISTERS and all(h[v] == a.count(v) for v in range(64))
