@@ -53,9 +53,13 @@ from typing import Any
 from ..protocol.errors import WrongType
 
 
+RANDOM_POOL_MIN = 4096  # below this many keys RANDOMKEY just skips into the dict
+
+
 class Db:
     __slots__ = ("index", "data", "expires", "server", "avg_ttl", "expires_cursor", "ttl_keys",
-                 "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru")
+                 "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru", "random_pool",
+                 "random_pool_dirty", "random_used_ms")
 
     def __new__(cls, index: int = 0, server: Any = None) -> Db:
         if cls is Db and server is not None and _cluster_enabled(server):
@@ -77,6 +81,9 @@ class Db:
         self.scan_mask = 0
         self.scan_used_ms = 0
         self.lru: dict[bytes, int] | None = None
+        self.random_pool: list[bytes] | None = None
+        self.random_pool_dirty = 0
+        self.random_used_ms = 0
         self._init_indexes()
 
     def _init_indexes(self) -> None:
@@ -141,18 +148,36 @@ class Db:
         return self.lookup(key) is not None
 
     def random_key(self) -> bytes | None:
-        """A uniformly random live key (RANDOMKEY), expiring the expired ones it draws.
+        """A random live key (RANDOMKEY), expiring the expired ones it draws.
 
-        A dict has no O(1) random access: this skips a random number of entries with
-        ``islice`` (C speed, a few ns per entry), which is cheaper in memory and on
-        the write path than keeping a second list of every key.  When every drawn key
-        is expired on a replica (which cannot delete them), it gives up after 100
-        draws and returns the last one, as Redis does.
+        A dict has no O(1) random access.  Small databases skip a random number of
+        entries with ``islice`` (C speed).  Larger ones draw from ``random_pool``, a
+        snapshot ``list(data)`` taken at C speed and retaken once the server has seen
+        more writes than half the db's size since (amortised O(1) per write; dropped
+        by the cron when unused): a draw that hits a deleted key draws again, and keys
+        added since the snapshot wait for the next one -- Redis's RANDOMKEY is not
+        uniform either.  When every drawn key is expired on a replica (which cannot
+        delete them), it gives up after 100 draws and returns the last one, as Redis.
         """
         data = self.data
+        server = self.server
         tries = 100
+        misses = 0
         while data:
-            key = next(islice(data, randrange(len(data)), None))
+            n = len(data)
+            if n <= RANDOM_POOL_MIN:
+                key = next(islice(data, randrange(n), None))
+            else:
+                pool = self.random_pool
+                if pool is None or misses > 8 or server.dirty - self.random_pool_dirty > (n >> 1):
+                    pool = self.random_pool = list(data)
+                    self.random_pool_dirty = server.dirty
+                    misses = 0
+                self.random_used_ms = server.cached_now_ms
+                key = pool[randrange(len(pool))]
+                if key not in data:
+                    misses += 1
+                    continue
             if key in self.expires:
                 if self.expire_if_needed(key):
                     continue
@@ -221,6 +246,7 @@ class Db:
         self.avg_ttl = 0
         if self.lru is not None:
             self.lru = {}
+        self.random_pool = None
         self._init_indexes()
         return n
 
@@ -234,7 +260,8 @@ class Db:
 
 
 # What SWAPDB must exchange besides ``data``/``expires``/``avg_ttl``/``expires_cursor``.
-INDEX_SLOTS = ("ttl_keys", "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru")
+INDEX_SLOTS = ("ttl_keys", "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru", "random_pool",
+               "random_pool_dirty", "random_used_ms")
 CONTENT_SLOTS = ("data", "expires", "avg_ttl", "expires_cursor") + INDEX_SLOTS
 
 

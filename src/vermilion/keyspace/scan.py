@@ -134,8 +134,10 @@ def keys_matching(db: Any, pattern: bytes, now_ms: int) -> list[bytes]:
 
 
 def scan_index_cron(server: Any) -> None:
-    """Drop SCAN indexes nobody used for ``SCAN_INDEX_IDLE_MS`` (memory back)."""
+    """Drop SCAN indexes and RANDOMKEY pools unused for ``SCAN_INDEX_IDLE_MS``."""
     now = server.cached_now_ms
     for db in server.dbs:
         if db.scan_buckets is not None and now - db.scan_used_ms > SCAN_INDEX_IDLE_MS:
             disable_scan_index(db)
+        if db.random_pool is not None and now - db.random_used_ms > SCAN_INDEX_IDLE_MS:
+            db.random_pool = None

@@ -91,3 +91,26 @@ def test_copy_value_protocol():
     nested = {"a": [1]}
     d = copy_value(type("Plain", (), {"__init__": lambda self: setattr(self, "n", nested)})())
     assert d.n == nested and d.n is not nested
+
+
+def test_random_key_pool_on_large_db(server):
+    db = server.dbs[0]
+    for i in range(10_000):
+        db.set(b"k%d" % i, b"v")
+    assert db.random_key() in db.data and db.random_pool is not None
+    for i in range(9_990):
+        db.delete(b"k%d" % i)
+    # the deletes made the snapshot stale: only live keys come back
+    assert {db.random_key() for _ in range(300)} <= set(db.data)
+    db.flush()
+    assert db.random_key() is None and db.random_pool is None
+
+
+def test_random_key_pool_sees_new_keys_after_enough_writes(server):
+    db = server.dbs[0]
+    for i in range(8_000):
+        db.set(b"old%d" % i, b"v")
+    db.random_key()
+    for i in range(9_000):  # more writes than half the db's size: a new snapshot
+        db.set(b"new%d" % i, b"v")
+    assert any(db.random_key().startswith(b"new") for _ in range(200))
