@@ -439,3 +439,9 @@ def _unblock_story(port: int) -> list[bytes]:
 
 def test_unblock_a_blocked_client(vermilion_server, redis_server):
     assert _unblock_story(vermilion_server.port) == _unblock_story(redis_server.port)
+
+
+def test_pause_timeout_out_of_range(raw):
+    assert raw.call("CLIENT", "PAUSE", "9223372036854775807") == b"-ERR timeout is out of range\r\n"
+    assert raw.call("CLIENT", "PAUSE", "9223372036854775000", "WRITE") == b"-ERR timeout is out of range\r\n"
+    assert raw.call("PING") == b"+PONG\r\n"

@@ -411,7 +411,10 @@ def cmd_client_pause(c: Any, argv: list[bytes]) -> Any:
     timeout_ms = parse_int(argv[2], lambda: err("timeout is not an integer or out of range"))
     if timeout_ms < 0:
         raise err("timeout is negative")
-    pause_clients(c.server, int(time.time() * 1000) + timeout_ms, write_only)
+    now_ms = int(time.time() * 1000)
+    if timeout_ms > (1 << 63) - 1 - now_ms:
+        raise err("timeout is out of range")  # Redis 7.2: 'timeout + now' would overflow
+    pause_clients(c.server, now_ms + timeout_ms, write_only)
     return OK
 
 
