@@ -20,29 +20,40 @@ from itertools import islice
 from typing import Iterable
 
 from .listpack import LP_EMPTY_BYTES, entry_size, exceeds, fits_when_shrunk
+from .quicklist import QuickList
 
 
 class ListValue(deque):
-    __slots__ = ("lp_bytes", "quick")
+    __slots__ = ("lp_bytes", "ql")
 
     def __init__(self, items: Iterable[bytes] = ()) -> None:
         super().__init__(items)
         self.lp_bytes = LP_EMPTY_BYTES + sum(map(entry_size, self))
-        self.quick = False
+        self.ql: QuickList | None = None  # the quicklist's node shape, when encoded so
 
     # ---- encoding -------------------------------------------------------------------
 
+    @property
+    def quick(self) -> bool:
+        return self.ql is not None
+
     def encoding(self) -> bytes:
-        return b"quicklist" if self.quick else b"listpack"
+        return b"listpack" if self.ql is None else b"quicklist"
 
     def will_add(self, fill: int, items: list[bytes] | tuple[bytes, ...]) -> None:
         """Convert to quicklist if adding ``items`` would overflow the listpack."""
-        if not self.quick and exceeds(fill, self.lp_bytes + sum(map(len, items)), len(self) + len(items)):
-            self.quick = True
+        if self.ql is None and exceeds(fill, self.lp_bytes + sum(map(len, items)), len(self) + len(items)):
+            self.ql = QuickList(len(self), self.lp_bytes)
 
     def shrunk(self, fill: int) -> None:
-        if self.quick and fits_when_shrunk(fill, self.lp_bytes, len(self)):
-            self.quick = False
+        ql = self.ql
+        if ql is not None:
+            node = ql.single_packed()
+            if node is not None and fits_when_shrunk(fill, node.nbytes, node.count):
+                self.ql = None
+
+    def _elements(self, start: int, n: int) -> list[bytes]:
+        return list(islice(self, start, start + n))
 
     # ---- ends -------------------------------------------------------------------------
 
@@ -53,6 +64,10 @@ class ListValue(deque):
         else:
             self.extend(items)
         self.lp_bytes += sum(map(entry_size, items))
+        ql = self.ql
+        if ql is not None:
+            for item in items:
+                ql.push(item, head, fill)
 
     def push_one(self, item: bytes, head: bool, fill: int) -> None:
         self.will_add(fill, (item,))
@@ -61,11 +76,15 @@ class ListValue(deque):
         else:
             self.append(item)
         self.lp_bytes += entry_size(item)
+        if self.ql is not None:
+            self.ql.push(item, head, fill)
 
     def pop_one(self, head: bool, fill: int) -> bytes:
         v = self.popleft() if head else self.pop()
         self.lp_bytes -= entry_size(v)
-        self.shrunk(fill)
+        if self.ql is not None:
+            self.ql.pop(v, head)
+            self.shrunk(fill)
         return v
 
     def pop_many(self, count: int, head: bool, fill: int) -> list[bytes]:
@@ -74,7 +93,11 @@ class ListValue(deque):
         pop = self.popleft if head else self.pop
         out = [pop() for _ in range(n)]
         self.lp_bytes -= sum(map(entry_size, out))
-        self.shrunk(fill)
+        ql = self.ql
+        if ql is not None:
+            for v in out:
+                ql.pop(v, head)
+            self.shrunk(fill)
         return out
 
     # ---- ranges -----------------------------------------------------------------------
@@ -102,6 +125,8 @@ class ListValue(deque):
     def replace_at(self, index: int, value: bytes, fill: int) -> None:
         self.will_add(fill, (value,))
         old = self[index]
+        if self.ql is not None:
+            self.ql.replace(index, old, value, fill, self._elements)
         self[index] = value
         self.lp_bytes += entry_size(value) - entry_size(old)
         self.shrunk(fill)
@@ -112,6 +137,8 @@ class ListValue(deque):
         except ValueError:
             return False
         self.will_add(fill, (value,))
+        if self.ql is not None:
+            self.ql.insert(i, after, value, fill, self._elements)
         self.insert(i + 1 if after else i, value)
         self.lp_bytes += entry_size(value)
         return True
@@ -122,29 +149,28 @@ class ListValue(deque):
         n = self.count(value)
         if n == 0:
             return 0
-        limit = abs(count) if count else n
-        removed = min(limit, n)
+        removed = min(abs(count), n) if count else n
+        hits: list[int] = []
+        if removed == n and self.ql is None:
+            pass  # every match goes: no positions needed
+        elif count >= 0:
+            hits = [i for i, e in enumerate(self) if e == value][:removed]
+        else:
+            last = len(self) - 1
+            hits = [last - j for j, e in enumerate(reversed(self)) if e == value][:removed]
+            hits.reverse()
         if removed == n:
             kept = [e for e in self if e != value]
-        elif count > 0:
-            kept, left = [], removed
-            for e in self:
-                if left and e == value:
-                    left -= 1
-                else:
-                    kept.append(e)
         else:
-            kept, left = [], removed
-            for e in reversed(self):
-                if left and e == value:
-                    left -= 1
-                else:
-                    kept.append(e)
-            kept.reverse()
+            gone = set(hits)
+            kept = [e for i, e in enumerate(self) if i not in gone]
         self.clear()
         self.extend(kept)
-        self.lp_bytes -= entry_size(value) * removed
-        self.shrunk(fill)
+        size = entry_size(value)
+        self.lp_bytes -= size * removed
+        if self.ql is not None:
+            self.ql.remove_indices(hits, size)
+            self.shrunk(fill)
         return removed
 
     def trim(self, start: int, stop: int, fill: int) -> None:
@@ -164,20 +190,28 @@ class ListValue(deque):
             ltrim, rtrim = start, n - stop - 1
         if ltrim + rtrim == 0:
             return
-        if ltrim + rtrim >= n:
-            self.clear()
-            self.lp_bytes = LP_EMPTY_BYTES
-            return
+        head_gone = list(islice(self, 0, ltrim))
+        tail_gone = list(islice(reversed(self), 0, rtrim))  # from the tail inwards
         if ltrim + rtrim > n // 2:
             kept = list(islice(self, ltrim, n - rtrim))
             self.clear()
             self.extend(kept)
-            self.lp_bytes = LP_EMPTY_BYTES + sum(map(entry_size, kept))
         else:
-            gone = [self.popleft() for _ in range(ltrim)]
-            gone += [self.pop() for _ in range(rtrim)]
-            self.lp_bytes -= sum(map(entry_size, gone))
-        self.shrunk(fill)
+            for _ in range(ltrim):
+                self.popleft()
+            for _ in range(rtrim):
+                self.pop()
+        self.lp_bytes -= sum(map(entry_size, head_gone)) + sum(map(entry_size, tail_gone))
+        ql = self.ql
+        if ql is not None:
+            if len(self) == 0:
+                ql.nodes = []
+            else:
+                for v in head_gone:
+                    ql.pop(v, True)
+                for v in tail_gone:
+                    ql.pop(v, False)
+            self.shrunk(fill)
 
     def positions(self, value: bytes, rank: int, count: int, maxlen: int) -> list[int]:
         """LPOS: indexes of matches, skipping ``abs(rank)-1`` matches, from the tail when

@@ -64,10 +64,21 @@ def test_listpack_becomes_quicklist_past_8kb_and_back_below_4kb():
     assert lst.encoding() == b"listpack"
     lst.push_one(item, False, -2)  # 8144 + 100 > 8192
     assert lst.encoding() == b"quicklist"
+    assert [(n.count, n.nbytes) for n in lst.ql.nodes] == [(79, 7 + 79 * 103), (1, 7 + 103)]
     while lst.lp_bytes > 4096:
         assert lst.encoding() == b"quicklist"
-        lst.pop_one(True, -2)
+        lst.pop_one(False, -2)  # the tail node goes first, then the first node shrinks
     assert lst.encoding() == b"listpack"
+
+
+def test_two_nodes_never_convert_back():
+    lst = ListValue()
+    lst.push([b"x" * 100] * 79, False, -2)
+    lst.push_one(b"y" * 100, False, -2)  # second node
+    lst.pop_many(70, True, -2)  # the first node shrinks to 9 elements, but two nodes remain
+    assert lst.encoding() == b"quicklist"
+    lst.pop_many(9, True, -2)  # the first node is gone: one small node left
+    assert lst.encoding() == b"listpack" and list(lst) == [b"y" * 100]
 
 
 def test_count_based_fill_like_redis_tests():
@@ -84,9 +95,49 @@ def test_count_based_fill_like_redis_tests():
     lst.trim(1, 1, 4)
     assert lst.encoding() == b"listpack"
     lst = ListValue()
-    lst.push([b"a", b"a", b"a", b"d", b"e"], False, 4)
-    lst.remove_matching(b"a", 3, 4)
+    for item in (b"a", b"a", b"a", b"d", b"e"):  # nodes [a a a d] [e]
+        lst.push_one(item, False, 4)
+    assert [n.count for n in lst.ql.nodes] == [4, 1]
+    lst.remove_matching(b"a", 3, 4)  # [d] [e]: two nodes stay a quicklist
+    assert lst.encoding() == b"quicklist" and [n.count for n in lst.ql.nodes] == [1, 1]
+    lst.pop_one(False, 4)
     assert lst.encoding() == b"listpack"
+
+
+def test_large_elements_get_plain_nodes():
+    lst = ListValue()
+    lst.push([b"a", b"b"], False, -2)
+    lst.push_one(b"z" * 9000, False, -2)
+    assert lst.encoding() == b"quicklist"
+    assert [(n.count, n.plain) for n in lst.ql.nodes] == [(2, False), (1, True)]
+    lst.pop_one(True, -2)
+    assert lst.encoding() == b"quicklist"  # a plain node never goes back
+    lst.pop_one(False, -2)
+    assert lst.encoding() == b"listpack"
+
+
+def test_linsert_splits_and_merges_like_quicklist():
+    lst = ListValue()
+    for i in range(8):  # fill 4: [0 1 2 3] [4 5 6 7]
+        lst.push_one(b"%d" % i, False, 4)
+    lst.insert_at_pivot(b"1", b"x", True, 4)  # node full: split [0 1] + [x 2 3], then merges
+    assert list(lst) == [b"0", b"1", b"x", b"2", b"3", b"4", b"5", b"6", b"7"]
+    assert sum(n.count for n in lst.ql.nodes) == 9
+    assert all(n.count <= 4 for n in lst.ql.nodes)
+    sizes = [n.nbytes for n in lst.ql.nodes]
+    assert sum(sizes) - 7 * (len(sizes) - 1) == lst.lp_bytes  # node bytes add up
+
+
+def test_lset_keeps_node_sizes_consistent():
+    lst = ListValue()
+    lst.push([b"%d" % i for i in range(200)], False, -2)
+    lst.push([b"v" * 60] * 200, False, -2)
+    assert lst.encoding() == b"quicklist"
+    for i in (0, 5, 150, 399):
+        lst.replace_at(i, b"w" * 3000, -2)
+        sizes = [n.nbytes for n in lst.ql.nodes if not n.plain]
+        assert sum(n.count for n in lst.ql.nodes) == len(lst)
+        assert sum(sizes) - 7 * (len(sizes) - 1) == lst.lp_bytes
 
 
 def test_lset_with_big_value_converts():
@@ -96,3 +147,32 @@ def test_lset_with_big_value_converts():
     assert lst.encoding() == b"quicklist"
     lst.replace_at(0, b"y", -2)
     assert lst.encoding() == b"listpack" and lst.lp_bytes == lp_bytes(lst)
+
+
+def test_random_operations_keep_the_node_model_consistent():
+    rnd = random.Random(11)
+    for fill in (-2, -1, 3, 5):
+        lst = ListValue()
+        for _ in range(3000):
+            op = rnd.random()
+            item = rnd.choice([b"a", b"%d" % rnd.randint(-5000, 5000), b"x" * rnd.randint(50, 700)])
+            if op < 0.4:
+                lst.push_one(item, rnd.random() < 0.5, fill)
+            elif op < 0.6 and lst:
+                lst.pop_one(rnd.random() < 0.5, fill)
+            elif op < 0.7 and lst:
+                lst.insert_at_pivot(rnd.choice(lst), item, rnd.random() < 0.5, fill)
+            elif op < 0.8 and lst:
+                lst.replace_at(rnd.randrange(len(lst)), item, fill)
+            elif op < 0.9 and lst:
+                lst.remove_matching(rnd.choice(lst), rnd.randint(-2, 2), fill)
+            elif lst:
+                n = len(lst)
+                lst.trim(rnd.randint(0, 3), n - rnd.randint(0, 3), fill)
+            assert lst.lp_bytes == lp_bytes(lst)
+            if lst.ql is not None:
+                nodes = lst.ql.nodes
+                assert all(n.count > 0 for n in nodes)
+                assert sum(n.count for n in nodes) == len(lst)
+                if not any(n.plain for n in nodes):
+                    assert sum(n.nbytes for n in nodes) - 7 * (len(nodes) - 1) == lst.lp_bytes
