@@ -4,8 +4,11 @@ The ``Client`` doubles as the command context that handlers receive (``c.db``,
 ``c.server``, ``c.resp``): one object per connection rather than a ``Ctx`` allocated per
 command, which keeps the hot path free of allocations.
 
-Blocking: ``blocked`` is None, or the state of a blocked command (engine/blocking.py);
-``resume()`` runs the commands still buffered once the client is unblocked.
+Blocking: ``blocked`` is None, the state of a blocked command (engine/blocking.py), or
+``Client.PAUSED`` while CLIENT PAUSE holds the client's command in ``paused_argv``
+(engine/gates.py); ``resume()`` runs the commands still buffered once it is released.
+
+``clients_cron`` (a server cron job) closes clients idle for longer than ``timeout``.
 
 ``gate`` is nonzero whenever the client is in a state that needs the slow checks of the
 dispatch pipeline (MULTI, RESP2 pub/sub context, not yet authenticated, CLIENT REPLY
