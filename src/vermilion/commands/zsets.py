@@ -163,27 +163,38 @@ ZADD_OPTS = {b"nx": 1, b"xx": 2, b"ch": 4, b"incr": 8, b"gt": 16, b"lt": 32}
 
 
 def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
+    """zaddGenericCommand (ZADD, ZINCRBY, GEOADD): options, then all scores, then apply."""
     key = argv[1]
     idx = 2
     n = len(argv)
+    opt = ZADD_OPTS.get
     while idx < n:
-        f = ZADD_OPTS.get(argv[idx].lower())
+        f = opt(argv[idx].lower())
         if f is None:
             break
         flags |= f
         idx += 1
-    nx, xx, ch, incr, gt, lt = (bool(flags & b) for b in (1, 2, 4, 8, 16, 32))
     elements = n - idx
     if elements % 2 or not elements:
         raise SyntaxErr()
     elements //= 2
-    if nx and xx:
-        raise err("XX and NX options at the same time are not compatible")
-    if (gt and nx) or (lt and nx) or (gt and lt):
-        raise err("GT, LT, and/or NX options at the same time are not compatible")
-    if incr and elements > 1:
-        raise err("INCR option supports a single increment-element pair")
-    scores = [score_arg(argv[i]) for i in range(idx, n, 2)]
+    if flags:
+        nx, xx, ch, incr, gt, lt = (flags & 1, flags & 2, flags & 4, flags & 8, flags & 16, flags & 32)
+        if nx and xx:
+            raise err("XX and NX options at the same time are not compatible")
+        if (gt and nx) or (lt and nx) or (gt and lt):
+            raise err("GT, LT, and/or NX options at the same time are not compatible")
+        if incr and elements > 1:
+            raise err("INCR option supports a single increment-element pair")
+    else:
+        nx = xx = ch = incr = gt = lt = 0
+    if elements == 1:
+        score = parse_score(argv[idx])
+        if score is None:
+            raise NotFloat()
+        scores = [score]
+    else:
+        scores = [score_arg(argv[i]) for i in range(idx, n, 2)]
     members = argv[idx + 1:n:2]
     db = c.db
     z = db.get_typed(key, ZSet, read=False)
@@ -195,7 +206,7 @@ def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
         z = new_zset(c, elements, max(map(len, members)))
         db.set(key, z)
         signal_key_ready(db, key)
-    elif not z.big and elements > limits(c)[0]:
+    elif elements > 1 and not z.big and elements > limits(c)[0]:
         z.big = True  # zsetTypeMaybeConvert: this many new entries cannot fit a listpack
     zscores = z.scores
     longest = 0
@@ -222,10 +233,10 @@ def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
                 if len(member) > longest:
                     longest = len(member)
     finally:
-        if added:
+        if added and not z.big:
             fix_encoding(c, z, longest)
         c.server.dirty += added + updated
-        if not len(z):
+        if not zscores:
             db.delete(key)
     if incr:
         return Double(score) if processed else None

@@ -329,6 +329,10 @@ def _strtod(s: bytes) -> float | None:
     return v
 
 
+_INF = float("inf")
+_HEX_NONZERO = re.compile(rb"[1-9a-fA-F]")
+
+
 def parse_score(raw: bytes) -> float | None:
     """Redis's getDoubleFromObject, or None (-> "value is not a valid float")."""
     if not raw or raw[0] in _WS:
@@ -336,13 +340,16 @@ def parse_score(raw: bytes) -> float | None:
     v = _strtod(raw)
     if v is None:
         return None
-    if v in (float("inf"), float("-inf")):
+    if v == _INF or v == -_INF:
         if raw.lstrip(b"+-").lower() not in _INF_WORDS:
             return None  # overflow: strtod sets ERANGE
     elif v == 0.0:
-        mant = raw.lower().split(b"e", 1)[0] if b"x" not in raw.lower() else raw.lower().split(b"p", 1)[0][2:]
-        if _NONZERO.search(mant) or (b"x" in raw.lower() and re.search(rb"[1-9a-f]", mant)):
-            return None  # underflow to zero: ERANGE
+        low = raw.lower()
+        if b"x" in low:
+            if _HEX_NONZERO.search(low.split(b"p", 1)[0].split(b"x", 1)[1]):
+                return None  # underflow to zero: ERANGE
+        elif _NONZERO.search(low.split(b"e", 1)[0]):
+            return None
     return v
 
 
