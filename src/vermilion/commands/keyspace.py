@@ -327,7 +327,12 @@ def _condition_args() -> dict:
 
 
 def _expire(c: Any, argv: list[bytes], base_ms: int, unit_ms: int) -> Any:
-    """expireGenericCommand: options, then the number, then the key, then NX/XX/GT/LT."""
+    """Redis's expireGenericCommand.  ``base_ms`` is now for EXPIRE/PEXPIRE and 0 for
+    the absolute forms; ``unit_ms`` is 1000 for seconds.  Checked in Redis's order:
+    options, the number, its overflow, the key, the NX/XX/GT/LT condition (a key
+    without TTL counts as an infinite TTL).  A time already past deletes the key and
+    is replicated as DEL; otherwise the replicated form is PEXPIREAT with the absolute
+    time (and the same condition options)."""
     nx = xx = gt = lt = False
     for raw in argv[3:]:
         opt = raw.lower()
@@ -381,29 +386,29 @@ def _expire(c: Any, argv: list[bytes], base_ms: int, unit_ms: int) -> Any:
     return ONE
 
 
-def _expire_cmd(name: str, unit: str, since: str, summary: str, argname: str, argtype: str) -> Any:
+def _expire_cmd(name: str, since: str, summary: str, argname: str, argtype: str) -> Any:
     return command(name, arity=-3, flags="write fast", acl="keyspace", group="generic", since=since,
                    summary=summary, complexity="O(1)", keys=[ks("RW UPDATE", 1)], history=EXPIRE_HISTORY,
                    args=(arg("key", "key", key_spec_index=0), arg(argname, argtype), _condition_args()))
 
 
-@_expire_cmd("expire", "s", "1.0.0", "Sets the expiration time of a key in seconds.", "seconds", "integer")
+@_expire_cmd("expire", "1.0.0", "Sets the expiration time of a key in seconds.", "seconds", "integer")
 def cmd_expire(c: Any, argv: list[bytes]) -> Any:
     return _expire(c, argv, c.server.cached_now_ms, 1000)
 
 
-@_expire_cmd("pexpire", "ms", "2.6.0", "Sets the expiration time of a key in milliseconds.", "milliseconds", "integer")
+@_expire_cmd("pexpire", "2.6.0", "Sets the expiration time of a key in milliseconds.", "milliseconds", "integer")
 def cmd_pexpire(c: Any, argv: list[bytes]) -> Any:
     return _expire(c, argv, c.server.cached_now_ms, 1)
 
 
-@_expire_cmd("expireat", "s", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.",
+@_expire_cmd("expireat", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.",
              "unix-time-seconds", "unix-time")
 def cmd_expireat(c: Any, argv: list[bytes]) -> Any:
     return _expire(c, argv, 0, 1000)
 
 
-@_expire_cmd("pexpireat", "ms", "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+@_expire_cmd("pexpireat", "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.",
              "unix-time-milliseconds", "unix-time")
 def cmd_pexpireat(c: Any, argv: list[bytes]) -> Any:
     return _expire(c, argv, 0, 1)
