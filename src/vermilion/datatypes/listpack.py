@@ -63,8 +63,8 @@ def entry_size(v: bytes) -> int:
                 return 6
             return 10
     if n < 64:
-        head = 1 + n
-    elif n < 4096:
+        return n + 2  # 1-byte header, 1-byte backlen
+    if n < 4096:
         head = 2 + n
     else:
         head = 5 + n

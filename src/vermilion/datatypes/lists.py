@@ -63,11 +63,12 @@ class ListValue(deque):
             self.extendleft(items)
         else:
             self.extend(items)
-        self.lp_bytes += sum(map(entry_size, items))
+        sizes = list(map(entry_size, items))
+        self.lp_bytes += sum(sizes)
         ql = self.ql
         if ql is not None:
-            for item in items:
-                ql.push(item, head, fill)
+            for item, es in zip(items, sizes):
+                ql.push(item, es, head, fill)
 
     def push_one(self, item: bytes, head: bool, fill: int) -> None:
         self.will_add(fill, (item,))
@@ -75,9 +76,10 @@ class ListValue(deque):
             self.appendleft(item)
         else:
             self.append(item)
-        self.lp_bytes += entry_size(item)
+        es = entry_size(item)
+        self.lp_bytes += es
         if self.ql is not None:
-            self.ql.push(item, head, fill)
+            self.ql.push(item, es, head, fill)
 
     def pop_one(self, head: bool, fill: int) -> bytes:
         v = self.popleft() if head else self.pop()

@@ -30,6 +30,7 @@ SIZE_ESTIMATE_OVERHEAD = 8
 PACKED_THRESHOLD = 1 << 30
 
 Elements = Callable[[int, int], list]
+_LIMITS: dict[int, tuple[int | None, int]] = {}  # fill -> node limits, cached
 
 
 def is_large(fill: int, sz: int) -> bool:
@@ -78,15 +79,26 @@ class QuickList:
 
     # ---- ends ---------------------------------------------------------------------------
 
-    def push(self, item: bytes, head: bool, fill: int) -> None:
+    def push(self, item: bytes, es: int, head: bool, fill: int) -> None:
+        """Push ``item`` (listpack entry size ``es``): the hot path, kept inline."""
         nodes = self.nodes
         sz = len(item)
+        lim = _LIMITS.get(fill)
+        if lim is None:
+            lim = _LIMITS[fill] = _node_limits(fill)
+        size, count = lim
         if nodes:
             node = nodes[0] if head else nodes[-1]
-            if node.allows_insert(fill, sz):
-                node.count += 1
-                node.nbytes += entry_size(item)
-                return
+            if not node.plain:
+                new_sz = node.nbytes + sz + SIZE_ESTIMATE_OVERHEAD
+                if size is not None:
+                    fits = sz <= size and new_sz <= size
+                else:
+                    fits = sz <= PACKED_THRESHOLD and new_sz <= 8192 and node.count < count
+                if fits:
+                    node.count += 1
+                    node.nbytes += es
+                    return
         new = _new_node(item, fill)
         if head:
             nodes.insert(0, new)
