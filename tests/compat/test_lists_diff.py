@@ -193,3 +193,23 @@ def test_tiny_timeouts_round_up(both):
 
 def test_type_and_object_encoding_small(both2):
     run(both2, ("RPUSH", "l", "a"), ("DBSIZE",))
+
+
+def test_object_encoding_follows_redis_72(raw):
+    """Redis 7.2 encodes small lists as listpacks (7.0, the oracle, always says quicklist),
+    so these expectations are 7.2's, checked on Vermilion alone."""
+    if raw.call("OBJECT", "HELP").startswith(b"-ERR unknown"):
+        pytest.skip("OBJECT not implemented yet")
+    raw.call("FLUSHALL")
+    enc = lambda key: raw.call("OBJECT", "ENCODING", key)  # noqa: E731
+    raw.call("RPUSH", "l", "a", "b", "c")
+    assert enc("l") == b"$8\r\nlistpack\r\n"
+    raw.call("RPUSH", "l", "x" * 9000)
+    assert enc("l") == b"$9\r\nquicklist\r\n"
+    raw.call("RPOP", "l")
+    assert enc("l") == b"$8\r\nlistpack\r\n"
+    raw.call("RPUSH", "big", *(["y" * 100] * 100))
+    assert enc("big") == b"$9\r\nquicklist\r\n"
+    raw.call("LTRIM", "big", "0", "9")
+    assert enc("big") == b"$8\r\nlistpack\r\n"
+    assert raw.call("TYPE", "big") == b"+list\r\n"

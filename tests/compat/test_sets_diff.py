@@ -179,3 +179,32 @@ def test_arity(both):
                 ("SINTERSTORE", "d"), ("SUNION",), ("SUNIONSTORE", "d"), ("SDIFF",), ("SDIFFSTORE", "d"),
                 ("SSCAN", "s")):
         both.check(*cmd)
+
+
+def test_object_encoding_intset_matches_oracle(both2):
+    if both2.v.call("OBJECT", "HELP").startswith(b"-ERR unknown"):
+        pytest.skip("OBJECT not implemented yet")
+    run(both2, ("SADD", "s", "1", "2", "-3"), ("OBJECT", "ENCODING", "s"), ("TYPE", "s"),
+        ("SADD", "big", *range(512)), ("OBJECT", "ENCODING", "big"), ("SADD", "big", "512"),
+        ("OBJECT", "ENCODING", "big"), ("SREM", "big", "512"), ("OBJECT", "ENCODING", "big"))
+
+
+def test_object_encoding_listpack_sets_follow_redis_72(raw):
+    """Redis 7.2 keeps small sets of strings as listpacks (7.0 uses hashtables)."""
+    if raw.call("OBJECT", "HELP").startswith(b"-ERR unknown"):
+        pytest.skip("OBJECT not implemented yet")
+    raw.call("FLUSHALL")
+    enc = lambda key: raw.call("OBJECT", "ENCODING", key)  # noqa: E731
+    raw.call("SADD", "s", "1", "2")
+    assert enc("s") == b"$6\r\nintset\r\n"
+    raw.call("SADD", "s", "a")
+    assert enc("s") == b"$8\r\nlistpack\r\n"
+    assert raw.call("SMEMBERS", "s") == b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\na\r\n"
+    raw.call("SADD", "s", *[f"m{i}" for i in range(125)])
+    assert enc("s") == b"$8\r\nlistpack\r\n"
+    raw.call("SADD", "s", "one-more")
+    assert enc("s") == b"$9\r\nhashtable\r\n"
+    raw.call("SADD", "long", "x" * 65)
+    assert enc("long") == b"$9\r\nhashtable\r\n"
+    raw.call("SADD", "t", "b", "a", "c")
+    assert raw.call("SUNION", "t") == b"*3\r\n$1\r\nb\r\n$1\r\na\r\n$1\r\nc\r\n"
