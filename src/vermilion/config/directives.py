@@ -1,9 +1,9 @@
 """Every directive Redis 7.2 knows, declared once, in the order of Redis's ``config.c``.
 
 Defaults are Redis's, rendered exactly as CONFIG GET renders them.  ``ACTIVE`` lists what
-Vermilion acts on: a subsystem that starts honouring a directive adds its name here (the
-others are accepted and a warning is logged once when a file or the command line sets
-them).
+Vermilion acts on (what the code reads today): a subsystem that starts honouring a
+directive adds its name here.  The others are accepted, and a warning is logged once at
+startup when a file or the command line sets them.
 """
 
 from __future__ import annotations
@@ -15,24 +15,19 @@ from . import specials as sp
 from .schema import INT_MAX, INT_MIN, LLONG_MAX, LONG_MAX, UINT_MAX, ULLONG_MAX, directive
 
 ACTIVE = frozenset((
-    "port", "bind", "unixsocket", "unixsocketperm", "databases", "requirepass", "logfile",
-    "loglevel", "hz", "maxclients", "tcp-keepalive", "tcp-backlog", "dir", "daemonize",
-    "pidfile", "protected-mode", "timeout", "save", "dbfilename", "appendonly", "appendfilename",
-    "appenddirname", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples",
-    "notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len",
-    "latency-monitor-threshold", "proto-max-bulk-len", "client-query-buffer-limit",
+    # the server process, listeners and connections
+    "port", "bind", "unixsocket", "unixsocketperm", "tcp-backlog", "tcp-keepalive", "timeout",
+    "maxclients", "databases", "dir", "daemonize", "pidfile", "logfile", "loglevel", "hz",
+    "proto-max-bulk-len", "client-query-buffer-limit", "client-output-buffer-limit",
+    # security
+    "requirepass", "aclfile", "enable-debug-command", "enable-protected-configs",
+    # data types and memory
     "hash-max-listpack-entries", "hash-max-listpack-value", "list-max-listpack-size",
-    "set-max-intset-entries", "set-max-listpack-entries", "set-max-listpack-value",
-    "zset-max-listpack-entries", "zset-max-listpack-value", "stream-node-max-bytes",
-    "stream-node-max-entries", "hll-sparse-max-bytes", "replicaof", "masterauth", "masteruser",
-    "repl-backlog-size", "aclfile", "acllog-max-len", "busy-reply-threshold",
-    "enable-debug-command", "enable-protected-configs", "enable-module-command",
-    "tracking-table-max-keys", "lazyfree-lazy-user-flush", "always-show-logo", "rdbcompression",
-    "rdbchecksum", "stop-writes-on-bgsave-error", "replica-read-only", "active-expire-effort",
-    "lfu-log-factor", "lfu-decay-time", "shutdown-on-sigint", "shutdown-on-sigterm",
-    "shutdown-timeout", "acl-pubsub-default", "repl-timeout", "repl-ping-replica-period",
-    "min-replicas-to-write", "min-replicas-max-lag", "replica-serve-stale-data",
-    "cluster-enabled", "cluster-config-file", "cluster-node-timeout", "cluster-port",
+    "list-compress-depth", "set-max-intset-entries", "set-max-listpack-entries",
+    "set-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value",
+    "hll-sparse-max-bytes", "maxmemory", "maxmemory-policy",
+    # persistence and replication
+    "save", "appendonly", "replicaof", "repl-backlog-size", "cluster-enabled",
 ))
 
 
