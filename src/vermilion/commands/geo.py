@@ -141,8 +141,11 @@ def cmd_geoadd(c: Any, argv: list[bytes]) -> Any:
         lon, lat = lon_lat(argv[j], argv[j + 1])
         bits = gh.encode(lon, lat)
         zargv += [b"%d" % bits, argv[j + 2]]
+    server = c.server
+    dirty = server.dirty
     reply = zadd_generic(c, zargv, 0)
-    c.propagate_as = [zargv]
+    if server.dirty != dirty and server.propagate is not None:
+        c.propagate_as = [zargv]  # replicas and the AOF see the ZADD GEOADD became
     return reply
 
 

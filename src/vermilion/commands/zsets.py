@@ -893,7 +893,8 @@ def cmd_zmpop(c: Any, argv: list[bytes]) -> Any:
         return NullArray
     key, z = found
     items = pop_items(c, key, z, count, maximum)
-    c.propagate_as = [[b"ZPOPMAX" if maximum else b"ZPOPMIN", key, b"%d" % count]]
+    if c.server.propagate is not None:
+        c.propagate_as = [[b"ZPOPMAX" if maximum else b"ZPOPMIN", key, b"%d" % count]]
     return mpop_reply(c, key, items)
 
 
@@ -1256,12 +1257,12 @@ def bzpop_generic(c: Any, argv: list[bytes], keys: list[bytes], timeout_raw: byt
         if z is None:
             return None
         items = pop_items(cl, key, z, 1 if count == -1 else count, maximum)
-        name = b"ZPOPMAX" if maximum else b"ZPOPMIN"
+        if cl.server.propagate is not None:
+            name = b"ZPOPMAX" if maximum else b"ZPOPMIN"
+            cl.propagate_as = [[name, key] if count == -1 else [name, key, b"%d" % count]]
         if count == -1:
-            cl.propagate_as = [[name, key]]
             s, m = items[0]
             return [key, m, Double(s)]
-        cl.propagate_as = [[name, key, b"%d" % count]]
         return mpop_reply(cl, key, items)
 
     for key in keys:
