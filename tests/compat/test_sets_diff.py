@@ -208,3 +208,18 @@ def test_object_encoding_listpack_sets_follow_redis_72(raw):
     assert enc("long") == b"$9\r\nhashtable\r\n"
     raw.call("SADD", "t", "b", "a", "c")
     assert raw.call("SUNION", "t") == b"*3\r\n$1\r\nb\r\n$1\r\na\r\n$1\r\nc\r\n"
+
+
+def test_spop_most_of_a_big_set_leaves_a_small_encoding(raw):
+    """Redis 7.2's SPOP "case 3" moves the few remaining members to a new, small set."""
+    if raw.call("OBJECT", "HELP").startswith(b"-ERR unknown"):
+        pytest.skip("OBJECT not implemented yet")
+    raw.call("FLUSHALL")
+    raw.call("SADD", "s", *[f"m{i}" for i in range(300)])
+    assert raw.call("OBJECT", "ENCODING", "s") == b"$9\r\nhashtable\r\n"
+    raw.call("SPOP", "s", "290")
+    assert raw.call("SCARD", "s") == b":10\r\n"
+    assert raw.call("OBJECT", "ENCODING", "s") == b"$8\r\nlistpack\r\n"
+    raw.call("SADD", "n", *range(1000))
+    raw.call("SPOP", "n", "999")
+    assert raw.call("OBJECT", "ENCODING", "n") == b"$6\r\nintset\r\n"

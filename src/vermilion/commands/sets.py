@@ -14,7 +14,8 @@ import random
 from typing import Any
 
 from ..datatypes.cursor import parse_cursor, parse_options, scan_keys
-from ..datatypes.sets import HASHTABLE, INTSET, SetLimits, SetValue, build
+from ..datatypes.listpack import as_int64
+from ..datatypes.sets import HASHTABLE, INTSET, LISTPACK, SetLimits, SetValue, build
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, SyntaxErr, WrongType
 from ..protocol.reply import SetReply
@@ -26,6 +27,7 @@ from .util import parse_int
 register_type(SetValue, b"set", lambda v, server: v.encoding())
 
 _LONG_MAX = 2**63 - 1
+_SPOP_MOVE_STRATEGY_MUL = 5  # SPOP with a count keeps a new set when few members remain
 _SREM_BATCH = 1024  # members per propagated SREM of SPOP with a count (Redis's batch)
 
 
@@ -198,6 +200,15 @@ def cmd_spop(c: Any, argv: list[bytes]) -> Any:
     out = _random_members(s, count, False)
     for m in out:
         del s[m]
+    if s.enc == HASHTABLE and len(s) * _SPOP_MOVE_STRATEGY_MUL <= count:
+        # Redis's "case 3": the few members that stay are moved to a new set, which
+        # starts small (intset or listpack) and converts only as they need.
+        keep = list(s)
+        random.shuffle(keep)
+        new = SetValue()
+        new.enc = INTSET if as_int64(keep[0]) is not None else LISTPACK
+        new.add_many(keep, SetLimits(c.server))
+        c.db.set(key, new, keep_ttl=True)
     propagate_effect(c, *[[b"SREM", key, *out[i:i + _SREM_BATCH]] for i in range(0, len(out), _SREM_BATCH)])
     c.server.dirty += count
     return SetReply(out)
