@@ -180,7 +180,7 @@ def _sanity_checks(config: Config) -> None:
     logfile = config["logfile"]
     if logfile:
         try:
-            with open(logfile, "a"):
+            with open(logfile.split("\x00", 1)[0], "a"):
                 pass
         except OSError as e:
             raise ConfigFileError(None, "", f"Can't open the log file: {e.strerror}") from None

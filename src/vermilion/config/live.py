@@ -34,13 +34,13 @@ def _bind_all(config: Any) -> list[socket.socket]:
                 sock.bind((host, port))
                 sock.listen(config["tcp-backlog"])
                 sock.setblocking(False)
-            except OSError as e:
+            except (OSError, ValueError, UnicodeError, OverflowError) as e:
                 sock.close()
-                if optional and e.errno in (97, 99, 22, 93):  # EAFNOSUPPORT, EADDRNOTAVAIL...
+                if optional and isinstance(e, OSError) and e.errno in (97, 99, 22, 93):  # EAFNOSUPPORT, EADDRNOTAVAIL...
                     continue
                 raise
             socks.append(sock)
-    except OSError:
+    except (OSError, ValueError, UnicodeError, OverflowError):
         for s in socks:
             s.close()
         raise
@@ -53,8 +53,8 @@ def _relisten(server: Any, config: Any, what: str, error: str) -> None:
         return
     try:
         socks = _bind_all(config)
-    except OSError as e:
-        server.log("warning", f"Failed to {what}: {e.strerror}")
+    except (OSError, ValueError, UnicodeError, OverflowError) as e:
+        server.log("warning", f"Failed to {what}: {getattr(e, 'strerror', None) or e}")
         raise ConfigValueError(error) from None
     from ..net.connection import RespConnection
 

@@ -284,7 +284,7 @@ def parse_dir(words: list[str], config: Any) -> str:
     if len(words) != 1:
         raise ConfigValueError("wrong number of arguments")
     try:
-        os.chdir(words[0])
+        os.chdir(words[0].split("\x00", 1)[0])  # a C string ends at the first NUL
     except OSError as e:
         raise ConfigValueError(e.strerror or "error") from None
     return os.getcwd()
