@@ -7,10 +7,10 @@ propagated as HSET with the final value, as Redis does.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from ..datatypes.cursor import parse_cursor, parse_options, scan_keys
+from ..datatypes.sampling import random_key, random_keys
 from ..datatypes.hashes import HashValue, limits
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, NotInteger, SyntaxErr, wrong_arity
@@ -265,7 +265,7 @@ def cmd_hrandfield(c: Any, argv: list[bytes]) -> Any:
         h = _read(c, argv[1])
         if h is None:
             return None
-        return random_keys(h, 1)[0]
+        return random_key(h)
     count = parse_int(argv[2])
     if count < -_LONG_MAX:
         raise CommandError(b"ERR value is out of range, value must between -9223372036854775807 and "
@@ -284,9 +284,9 @@ def cmd_hrandfield(c: Any, argv: list[bytes]) -> Any:
         if count >= len(h):
             fields = list(h)
         else:
-            fields = random.sample(list(h), count)
+            fields = random_keys(h, count, False)
     else:
-        fields = random_keys(h, -count, repeat=True)
+        fields = random_keys(h, -count, True)
     if not withvalues:
         return fields
     if c.resp == 3:
@@ -296,14 +296,6 @@ def cmd_hrandfield(c: Any, argv: list[bytes]) -> Any:
         out.append(f)
         out.append(h[f])
     return out
-
-
-def random_keys(container: Any, n: int, repeat: bool = False) -> list[bytes]:
-    """``n`` random keys of a dict-like container, with repetition when ``repeat``."""
-    keys = list(container)
-    if repeat or n == 1:
-        return random.choices(keys, k=n)
-    return random.sample(keys, n)
 
 
 @command("hscan", arity=-3, flags="readonly", acl="hash", group="hash", since="2.8.0",

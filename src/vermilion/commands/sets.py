@@ -15,6 +15,7 @@ from typing import Any
 
 from ..datatypes.cursor import parse_cursor, parse_options, scan_keys
 from ..datatypes.listpack import as_int64
+from ..datatypes.sampling import random_key, random_keys
 from ..datatypes.sets import HASHTABLE, INTSET, LISTPACK, SetLimits, SetValue, build
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, SyntaxErr, WrongType
@@ -141,7 +142,7 @@ def cmd_srandmember(c: Any, argv: list[bytes]) -> Any:
         s = _read(c, argv[1])
         if s is None:
             return None
-        return _random_members(s, 1, True)[0]
+        return random_key(s)
     count = parse_int(argv[2])
     if count < -_LONG_MAX:
         raise CommandError(b"ERR value is out of range, value must between -9223372036854775807 and "
@@ -150,17 +151,10 @@ def cmd_srandmember(c: Any, argv: list[bytes]) -> Any:
     if s is None or count == 0:
         return []
     if count < 0:
-        return _random_members(s, -count, True)
+        return random_keys(s, -count, True)
     if count >= len(s):
         return s.members()
-    return _random_members(s, count, False)
-
-
-def _random_members(s: SetValue, n: int, repeat: bool) -> list[bytes]:
-    keys = list(s)
-    if repeat:
-        return random.choices(keys, k=n)
-    return random.sample(keys, n)
+    return random_keys(s, count, False)
 
 
 @command("spop", arity=-2, flags="write fast", acl="set", group="set", since="1.0.0",
@@ -178,7 +172,7 @@ def cmd_spop(c: Any, argv: list[bytes]) -> Any:
         s = _write(c, key)
         if s is None:
             return None
-        m = _random_members(s, 1, True)[0]
+        m = random_key(s)
         del s[m]
         propagate_effect(c, [b"SREM", key, m])
         c.server.dirty += 1
@@ -197,7 +191,7 @@ def cmd_spop(c: Any, argv: list[bytes]) -> Any:
         propagate_effect(c, [b"DEL", key])
         c.server.dirty += len(out)
         return SetReply(out)
-    out = _random_members(s, count, False)
+    out = random_keys(s, count, False)
     for m in out:
         del s[m]
     if s.enc == HASHTABLE and len(s) * _SPOP_MOVE_STRATEGY_MUL <= count:
