@@ -282,3 +282,22 @@ def test_resetstat_and_rewrite_replies(both):
 
 def test_help_reply(both):
     both.check("CONFIG", "HELP")
+
+
+TRICKY_VALUES = ["", " ", "0", "-0", "1", "-1", "007", "1k", "1KB", "1mb ", "1%", "100%", "-1%", "%",
+                 "9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+                 "0x10", "1e3", "yes", "NO", "A", "1 2", "1 2 3", "\t1", "1 2 3 4", "normal 1 2 3",
+                 "pubsub 0 0 0 normal 1gb 1gb 1", "99.5", "nosave", "save now", "Kg$"]
+
+
+@pytest.mark.parametrize("name", [
+    "hz", "maxmemory", "maxmemory-clients", "slowlog-log-slower-than", "list-max-ziplist-size",
+    "hash-max-listpack-value", "maxclients", "active-defrag-cycle-min", "appendonly", "maxmemory-policy",
+    "notify-keyspace-events", "save", "client-output-buffer-limit", "oom-score-adj-values",
+    "latency-tracking-info-percentiles", "shutdown-on-sigterm", "repl-backlog-ttl", "proto-max-bulk-len",
+    "cluster-link-sendbuf-limit", "tracking-table-max-keys", "replica-priority", "masterauth",
+])
+def test_tricky_values(both2, restore, name):
+    for value in TRICKY_VALUES:
+        both2.check("CONFIG", "SET", name, value)
+        both2.check("CONFIG", "GET", name)

@@ -247,7 +247,7 @@ class Directive:
 
     def _parse_enum(self, words: list[str]) -> str:
         total = 0
-        ok = bool(words) or self.flags_enum
+        ok = bool(words)
         if not self.flags_enum and len(words) != 1:
             ok = False
         for w in words if ok else ():

@@ -236,10 +236,16 @@ PERCENTILES_DEFAULT = [50.0, 99.0, 99.9]
 
 
 def _string2d(s: str) -> float | None:
-    if not s or s[0] in " \t\n\r\v\f" or s[-1] in " \t\n\r\v\f":
+    """Redis's ``string2d``: C ``strtod`` over the whole string (hex floats included),
+    no leading space, no NaN."""
+    if not s or s[0] in " \t\n\r\v\f" or s[-1] in " \t\n\r\v\f" or "_" in s:
         return None
+    body = s[1:] if s[0] in "+-" else s
     try:
-        v = float(s)
+        if body[:2].lower() == "0x":
+            v = float.fromhex(s)
+        else:
+            v = float(s)
     except ValueError:
         return None
     return None if v != v else v

@@ -187,3 +187,23 @@ def test_set_from_strings_api():
         c.set_from_strings("port", ["1", "2"])
     with pytest.raises(ConfigValueError, match="Bad directive"):
         c.set_from_strings("nosuch", ["1"])
+
+
+def test_percentiles_parse_like_strtod():
+    assert parse("latency-tracking-info-percentiles", "0x10", "1e1", "+5") == [16.0, 10.0, 5.0]
+    for bad in ("1_0", " 1", "1 ", "nan", "abc"):
+        with pytest.raises(ConfigValueError):
+            parse("latency-tracking-info-percentiles", bad)
+
+
+def test_flags_enum_needs_a_word():
+    with pytest.raises(ConfigValueError):
+        parse("shutdown-on-sigterm")
+
+
+def test_multi_word_directive_from_one_word():
+    c = Config()
+    c.set_from_strings("save", ["100 1 200 2"])
+    assert c["save"] == [(100, 1), (200, 2)]
+    c.set_from_strings("save", [""])
+    assert c["save"] == []
