@@ -67,3 +67,14 @@ def test_pfselftest(raw):
 
 def test_ttl_kept(both):
     run(both, "PFADD h a", "PEXPIRE h 100000", "PFADD h b", "TTL h", "PFCOUNT h", "TTL h")
+
+
+def test_sparse_max_bytes_config(both):
+    try:
+        run(both, "CONFIG SET hll-sparse-max-bytes 60")
+        for i in range(0, 40, 4):
+            run(both, ["PFADD", "h"] + ["v%d" % j for j in range(i, i + 4)], "PFDEBUG ENCODING h", "GET h")
+        run(both, "CONFIG SET hll-sparse-max-bytes 0", "PFADD h2 a", "PFDEBUG ENCODING h2", "GET h2",
+            "PFMERGE h3 h2", "PFDEBUG ENCODING h3")
+    finally:
+        run(both, "CONFIG SET hll-sparse-max-bytes 3000")

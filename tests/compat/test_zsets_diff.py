@@ -341,3 +341,14 @@ def test_bzpop_inside_multi_does_not_block(scenario, raw):
         return out
 
     scenario(fn)
+
+
+def test_encoding_follows_config(both):
+    try:
+        run(both, "CONFIG SET zset-max-listpack-entries 4", "CONFIG SET zset-max-listpack-value 8",
+            "ZADD a 1 a 2 b 3 c 4 d", "OBJECT ENCODING a", "ZADD a 5 e", "OBJECT ENCODING a",
+            "ZADD b 1 aaaaaaaa", "OBJECT ENCODING b", "ZADD b 1 aaaaaaaaa", "OBJECT ENCODING b",
+            "ZUNIONSTORE c 1 a", "OBJECT ENCODING c", "ZRANGESTORE d a 0 2", "OBJECT ENCODING d",
+            "CONFIG SET zset-max-listpack-entries 0", "ZADD e 1 a", "OBJECT ENCODING e")
+    finally:
+        run(both, "CONFIG SET zset-max-listpack-entries 128", "CONFIG SET zset-max-listpack-value 64")
