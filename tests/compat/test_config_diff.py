@@ -301,3 +301,25 @@ def test_tricky_values(both2, restore, name):
     for value in TRICKY_VALUES:
         both2.check("CONFIG", "SET", name, value)
         both2.check("CONFIG", "GET", name)
+
+
+def _sweepable() -> list[str]:
+    """Every mutable directive whose change is harmless to the two shared test servers."""
+    from vermilion.config.schema import DIRECTIVES
+
+    unsafe = {"port", "bind", "requirepass", "maxclients", "timeout", "appendonly", "oom-score-adj",
+              "proc-title-template"}  # rebinding, locking clients out, writing files, renaming the process
+    return [n for n, d in DIRECTIVES.items()
+            if d.mutable and not d.protected and not d.hidden and n not in unsafe and n not in NEW_IN_72
+            and not n.startswith("tls-") and n != "loglevel"]
+
+
+SWEEP_VALUES = ["", "0", "1", "-1", "2mb", "50%", "yes", "no", "1 2", "abc", "9223372036854775808",
+                "a-b.c", "1 2 3 4"]
+
+
+@pytest.mark.parametrize("name", _sweepable())
+def test_every_mutable_directive_against_redis(both2, restore, name):
+    for value in SWEEP_VALUES:
+        both2.check("CONFIG", "SET", name, value)
+        both2.check("CONFIG", "GET", name)

@@ -107,6 +107,13 @@ def _clamp_hz(server, config):
 CONFIG_MIN_HZ, CONFIG_MAX_HZ = 1, 500
 
 
+def _clamp_backlog(server, config):
+    """``resizeReplicationBacklog``: the backlog is at least 16kb.  (A replication
+    subsystem that installs its own hook should keep this floor.)"""
+    if config["repl-backlog-size"] < 16 * 1024:
+        config["repl-backlog-size"] = 16 * 1024
+
+
 def _shutdown_flags(d):
     def check(v):
         bits = d.enum_value(v)
@@ -265,7 +272,7 @@ N("slowlog-log-slower-than", -1, LLONG_MAX, 10000)
 N("latency-monitor-threshold", 0, LLONG_MAX, 0)
 N("proto-max-bulk-len", 1024 * 1024, LONG_MAX, 512 * 1024 * 1024, memory=True)
 N("stream-node-max-entries", 0, LLONG_MAX, 100)
-N("repl-backlog-size", 1, LLONG_MAX, 1024 * 1024, memory=True)
+N("repl-backlog-size", 1, LLONG_MAX, 1024 * 1024, memory=True, apply=_clamp_backlog)
 # unsigned long long
 N("maxmemory", 0, ULLONG_MAX, 0, memory=True, unsigned=True)
 N("cluster-link-sendbuf-limit", 0, ULLONG_MAX, 0, memory=True, unsigned=True)
