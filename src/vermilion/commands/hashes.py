@@ -13,7 +13,7 @@ from ..datatypes.cursor import parse_cursor, parse_options, scan_keys
 from ..datatypes.sampling import random_key, random_keys
 from ..datatypes.hashes import HashValue, limits
 from ..keyspace.types import register_type
-from ..protocol.errors import CommandError, NotInteger, SyntaxErr, wrong_arity
+from ..protocol.errors import CommandError, SyntaxErr, wrong_arity
 from ..protocol.reply import OK
 from ..protocol.resp_parser import string2ll
 from ..util.numbers import add_long_double, format_long_double, parse_long_double
