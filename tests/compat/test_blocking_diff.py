@@ -271,3 +271,76 @@ def test_push_then_read_in_same_pipeline_sees_served_pop(sc):
         return out
 
     sc.run(fn)
+
+
+def test_blocking_is_per_database(sc):
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        out = [a.call("SELECT", "1")]
+        a.send(encode_command("BLPOP", "k", "0"))
+        _blocked(port, 1)
+        out.append(p.call("RPUSH", "k", "db0"))
+        _blocked(port, 1)  # still blocked: the push was in db 0
+        out += [p.call("SELECT", "1"), p.call("RPUSH", "k", "db1"), a.read_reply(),
+                p.call("LLEN", "k"), p.call("SELECT", "0"), p.call("LLEN", "k")]
+        a.close()
+        p.close()
+        return out
+
+    sc.run(fn)
+
+
+def test_blmove_same_key_rotation_when_served(sc):
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        a.send(encode_command("BLMOVE", "r", "r", "LEFT", "RIGHT", "0"))
+        _blocked(port, 1)
+        out = [p.call("RPUSH", "r", "1", "2", "3"), a.read_reply(), p.call("LRANGE", "r", "0", "-1")]
+        a.close()
+        p.close()
+        return out
+
+    sc.run(fn)
+
+
+def test_timeout_then_push_does_not_reply_twice(sc):
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        out = [a.call("BLPOP", "k", "0.01"), p.call("RPUSH", "k", "v"), a.call("PING"), p.call("LLEN", "k")]
+        a.close()
+        p.close()
+        return out
+
+    sc.run(fn)
+
+
+def test_same_key_twice_and_served_once(sc):
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        a.send(encode_command("BLPOP", "k", "k", "0"))
+        _blocked(port, 1)
+        out = [p.call("RPUSH", "k", "1", "2"), a.read_reply(), p.call("LRANGE", "k", "0", "-1")]
+        a.close()
+        p.close()
+        return out
+
+    sc.run(fn)
+
+
+def test_lpush_many_serves_many_clients_in_order(sc):
+    def fn(s, port):
+        cs = [s.client(port) for _ in range(4)]
+        for i, c in enumerate(cs):
+            c.send(encode_command("BRPOP" if i % 2 else "BLPOP", "q", "0"))
+            _blocked(port, i + 1)
+        p = s.client(port)
+        out = [p.call("LPUSH", "q", "a", "b", "c")]
+        out += [c.read_reply() for c in cs[:3]]
+        out.append(p.call("LLEN", "q"))
+        out.append(p.call("RPUSH", "q", "z"))
+        out.append(cs[3].read_reply())
+        for c in cs + [p]:
+            c.close()
+        return out
+
+    sc.run(fn)
