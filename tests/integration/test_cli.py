@@ -332,3 +332,28 @@ def test_daemonize_with_pidfile_and_logfile(tmp_path):
     os.kill(pid, signal.SIGTERM)
     wait_for(lambda: not pidfile.exists(), what="pidfile removal at shutdown")
     assert "Ready to accept connections tcp" in logfile.read_text()
+
+
+def test_every_directive_on_the_command_line_like_redis(tmp_path, monkeypatch):
+    """Each directive with awkward values, as ``--name value``: the same fatal block as
+    redis-server, or accepted by both (redis then exits at once: port 0 listens nowhere)."""
+    from vermilion.config.conf_file import ConfigFileError, build_config
+    from vermilion.config.schema import NAMES
+
+    monkeypatch.chdir(tmp_path)
+    skip = {"unixsocket", "aclfile", "loglevel", "daemonize", "locale-collate", "cluster-announce-human-nodename",
+            "set-max-listpack-entries", "set-max-listpack-value", "port"}
+    exe = real_redis()
+    for name in sorted(NAMES):
+        if name in skip:
+            continue
+        for value in ("abc", "1 2", ""):
+            args = ["--port", "0", f"--{name}", value]
+            out = subprocess.run([exe] + args, capture_output=True, text=True, timeout=10, cwd=tmp_path)
+            theirs = out.stderr.replace("Redis 7.0.15", "Redis 7.2.4")
+            try:
+                build_config(args)
+                ours = ""
+            except ConfigFileError as e:
+                ours = e.render("7.2.4")
+            assert ours == theirs, (name, value, out.stdout[-300:])
