@@ -223,15 +223,20 @@ class ListValue(deque):
         skip = abs(rank) - 1
         out: list[int] = []
         if rank > 0:
-            it = enumerate(islice(self, scan))
-            for i, e in it:
-                if e == value:
-                    if skip:
-                        skip -= 1
-                        continue
-                    out.append(i)
-                    if len(out) == count:
-                        break
+            pos = 0
+            index = self.index  # C-speed search from ``pos``
+            while True:
+                try:
+                    i = index(value, pos, scan)
+                except ValueError:
+                    break
+                pos = i + 1
+                if skip:
+                    skip -= 1
+                    continue
+                out.append(i)
+                if len(out) == count:
+                    break
         else:
             for j, e in enumerate(islice(reversed(self), scan)):
                 if e == value:
