@@ -367,23 +367,50 @@ def _write_field(buf: bytearray, offset: int, bits: int, value: int) -> None:
     buf[first:first + nbytes] = x.to_bytes(nbytes, "big")
 
 
-def _overflow(value: int, signed: bool, bits: int, owtype: bytes) -> tuple[bool, int]:
-    """Redis's ``check(Un)signedBitfieldOverflow`` on the exact result ``value``:
-    (overflowed, value to store)."""
+_M64 = (1 << 64) - 1
+
+
+def _i64(x: int) -> int:
+    """``x`` as C's int64_t after unsigned wrap-around."""
+    x &= _M64
+    return x - (1 << 64) if x >> 63 else x
+
+
+def _overflow(value: int, incr: int, signed: bool, bits: int, owtype: bytes) -> tuple[bool, int]:
+    """Redis's ``check(Un)signedBitfieldOverflow(value, incr, ...)`` to the bit, including
+    its int64 wrap-arounds (e.g. a SET far below an i63's range saturates to the *max*,
+    because ``max - value`` overflows): (overflowed, value to store)."""
     if signed:
-        hi = (1 << (bits - 1)) - 1
+        hi = (1 << 63) - 1 if bits == 64 else (1 << (bits - 1)) - 1
         lo = -hi - 1
+        maxincr = _i64(hi - value)
+        minincr = _i64(lo - value)
+        if value > hi or (bits != 64 and incr > maxincr) or (value >= 0 and incr > 0 and incr > maxincr):
+            limit = hi
+        elif value < lo or (bits != 64 and incr < minincr) or (value < 0 and incr < 0 and incr < minincr):
+            limit = lo
+        else:
+            return False, value + incr
+        if owtype != b"WRAP":
+            return True, limit
+        c = (value + incr) & _M64
+        if bits < 64:
+            mask = (_M64 << bits) & _M64
+            c = c | mask if c & (1 << (bits - 1)) else c & ~mask
+        return True, _i64(c)
+    value &= _M64
+    hi = _M64 if bits == 64 else (1 << bits) - 1
+    maxincr = _i64(hi - value)
+    minincr = _i64(-value)
+    if value > hi or (incr > 0 and incr > maxincr):
+        limit = hi
+    elif incr < 0 and incr < minincr:
+        limit = 0
     else:
-        hi = (1 << bits) - 1
-        lo = 0
-    if lo <= value <= hi:
-        return False, value
-    if owtype == b"SAT":
-        return True, hi if value > hi else lo
-    wrapped = value & ((1 << bits) - 1)  # WRAP (FAIL does not store)
-    if signed and wrapped >> (bits - 1):
-        wrapped -= 1 << bits
-    return True, wrapped
+        return False, value + incr
+    if owtype != b"WRAP":
+        return True, limit
+    return True, (value + incr) & hi
 
 
 def _bitfield(c: Any, argv: list[bytes], readonly_cmd: bool) -> Any:
@@ -442,12 +469,10 @@ def _bitfield(c: Any, argv: list[bytes], readonly_cmd: bool) -> Any:
             continue
         old = _read_field(buf, offset, bits, signed)
         if opcode == b"INCRBY":
-            overflowed, new = _overflow(old + value, signed, bits, ow)
+            overflowed, new = _overflow(old, value, signed, bits, ow)
             ret = new
         else:
-            if not signed:
-                value &= (1 << 64) - 1  # C reads the SET value as uint64_t
-            overflowed, new = _overflow(value, signed, bits, ow)
+            overflowed, new = _overflow(value, 0, signed, bits, ow)  # unsigned: C reads it as uint64_t
             ret = old
         changes += 1
         if overflowed and ow == b"FAIL":
