@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         daemonize()
     server = Server(config)
     write_pidfile(server)
+    from .config.live import apply_maxclients
+
+    apply_maxclients(server, config)
     pid = os.getpid()
     server.log("warning", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
     server.log("warning", f"Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, "

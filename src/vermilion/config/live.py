@@ -1,5 +1,5 @@
 """Apply hooks that change the running server when CONFIG SET changes ``port`` or ``bind``
-(Redis's ``updatePort`` / ``applyBind``).
+(Redis's ``updatePort`` / ``applyBind``), or ``maxclients`` (the open-files limit).
 
 The new TCP sockets are bound first, synchronously, so a failure leaves the old
 listeners untouched and CONFIG SET restores the old value; only then are the old TCP
@@ -84,5 +84,22 @@ def apply_bind(server: Any, config: Any) -> None:
     _relisten(server, config, f"bind to {config['bind']}", "Failed to bind to specified addresses.")
 
 
+def apply_maxclients(server: Any, config: Any) -> None:
+    """``adjustOpenFilesLimit``: raise the soft open-files limit towards maxclients plus
+    Redis's 32 reserved descriptors (best effort: never above the hard limit)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = config["maxclients"] + 32
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    except (ImportError, OSError, ValueError) as e:
+        server.log("warning", f"Unable to raise the open files limit: {e}")
+
+
+DIRECTIVES["maxclients"].apply = apply_maxclients
 DIRECTIVES["port"].apply = apply_port
 DIRECTIVES["bind"].apply = apply_bind
