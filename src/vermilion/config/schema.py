@@ -351,7 +351,10 @@ class Config:
     """Current values of every directive, keyed by canonical name."""
 
     def __init__(self) -> None:
-        self.values: dict[str, Any] = {n: d.default for n, d in DIRECTIVES.items()}
+        self.values: dict[str, Any] = {
+            n: (d.default.copy() if isinstance(d.default, (list, dict)) else d.default)
+            for n, d in DIRECTIVES.items()
+        }
         for n, d in DIRECTIVES.items():
             if d.extra.get("init") is not None:
                 self.values[n] = d.extra["init"]()
