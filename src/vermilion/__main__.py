@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from .config.conf_file import ConfigFileError, ConfigOpenError
 
-    if argv and argv[0] in ("-", ) or (argv and argv[-1] == "-"):
+    if argv and (argv[0] == "-" or argv[-1] == "-"):
         _early_log("Reading config from stdin")
     try:
         config = build_config(argv)
@@ -140,10 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     server.log("notice", "Server initialized")
     try:
         import uvloop
-
-        return uvloop.run(serve(server))
     except ImportError:
         return asyncio.run(serve(server))
+    return uvloop.run(serve(server))
 
 
 if __name__ == "__main__":
