@@ -139,8 +139,18 @@ class Db:
         return v
 
     def get_string(self, key: bytes) -> bytes | None:
-        v = self.lookup_read(key)
-        if v is not None and type(v) is not bytes:
+        """GET's lookup: ``lookup_read`` and the type check, inlined (the hot path)."""
+        expires = self.expires
+        if expires and key in expires and (self.expire_if_needed(key) or self.logically_expired(key)):
+            v = None
+        else:
+            v = self.data.get(key)
+        stats = self.server.stats
+        if v is None:
+            stats.keyspace_misses += 1
+            return None
+        stats.keyspace_hits += 1
+        if type(v) is not bytes:
             raise WrongType()
         return v
 
