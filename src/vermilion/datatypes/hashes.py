@@ -13,11 +13,12 @@ from typing import Any
 
 
 class HashValue(dict):
-    __slots__ = ("ht",)
+    __slots__ = ("ht", "scans")
 
     def __init__(self) -> None:
         super().__init__()
         self.ht = False
+        self.scans: dict | None = None  # HSCAN snapshots (datatypes/cursor.py)
 
     def encoding(self) -> bytes:
         return b"hashtable" if self.ht else b"listpack"

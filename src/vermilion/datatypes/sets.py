@@ -34,11 +34,12 @@ class SetLimits:
 
 
 class SetValue(dict):
-    __slots__ = ("enc",)
+    __slots__ = ("enc", "scans")
 
     def __init__(self) -> None:
         super().__init__()
         self.enc = INTSET
+        self.scans: dict | None = None  # SSCAN snapshots (datatypes/cursor.py)
 
     @classmethod
     def create(cls, first: bytes, size_hint: int, lim: SetLimits) -> SetValue:

@@ -28,14 +28,56 @@ def test_parse_options():
             parse_options([b"x", b"k", b"0", *bad], 3)
 
 
-def test_scan_steps_cover_everything():
-    d = {b"k%d" % i: None for i in range(25)}
-    cursor, seen = 0, []
+class Box(dict):
+    __slots__ = ("scans",)
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.scans = None
+
+
+def full_scan(d, count, mutate=None):
+    cursor, seen, calls = 0, [], 0
     while True:
-        cursor, keys = scan_keys(d, cursor, 7, False)
+        cursor, keys = scan_keys(d, cursor, count, False)
         seen += keys
+        calls += 1
+        if mutate:
+            mutate(calls)
         if cursor == 0:
-            break
-    assert seen == list(d)
-    assert scan_keys(d, 10**6, 7, False) == (0, [])
+            return seen
+
+
+def test_scan_steps_cover_everything():
+    d = Box({b"k%d" % i: None for i in range(25)})
+    assert full_scan(d, 7) == list(d)
+    assert d.scans is None  # the finished iteration dropped its snapshot
+    assert scan_keys(d, 10**6, 7, False) == (0, [])  # a positional cursor past the end
     assert scan_keys(d, 5, 7, True) == (0, list(d))
+
+
+def test_scan_guarantee_under_deletes_and_adds():
+    d = Box({i: None for i in range(1000)})
+    stable = set(range(500, 1000))
+
+    def mutate(call):
+        for j in range(call * 10, call * 10 + 10):
+            d.pop(j, None)  # delete early keys (would shift positions)
+        d[10_000 + call] = None
+
+    seen = full_scan(d, 13, mutate)
+    assert stable <= set(seen)
+    assert len(seen) == len(set(seen))
+
+
+def test_concurrent_iterations_and_evicted_snapshots():
+    d = Box({i: None for i in range(100)})
+    c1, k1 = scan_keys(d, 0, 10, False)
+    others = [scan_keys(d, 0, 10, False)[0] for _ in range(5)]  # evicts c1's snapshot
+    assert len(d.scans) == 4 and others
+    seen = list(k1)
+    cursor = c1
+    while cursor:
+        cursor, keys = scan_keys(d, cursor, 10, False)
+        seen += keys
+    assert set(seen) == set(d)  # fell back to positional cursors, still complete here
