@@ -169,3 +169,24 @@ def test_object_encoding_listpack_to_hashtable(both2):
         ("HSET", "many", "one-more", "v"), ("OBJECT", "ENCODING", "many"),
         ("HINCRBY", "i", "f", "1"), ("OBJECT", "ENCODING", "i"), ("HSETNX", "n", "x" * 100, "v"),
         ("OBJECT", "ENCODING", "n"), ("TYPE", "h"))
+
+
+def test_hscan_guarantee_under_writes(vermilion_server, redis_server):
+    """Every field present during the whole iteration is returned, whatever is added
+    or deleted meanwhile (checked on both servers, so the expectation is Redis's)."""
+    for port in (vermilion_server.port, redis_server.port):
+        r = redis.Redis(port=port)
+        r.flushall()
+        r.hset("h", mapping={f"f{i}": "v" for i in range(1000)})
+        stable = {f"f{i}".encode() for i in range(500, 1000)}
+        cursor, seen, call = 0, set(), 0
+        while True:
+            cursor, items = r.hscan("h", cursor, count=20)
+            seen.update(items)
+            call += 1
+            r.hdel("h", *[f"f{j}" for j in range(call * 10, call * 10 + 10)])
+            r.hset("h", f"new{call}", "v")
+            if cursor == 0:
+                break
+        assert stable <= seen, port
+        r.close()
