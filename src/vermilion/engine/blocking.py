@@ -262,6 +262,13 @@ class Blocking:
         finally:
             self._handling = False
 
+    def _fail(self, c: Any, msg: bytes) -> None:
+        """End ``c``'s block with the error ``msg`` (e.g. BLMOVE to a non-list)."""
+        self._remove(c)
+        self.server.stats.count_error(msg)
+        c.write(b"-%b\r\n" % msg)
+        self._resume(c)
+
     def _serve_one(self, c: Any, st: BlockState, key: bytes) -> None:
         server = self.server
         dirty = server.dirty
@@ -270,10 +277,11 @@ class Blocking:
         try:
             reply = st.serve(c, key)
         except CommandError as e:
-            self._remove(c)
-            server.stats.count_error(e.msg)
-            c.write(b"-%b\r\n" % e.msg)
-            self._resume(c)
+            self._fail(c, e.msg)
+            return
+        except Exception as e:  # a bug in a serve callback must not take the server down
+            server.log_exception(e, st.argv)
+            self._fail(c, b"ERR internal error: %s" % type(e).__name__.encode())
             return
         finally:
             c.db = saved_db

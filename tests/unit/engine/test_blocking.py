@@ -122,3 +122,21 @@ def test_cron_times_out_without_loop():
     server.cached_now_ms += 100
     b.cron(server)
     assert c.blocked is None and c.written == [b"*-1\r\n"]
+
+
+def test_a_failing_serve_callback_unblocks_with_an_error():
+    server = make_server()
+    server.log_lines = lambda level, msg: None
+    b = server.blocking
+    db = server.dbs[0]
+    c = FakeClient(server, 1)
+
+    def broken(c, key):
+        raise KeyError(key)
+
+    b.block(c, [b"BLPOP", b"k", b"0"], [b"k"], 0, broken)
+    db.data[b"k"] = [b"x"]
+    b.signal(db, b"k")
+    b.handle_ready()
+    assert c.blocked is None and c.written == [b"-ERR internal error: KeyError\r\n"]
+    assert b.count == 0 and not b.ready
