@@ -172,7 +172,11 @@ class Blocking:
 
     def _reply_and_resume(self, c: Any, reply: Any) -> None:
         out: list[bytes] = []
-        (encode3 if c.resp == 3 else encode2)(out, reply)
+        try:
+            (encode3 if c.resp == 3 else encode2)(out, reply)
+        except Exception as e:  # a reply value the encoder does not know: a bug
+            self.server.log_exception(e)
+            out = [b"-ERR internal error: %s\r\n" % type(e).__name__.encode()]
         data = b"".join(out)
         if data:
             c.write(data)
