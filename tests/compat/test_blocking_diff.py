@@ -344,3 +344,23 @@ def test_lpush_many_serves_many_clients_in_order(sc):
         return out
 
     sc.run(fn)
+
+
+@pytest.mark.parametrize("make", [
+    ("RENAME", "src", "k"),
+    ("COPY", "src", "k"),
+    ("SORT", "src", "STORE", "k"),
+])
+def test_key_created_by_other_commands_serves_blocked_client(sc, make):
+    # Redis serves clients blocked on a key whenever a list is stored under it (dbAdd),
+    # not only on pushes.
+    def fn(s, port):
+        a, b = s.client(port), s.client(port)
+        a.send(encode_command("BLPOP", "k", "0"))
+        _blocked(port, 1)
+        out = [b.call("RPUSH", "src", "3", "1", "2"), b.call(*make), a.read_reply(), b.call("LRANGE", "k", "0", "-1")]
+        a.close()
+        b.close()
+        return out
+
+    sc.run(fn)

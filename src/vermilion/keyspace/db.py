@@ -203,6 +203,10 @@ class Db:
     def set(self, key: bytes, value: Any, *, keep_ttl: bool = False, expire_at_ms: int | None = None) -> None:
         """Store ``value`` (a new key or an overwrite); the TTL is cleared unless kept."""
         self.data[key] = value
+        if value.__class__ is not bytes and self.server.blocking.waiting:
+            # A list/zset/stream stored under a key (RENAME, COPY, MOVE, RESTORE, SORT
+            # STORE, *STORE): clients blocked on it are served, as Redis's dbAdd does.
+            self.server.blocking.signal(self, key)
         if expire_at_ms is not None:
             expires = self.expires
             if key not in expires:
