@@ -58,4 +58,8 @@ def install(server: Any) -> PropagationLog:
     if not isinstance(log, PropagationLog):
         log = PropagationLog()
         server.propagate = log
+        # Handlers may set ``propagate_as`` while nobody listens (dispatch consumes it
+        # only when someone does): drop such leftovers so they never reach the stream.
+        for c in server.clients.values():
+            c.propagate_as = None
     return log
