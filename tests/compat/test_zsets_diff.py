@@ -352,3 +352,12 @@ def test_encoding_follows_config(both):
             "CONFIG SET zset-max-listpack-entries 0", "ZADD e 1 a", "OBJECT ENCODING e")
     finally:
         run(both, "CONFIG SET zset-max-listpack-entries 128", "CONFIG SET zset-max-listpack-value 64")
+
+
+def test_regressions_from_random_runs(both):
+    run(both, "ZADD z 1 a 0 b inf c", "ZINTERSTORE d 2 z z WEIGHTS -inf -0", "ZRANGE d 0 -1 WITHSCORES",
+        "ZINTER 2 z z WEIGHTS inf 0 WITHSCORES", "ZINTER 2 z z WEIGHTS 1 -1 AGGREGATE MIN WITHSCORES",
+        "ZADD n -0 x", "ZRANGE n 0 -1 WITHSCORES", "ZINCRBY n -0 x", "ZUNIONSTORE u 1 n WEIGHTS -1",
+        "ZRANGE u 0 -1 WITHSCORES", "ZADD m 5 c 200 e inf aa", "ZREVRANGEBYLEX m + [b", "ZRANGEBYLEX m [b [x",
+        "ZLEXCOUNT m - [b", "ZREMRANGEBYLEX m [b [x", "ZADD m 1e301 zz", "ZRANGEBYLEX m [b [x",
+        "ZREVRANGEBYLEX m [x [a", "ZREMRANGEBYLEX m [b [x", "ZRANGE m 0 -1")

@@ -120,6 +120,7 @@ def sort_generic(c: Any, argv: list[bytes], readonly: bool) -> Any:
         members = getattr(value, "members", None)
         elements = list(members()) if callable(members) else list(value)
     else:
+        value.big = True  # Redis converts a listpack zset to a skiplist for SORT, for good
         elements = [m for _, m in value.order]
     vlen = len(elements)
     start = max(limit_start, 0)

@@ -51,20 +51,16 @@ def new_zset(c: Any, size_hint: int, len_hint: int) -> ZSet:
     return z
 
 
-def fix_encoding(c: Any, z: ZSet, longest: int) -> None:
-    """Flip to skiplist after additions (zsetAdd's conversion check)."""
-    if not z.big:
-        max_entries, max_value = limits(c)
-        if len(z) > max_entries or longest > max_value:
-            z.big = True
-
-
 def stored_zset(c: Any, scores: dict[bytes, float]) -> ZSet:
     """A result set for a STORE command, encoded as zsetConvertToListpackIfNeeded does."""
-    z = ZSet.from_scores(scores)
     max_entries, max_value = limits(c)
-    if len(scores) > max_entries or (scores and max(map(len, scores)) > max_value):
-        z.big = True
+    big = len(scores) > max_entries or bool(scores and max(map(len, scores)) > max_value)
+    if not big:
+        for m, s in scores.items():
+            if s == 0.0:
+                scores[m] = 0.0  # listpack: integral scores are stored as integers (no -0)
+    z = ZSet.from_scores(scores)
+    z.big = big
     return z
 
 
@@ -114,10 +110,10 @@ def lex_range(raw_min: bytes, raw_max: bytes) -> tuple:
     return lo, hi
 
 
-def lex_positions(z: ZSet, lo: tuple, hi: tuple) -> tuple[int, int]:
+def lex_positions(z: ZSet, lo: tuple, hi: tuple, rev: bool = False) -> tuple[int, int]:
     if lo[0] == 1 or hi[0] == -1:
         return 0, 0
-    return z.lex_span(None if lo[0] == -1 else lo[1], lo[2], None if hi[0] == 1 else hi[1], hi[2])
+    return z.lex_span(None if lo[0] == -1 else lo[1], lo[2], None if hi[0] == 1 else hi[1], hi[2], rev)
 
 
 def rank_positions(n: int, start: int, end: int) -> tuple[int, int]:
@@ -209,7 +205,10 @@ def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
     elif elements > 1 and not z.big and elements > limits(c)[0]:
         z.big = True  # zsetTypeMaybeConvert: this many new entries cannot fit a listpack
     zscores = z.scores
-    longest = 0
+    if z.big:
+        max_entries = max_value = -1
+    else:
+        max_entries, max_value = limits(c)
     try:
         for score, member in zip(scores, members):
             cur = zscores.get(member)
@@ -227,14 +226,13 @@ def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
                     z.add(member, score)
                     updated += 1
             elif not xx:
+                if max_entries >= 0 and (len(zscores) + 1 > max_entries or len(member) > max_value):
+                    z.big = True  # zsetAdd converts before inserting the element that overflows
+                    max_entries = -1
                 z.add(member, score)
                 added += 1
                 processed += 1
-                if len(member) > longest:
-                    longest = len(member)
     finally:
-        if added and not z.big:
-            fix_encoding(c, z, longest)
         c.server.dirty += added + updated
         if not zscores:
             db.delete(key)
@@ -523,7 +521,7 @@ def zrange_generic(c: Any, argv: list[bytes], start_idx: int, store: bytes | Non
         if rangetype == SCORE:
             a, b = z.score_span(*srange)
         else:
-            a, b = lex_positions(z, *lrange)
+            a, b = lex_positions(z, *lrange, rev)
         lo, hi = window(a, b, offset, limit, rev)
     items = order.slice(lo, hi)
     if store is not None:
@@ -1060,8 +1058,7 @@ def compute_setop(op: int, srcs: list, weights: list[float], aggregate: bytes,
                 o = s.get(m)
                 if o is None:
                     break
-                x = w * o
-                v = agg(v, 0.0 if x != x else x)
+                v = agg(v, w * o)  # not NaN-cleaned here: Redis only cleans the sum
             else:
                 out[m] = v
         return out

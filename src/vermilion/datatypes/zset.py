@@ -230,7 +230,12 @@ class ZSet:
         return len(self.scores)
 
     def add(self, member: bytes, score: float) -> None:
-        """Insert ``member`` or move it to ``score``."""
+        """Insert ``member`` or move it to ``score``.
+
+        A listpack stores integral scores as integers, so -0.0 comes back as 0 there;
+        a skiplist keeps the double as is."""
+        if score == 0.0 and not self.big:
+            score = 0.0
         scores = self.scores
         old = scores.get(member)
         if old is not None:
@@ -262,38 +267,56 @@ class ZSet:
         stop = order.bisect_left((hi, BOTTOM)) if hi_ex else order.bisect_right((hi, TOP))
         return start, max(start, stop)
 
-    def lex_span(self, lo: bytes | None, lo_ex: bool, hi: bytes | None, hi_ex: bool) -> tuple[int, int]:
-        """Positions of the members in a lex range (all scores assumed equal, as Redis
-        requires); ``None`` bounds are ``-``/``+`` (open)."""
-        n = len(self.order)
+    def lex_span(self, lo: bytes | None, lo_ex: bool, hi: bytes | None, hi_ex: bool,
+                 rev: bool = False) -> tuple[int, int]:
+        """Positions [a, b) of the members in a lex range; ``None`` bounds are ``-``/``+``.
+
+        Redis requires equal scores for lex ranges; then the tuple order is the member
+        order and two bisections answer.  With mixed scores the result is the one of
+        Redis's listpack walk (zzlFirstInLexRange / zzlLastInLexRange): the range is
+        empty unless the last member is >= min and the first <= max; forward, it starts
+        at the first member >= min (which must be <= max) and runs while members are
+        <= max; backward (``rev``), it starts at the last member <= max (which must be
+        >= min) and runs back while members are >= min.  (A skiplist-encoded set answers
+        mixed-score lex ranges according to its random node levels; the listpack walk
+        is the deterministic reading used here.)
+        """
+        order = self.order
+        n = len(order)
         if n == 0:
             return 0, 0
-        score = self.order[0][0]
-        if lo is None:
-            start = 0
-        else:
-            start = self._member_bisect(score, lo, lo_ex)
-        if hi is None:
-            stop = n
-        else:
-            stop = self._member_bisect(score, hi, not hi_ex)
-        return start, max(start, stop)
+        first_score = order[0][0]
+        if order[-1][0] == first_score:
+            start = 0 if lo is None else (order.bisect_right((first_score, lo)) if lo_ex
+                                          else order.bisect_left((first_score, lo)))
+            stop = n if hi is None else (order.bisect_left((first_score, hi)) if hi_ex
+                                         else order.bisect_right((first_score, hi)))
+            return start, max(start, stop)
 
-    def _member_bisect(self, score: float, member: bytes, after: bool) -> int:
-        """First position whose member is > (after) or >= member, assuming one score."""
-        order = self.order
-        lo, hi = 0, len(order)
-        if order[-1][0] == score:
-            # The common case: every score equal, so the tuple order is the member order.
-            return order.bisect_right((score, member)) if after else order.bisect_left((score, member))
-        while lo < hi:  # scores differ: binary search on members alone (Redis's result is undefined)
-            mid = (lo + hi) // 2
-            m = order[mid][1]
-            if m < member or (after and m == member):
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        def gte_min(m: bytes) -> bool:
+            return lo is None or (m > lo if lo_ex else m >= lo)
+
+        def lte_max(m: bytes) -> bool:
+            return hi is None or (m < hi if hi_ex else m <= hi)
+
+        members = [m for _, m in order]
+        if not gte_min(members[-1]) or not lte_max(members[0]):
+            return 0, 0
+        if not rev:
+            a = next((i for i, m in enumerate(members) if gte_min(m)), n)
+            if a == n or not lte_max(members[a]):
+                return 0, 0
+            b = a
+            while b < n and lte_max(members[b]):
+                b += 1
+            return a, b
+        last = next((i for i in range(n - 1, -1, -1) if lte_max(members[i])), -1)
+        if last < 0 or not gte_min(members[last]):
+            return 0, 0
+        a = last
+        while a > 0 and gte_min(members[a - 1]):
+            a -= 1
+        return a, last + 1
 
 
 # ---- parsing scores and ranges as Redis reads them ---------------------------------------

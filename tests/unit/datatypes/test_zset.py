@@ -125,3 +125,26 @@ def test_parse_lex_bound():
     assert parse_lex_bound(b"a") is None
     assert parse_lex_bound(b"") is None
     assert parse_lex_bound(b"--") is None
+
+
+def test_lex_span_mixed_scores_follows_listpack_walk():
+    z = ZSet()
+    for m, s in ((b"c", 5.0), (b"", 200.0), (b"aa", 1e300)):
+        z.add(m, s)
+    # The last member ("aa") is below min "b": Redis's listpack walk finds nothing.
+    assert z.lex_span(b"b", False, b"x", False) == (0, 0)
+    z.add(b"zz", 1e301)
+    # Forward: first member >= "b" is "c" (position 0), then run while <= "x": "c", "", "aa".
+    assert z.lex_span(b"b", False, b"x", False) == (0, 3)
+    # Backward: last member <= "x" is "aa" (position 2), back while >= "a": only "aa".
+    assert z.lex_span(b"a", False, b"x", False, rev=True) == (2, 3)
+
+
+def test_listpack_drops_negative_zero_skiplist_keeps_it():
+    z = ZSet()
+    z.add(b"a", -0.0)
+    assert math.copysign(1, z.scores[b"a"]) == 1
+    big = ZSet()
+    big.big = True
+    big.add(b"a", -0.0)
+    assert math.copysign(1, big.scores[b"a"]) == -1
