@@ -31,7 +31,7 @@ def test_sort_by_and_get(both):
         "SORT k GET h_*->", "SORT k GET h_*->missing", "SORT k BY h_*->g ALPHA", "SORT k BY missing_* ",
         "SORT k BY w_* ALPHA", "SORT z BY nosort", "SORT z BY nosort DESC", "SORT z BY nosort LIMIT 1 2",
         "SORT z BY nosort DESC LIMIT 1 2", "SORT z BY n_*", "SORT z BY n_* GET n_*", "SORT k BY h_*->f LIMIT 1 2",
-        "SORT_RO k BY w_* GET #", "OBJECT ENCODING z", "ZADD z2 1 a", "SORT_RO z2 LIMIT 0 0",
+        "SORT_RO k BY w_* GET #", "SORT k BY nosort BY w_*", "SORT k BY w_* BY nosort DESC", "OBJECT ENCODING z", "ZADD z2 1 a", "SORT_RO z2 LIMIT 0 0",
         "OBJECT ENCODING z2")
 
 

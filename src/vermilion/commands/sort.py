@@ -95,7 +95,8 @@ def sort_generic(c: Any, argv: list[bytes], readonly: bool) -> Any:
             j += 1
         elif opt == b"by" and left >= 1:
             sortby = argv[j + 1]
-            dontsort = b"*" not in sortby
+            if b"*" not in sortby:
+                dontsort = True  # and a later BY with a pattern does not undo it
             j += 1
         elif opt == b"get" and left >= 1:
             gets.append(argv[j + 1])
