@@ -26,6 +26,7 @@ MODULES = (
     "hyperloglog",
     "geo",
     "sort",
+    "streams",
 )
 
 for _name in MODULES:

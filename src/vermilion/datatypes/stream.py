@@ -1,0 +1,497 @@
+"""The stream type (Redis's t_stream.c type half): entries, consumer groups, PELs.
+
+IDs are single ints, ``ms << 64 | seq``, so comparisons are one int compare and the
+128-bit order is Redis's.  Entries live in *nodes* that mirror Redis's listpack nodes
+(a radix tree of listpacks): each node holds the IDs of its live entries in a sorted
+list with the field/value lists beside them, plus the count of tombstones (entries
+deleted with XDEL or trimmed from inside the node, which Redis only flags).  A node is
+closed, and a new one opened, exactly when Redis would open a new listpack: when the
+node's listpack bytes plus the new entry's field/value bytes reach
+``stream-node-max-bytes``, or its live + deleted entries reach
+``stream-node-max-entries``.  The node byte count is estimated with the listpack
+encoding rules (``_lp_str``/``_lp_int``), so ``MAXLEN ~``/``MINID ~`` trimming, which
+only removes whole nodes, removes what Redis removes.
+
+Seeks are O(log n): ``firsts`` holds each node's first live ID (or its last physical ID
+when it holds only tombstones) for ``bisect``, then a bisect inside the node.  Appends
+are O(1) amortised (list appends at the tail node).
+
+Consumer groups keep their PEL as a dict ``id -> Nack`` plus a sorted list of IDs (an
+ordered map: O(log n) seeks, in-order walks); each consumer keeps the same for its own
+PEL.  Group and consumer names are listed in byte order, as Redis's rax iterates them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from typing import Any
+
+U64 = (1 << 64) - 1
+MAX_ID = (1 << 128) - 1
+INVALID_ENTRIES_READ = -1
+LISTPACK_MAX_SIZE = 1 << 30
+
+
+def id_str(i: int) -> bytes:
+    return b"%d-%d" % (i >> 64, i & U64)
+
+
+# ---- listpack size model ------------------------------------------------------------
+
+
+def _int_enc(v: int) -> int:
+    if 0 <= v <= 127:
+        return 1
+    if -4096 <= v <= 4095:
+        return 2
+    if -32768 <= v <= 32767:
+        return 3
+    if -8388608 <= v <= 8388607:
+        return 4
+    if -(2**31) <= v < 2**31:
+        return 5
+    return 9
+
+
+def _backlen(n: int) -> int:
+    if n <= 127:
+        return 1
+    if n < 16383:
+        return 2
+    if n < 2097151:
+        return 3
+    if n < 268435455:
+        return 4
+    return 5
+
+
+def _lp_int(v: int) -> int:
+    n = _int_enc(v)
+    return n + _backlen(n)
+
+
+def _as_int(s: bytes) -> int | None:
+    """lpStringToInt64: a canonical int64 of at most 20 characters, else None."""
+    if not s or len(s) > 20:
+        return None
+    if s == b"0":
+        return 0
+    neg = s[0] == 45
+    body = s[1:] if neg else s
+    if not body or not body.isdigit() or body[0] == 48:
+        return None
+    v = int(body)
+    v = -v if neg else v
+    return v if -(2**63) <= v < 2**63 else None
+
+
+def _lp_str(s: bytes) -> int:
+    v = _as_int(s)
+    if v is not None:
+        return _lp_int(v)
+    n = len(s)
+    n += 1 if n < 64 else (2 if n < 4096 else 5)
+    return n + _backlen(n)
+
+
+# ---- entries ------------------------------------------------------------------------
+
+
+class Node:
+    """One listpack's worth of entries (see the module docstring)."""
+
+    __slots__ = ("ids", "entries", "deleted", "master", "last", "fixed_bytes", "master_fields")
+
+    def __init__(self, master: int, fields: list[bytes]) -> None:
+        self.ids: list[int] = []
+        self.entries: list[list[bytes]] = []
+        self.deleted = 0
+        self.master = master  # first physical ID (the rax key)
+        self.last = master  # last physical ID, tombstone or not
+        self.master_fields = fields
+        # Header (6) + end byte (1) + master entry (num-fields, fields, terminator);
+        # the count and deleted integers are added in nbytes().
+        self.fixed_bytes = 7 + _lp_int(len(fields)) + sum(_lp_str(f) for f in fields) + _lp_int(0)
+
+    def nbytes(self) -> int:
+        return self.fixed_bytes + _lp_int(len(self.ids)) + _lp_int(self.deleted)
+
+    def add(self, i: int, fv: list[bytes]) -> None:
+        ms_diff = (i >> 64) - (self.master >> 64)
+        seq_diff = (i & U64) - (self.master & U64)
+        fields = fv[0::2]
+        same = fields == self.master_fields
+        n = _lp_int(2 if same else 0) + _lp_int(ms_diff) + _lp_int(seq_diff)
+        nf = len(fields)
+        if same:
+            n += sum(_lp_str(v) for v in fv[1::2]) + _lp_int(nf + 3)
+        else:
+            n += _lp_int(nf) + sum(_lp_str(x) for x in fv) + _lp_int(nf * 2 + 4)
+        self.fixed_bytes += n
+        self.ids.append(i)
+        self.entries.append(fv)
+        self.last = i
+
+
+class Nack:
+    __slots__ = ("delivery_time", "delivery_count", "consumer")
+
+    def __init__(self, delivery_time: int, consumer: Consumer | None) -> None:
+        self.delivery_time = delivery_time
+        self.delivery_count = 1
+        self.consumer = consumer
+
+
+class Pel:
+    """An ordered map of stream IDs: a dict plus a sorted list of its keys."""
+
+    __slots__ = ("map", "ids")
+
+    def __init__(self) -> None:
+        self.map: dict[int, Nack] = {}
+        self.ids: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.map)
+
+    def add(self, i: int, nack: Nack) -> None:
+        self.map[i] = nack
+        ids = self.ids
+        if not ids or i > ids[-1]:
+            ids.append(i)
+        else:
+            insort(ids, i)
+
+    def remove(self, i: int) -> None:
+        del self.map[i]
+        ids = self.ids
+        del ids[bisect_left(ids, i)]
+
+    def range_from(self, start: int) -> int:
+        return bisect_left(self.ids, start)
+
+
+class Consumer:
+    __slots__ = ("name", "seen_time", "active_time", "pel")
+
+    def __init__(self, name: bytes, now_ms: int) -> None:
+        self.name = name
+        self.seen_time = now_ms
+        self.active_time = -1
+        self.pel = Pel()
+
+
+class Group:
+    __slots__ = ("name", "last_id", "entries_read", "pel", "consumers")
+
+    def __init__(self, name: bytes, last_id: int, entries_read: int) -> None:
+        self.name = name
+        self.last_id = last_id
+        self.entries_read = entries_read
+        self.pel = Pel()
+        self.consumers: dict[bytes, Consumer] = {}
+
+    def sorted_consumers(self) -> list[Consumer]:
+        return [self.consumers[k] for k in sorted(self.consumers)]
+
+
+class StreamValue:
+    __slots__ = ("nodes", "firsts", "length", "last_id", "first_id", "max_deleted", "entries_added", "groups")
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.firsts: list[int] = []
+        self.length = 0
+        self.last_id = 0
+        self.first_id = 0
+        self.max_deleted = 0
+        self.entries_added = 0
+        self.groups: dict[bytes, Group] = {}
+
+    def __len__(self) -> int:
+        return self.length
+
+    # ---- append -------------------------------------------------------------------
+
+    def append(self, i: int, fv: list[bytes], max_entries: int, max_bytes: int) -> None:
+        """Add entry ``i`` (greater than ``last_id``) with its field/value list."""
+        nodes = self.nodes
+        node = nodes[-1] if nodes else None
+        if node is not None:
+            limit = max_bytes if 0 < max_bytes <= LISTPACK_MAX_SIZE else LISTPACK_MAX_SIZE
+            if node.nbytes() + sum(map(len, fv)) >= limit or (
+                    max_entries and len(node.ids) + node.deleted >= max_entries):
+                node = None
+        if node is None:
+            node = Node(i, fv[0::2])
+            nodes.append(node)
+            self.firsts.append(i)
+        elif not node.ids:
+            self.firsts[-1] = i
+        node.add(i, fv)
+        self.length += 1
+        self.entries_added += 1
+        self.last_id = i
+        if self.length == 1:
+            self.first_id = i
+
+    # ---- lookups ------------------------------------------------------------------
+
+    def _seek(self, start: int) -> tuple[int, int]:
+        """(node index, position) of the first live entry with ID >= start."""
+        nodes = self.nodes
+        n = bisect_right(self.firsts, start) - 1
+        if n < 0:
+            n = 0
+        while n < len(nodes):
+            ids = nodes[n].ids
+            p = bisect_left(ids, start)
+            if p < len(ids):
+                return n, p
+            n += 1
+        return n, 0
+
+    def range(self, start: int, end: int, count: int = 0) -> list[tuple[int, list[bytes]]]:
+        """Live entries with start <= ID <= end in order, at most ``count`` (0 = all)."""
+        out: list[tuple[int, list[bytes]]] = []
+        if start > end:
+            return out
+        nodes = self.nodes
+        n, p = self._seek(start)
+        while n < len(nodes):
+            node = nodes[n]
+            ids = node.ids
+            stop = bisect_right(ids, end, p)
+            if count:
+                stop = min(stop, p + count - len(out))
+            out.extend(zip(ids[p:stop], node.entries[p:stop]))
+            if stop < len(ids) or (count and len(out) >= count):
+                break
+            n += 1
+            p = 0
+        return out
+
+    def rev_range(self, start: int, end: int, count: int = 0) -> list[tuple[int, list[bytes]]]:
+        """As ``range`` from ``end`` down to ``start``."""
+        out: list[tuple[int, list[bytes]]] = []
+        if start > end:
+            return out
+        nodes = self.nodes
+        n = bisect_right(self.firsts, end) - 1
+        while n >= 0:
+            node = nodes[n]
+            ids = node.ids
+            hi = bisect_right(ids, end)
+            lo = bisect_left(ids, start, 0, hi)
+            if count:
+                lo = max(lo, hi - (count - len(out)))
+            for k in range(hi - 1, lo - 1, -1):
+                out.append((ids[k], node.entries[k]))
+            if (count and len(out) >= count) or (ids and ids[0] < start) or lo > 0:
+                break
+            n -= 1
+        return out
+
+    def get(self, i: int) -> list[bytes] | None:
+        n, p = self._seek(i)
+        if n < len(self.nodes):
+            node = self.nodes[n]
+            if node.ids[p] == i:
+                return node.entries[p]
+        return None
+
+    def last_valid_id(self) -> int:
+        """The ID of the last live entry, or 0 when empty (streamLastValidID)."""
+        for node in reversed(self.nodes):
+            if node.ids:
+                return node.ids[-1]
+        return 0
+
+    def first_physical_id(self) -> int:
+        """The first entry, tombstones included (streamGetEdgeID(first, no skip))."""
+        return self.nodes[0].master if self.nodes else MAX_ID
+
+    def _first_live(self) -> int:
+        for node in self.nodes:
+            if node.ids:
+                return node.ids[0]
+        return MAX_ID
+
+    # ---- deletion -----------------------------------------------------------------
+
+    def delete(self, i: int) -> bool:
+        """XDEL one ID: True if a live entry was removed."""
+        n, p = self._seek(i)
+        if n >= len(self.nodes):
+            return False
+        node = self.nodes[n]
+        if node.ids[p] != i:
+            return False
+        del node.ids[p]
+        del node.entries[p]
+        node.deleted += 1
+        self.length -= 1
+        if not node.ids:
+            del self.nodes[n]
+            del self.firsts[n]
+        elif p == 0:
+            self.firsts[n] = node.ids[0]
+        if i == self.first_id:
+            self.first_id = 0 if not self.length else self._first_live()
+        elif not self.length:
+            self.first_id = 0
+        if i > self.max_deleted:
+            self.max_deleted = i
+        return True
+
+    def trim(self, maxlen: int | None, minid: int | None, approx: bool, limit: int) -> int:
+        """streamTrim: by MAXLEN (``maxlen``) or MINID (``minid``); returns entries removed."""
+        nodes = self.nodes
+        deleted = 0
+        while nodes:
+            if maxlen is not None and self.length <= maxlen:
+                break
+            node = nodes[0]
+            entries = len(node.ids)
+            if limit and deleted + entries > limit:
+                break
+            if maxlen is not None:
+                remove = self.length - entries >= maxlen
+            else:
+                remove = node.last < minid
+            if remove:
+                del nodes[0]
+                del self.firsts[0]
+                self.length -= entries
+                deleted += entries
+                continue
+            if approx:
+                break
+            ids = node.ids
+            if maxlen is not None:
+                k = self.length - maxlen
+            else:
+                k = bisect_left(ids, minid)
+            if k:
+                del ids[:k]
+                del node.entries[:k]
+                node.deleted += k
+                self.length -= k
+                deleted += k
+                self.firsts[0] = ids[0] if ids else node.last
+            break
+        if deleted:
+            self.first_id = self._first_live() if self.length else 0
+        return deleted
+
+    # ---- consumer-group bookkeeping -------------------------------------------------
+
+    def range_has_tombstones(self, start: int, end: int = MAX_ID) -> bool:
+        md = self.max_deleted
+        if not self.length or not md:
+            return False
+        if self.first_id > md:
+            return False
+        return start <= md <= end
+
+    def estimate_distance(self, i: int) -> int:
+        """streamEstimateDistanceFromFirstEverEntry: the entries_read counter of ID
+        ``i``, or INVALID_ENTRIES_READ when it cannot be known."""
+        if not self.entries_added:
+            return 0
+        if not self.length and i <= self.last_id:
+            return self.entries_added
+        if i == self.last_id:
+            return self.entries_added
+        if i > self.last_id:
+            return INVALID_ENTRIES_READ
+        if not self.max_deleted or self.max_deleted < self.first_id:
+            if i < self.first_id:
+                return self.entries_added - self.length
+            if i == self.first_id:
+                return self.entries_added - self.length + 1
+        return INVALID_ENTRIES_READ
+
+    def lag(self, g: Group) -> int | None:
+        if not self.entries_added:
+            return 0
+        if g.entries_read != INVALID_ENTRIES_READ and not self.range_has_tombstones(g.last_id):
+            return self.entries_added - g.entries_read
+        er = self.estimate_distance(g.last_id)
+        if er != INVALID_ENTRIES_READ:
+            return self.entries_added - er
+        return None
+
+    def advance_group(self, g: Group, i: int) -> None:
+        """A group delivered entry ``i`` (greater than its last ID): update its counters."""
+        if g.entries_read != INVALID_ENTRIES_READ and not self.range_has_tombstones(i):
+            g.entries_read += 1
+        elif self.entries_added:
+            g.entries_read = self.estimate_distance(i)
+        g.last_id = i
+
+    # ---- introspection ------------------------------------------------------------
+
+    def rax_keys(self) -> int:
+        return len(self.nodes)
+
+    def rax_nodes(self) -> int:
+        """The node count of Redis's rax holding the node keys (128-bit big-endian
+        master IDs), for a canonical compressed radix tree."""
+        keys = [n.master.to_bytes(16, "big") for n in self.nodes]
+        if not keys:
+            return 1
+        return _rax_count(keys, 0, len(keys), 0)
+
+    def copy(self) -> StreamValue:
+        s = StreamValue()
+        for node in self.nodes:
+            m = Node(node.master, node.master_fields)
+            m.ids = node.ids[:]
+            m.entries = [e[:] for e in node.entries]
+            m.deleted, m.last, m.fixed_bytes = node.deleted, node.last, node.fixed_bytes
+            s.nodes.append(m)
+        s.firsts = self.firsts[:]
+        s.length, s.last_id, s.first_id = self.length, self.last_id, self.first_id
+        s.max_deleted, s.entries_added = self.max_deleted, self.entries_added
+        for name, g in self.groups.items():
+            ng = Group(name, g.last_id, g.entries_read)
+            for cname, c in g.consumers.items():
+                nc = Consumer(cname, c.seen_time)
+                nc.active_time = c.active_time
+                ng.consumers[cname] = nc
+            for i in g.pel.ids:
+                old = g.pel.map[i]
+                nk = Nack(old.delivery_time, None)
+                nk.delivery_count = old.delivery_count
+                if old.consumer is not None:
+                    nk.consumer = ng.consumers[old.consumer.name]
+                    nk.consumer.pel.add(i, nk)
+                ng.pel.add(i, nk)
+            s.groups[name] = ng
+        return s
+
+
+def _rax_count(keys: list[bytes], lo: int, hi: int, d: int) -> int:
+    """Nodes of the subtree holding keys[lo:hi] (all sharing their first d bytes)."""
+    if hi - lo == 1:
+        return 1 if d == 16 else 2
+    a, b = keys[lo], keys[hi - 1]
+    p = d
+    while a[p] == b[p]:
+        p += 1
+    n = 1 if p > d else 0  # a compressed node for the shared run
+    n += 1  # the branching node
+    i = lo
+    while i < hi:
+        c = keys[i][p]
+        j = i + 1
+        while j < hi and keys[j][p] == c:
+            j += 1
+        n += _rax_count(keys, i, j, p + 1)
+        i = j
+    return n
+
+
+def encoding(v: Any, server: Any) -> bytes:
+    return b"stream"
