@@ -48,3 +48,12 @@ def test_sort_errors(both):
         "SORT l FOO", "SORT l BY", "SORT l GET", "SORT l STORE", "SORT_RO l STORE dst", "SET str v",
         "SORT str", "SORT h_1", "SORT l BY h_*->g", "RPUSH bad 1 x", "SORT bad", "SORT bad ALPHA",
         "RPUSH f 1 nan 2", "SORT f", "RPUSH f2 1 1e400", "SORT f2")
+
+
+def test_sort_by_alpha_with_limit_ties_follow_pqsort(both):
+    """Equal BY values (here: mostly missing keys) with a LIMIT window: Redis's partial
+    quicksort decides the order of ties, and so must we."""
+    items = ["RPUSH", "t"] + ["%d" % ((i * 7919) % 101) for i in range(60)]
+    run(both, items, "MSET v_3 b v_10 a v_17 b v_50 c v_77 a",
+        "SORT t BY v_* ALPHA LIMIT 0 10", "SORT t BY v_* ALPHA LIMIT 5 20 DESC", "SORT t BY v_* ALPHA LIMIT 40 30",
+        "SORT t BY v_* ALPHA", "SORT t BY v_* ALPHA DESC", "SORT t BY v_* LIMIT 3 9", "SORT t BY v_* ALPHA LIMIT 0 60")

@@ -134,7 +134,7 @@ def sort_generic(c: Any, argv: list[bytes], readonly: bool) -> Any:
         if kind in (b"list", b"zset") and desc:
             elements.reverse()
     else:
-        elements = sort_elements(db, elements, sortby, alpha, desc)
+        elements = sort_elements(db, elements, sortby, alpha, desc, start, end)
     chosen = elements[start:end + 1] if end >= start else []
     if storekey is None:
         if not gets:
@@ -157,32 +157,126 @@ def sort_generic(c: Any, argv: list[bytes], readonly: bool) -> Any:
     return len(out)
 
 
-def sort_elements(db: Any, elements: list[bytes], sortby: bytes | None, alpha: bool, desc: bool) -> list[bytes]:
+def sort_elements(db: Any, elements: list[bytes], sortby: bytes | None, alpha: bool, desc: bool,
+                  start: int, end: int) -> list[bytes]:
+    """Order ``elements`` as Redis's sortCompare does.
+
+    Keys: ALPHA without BY compares the elements; ALPHA with BY compares the looked-up
+    values, a missing one sorting first; numeric compares the double, then the element
+    bytes.  Redis sorts with glibc's qsort (a stable merge sort) -- Python's stable sort
+    gives the same order -- except with BY and a LIMIT window, where it uses its own
+    partial quicksort (pqsort), whose order differs only among equal keys: that case is
+    reproduced step by step (``partial_qsort``).
+    """
     if alpha:
         if sortby is None:
             return sorted(elements, reverse=desc)
-        keyed = []
+        keys: list = []
         for e in elements:
             v = lookup_by_pattern(db, sortby, e)
-            keyed.append(((v is not None, v or b""), e))
-        keyed.sort(key=lambda p: p[0], reverse=desc)
-        return [e for _, e in keyed]
-    scored = []
-    error = False
-    for e in elements:
-        v = e if sortby is None else lookup_by_pattern(db, sortby, e)
-        score = 0.0
-        if v is not None:
-            s = sort_score(v)
-            if s is None:
-                error = True
-            else:
-                score = s
-        scored.append((score, e))
-    if error:
-        raise CommandError(b"ERR One or more scores can't be converted into double")
-    scored.sort(reverse=desc)
-    return [e for _, e in scored]
+            keys.append((v is not None, v or b""))
+    else:
+        keys = []
+        error = False
+        for e in elements:
+            v = e if sortby is None else lookup_by_pattern(db, sortby, e)
+            score = 0.0
+            if v is not None:
+                sc = sort_score(v)
+                if sc is None:
+                    error = True
+                else:
+                    score = sc
+            keys.append((score, e))
+        if error:
+            raise CommandError(b"ERR One or more scores can't be converted into double")
+    n = len(elements)
+    if sortby is not None and (start != 0 or end != n - 1) and len(set(keys)) != n:
+        pairs = list(zip(keys, elements))
+        sign = -1 if desc else 1
+
+        def cmp(x: tuple, y: tuple) -> int:
+            a, b = x[0], y[0]
+            return 0 if a == b else (sign if a > b else -sign)
+
+        partial_qsort(pairs, cmp, start, end)
+        return [e for _, e in pairs]
+    order = sorted(range(n), key=keys.__getitem__, reverse=desc)
+    return [elements[i] for i in order]
+
+
+def partial_qsort(v: list, cmp: Any, lrange: int, rrange: int) -> None:
+    """Redis's pqsort (NetBSD's Bentley-McIlroy qsort that only recurses into the parts
+    overlapping positions lrange..rrange), on a Python list, comparison for comparison."""
+
+    def med3(a: int, b: int, c: int) -> int:
+        if cmp(v[a], v[b]) < 0:
+            return b if cmp(v[b], v[c]) < 0 else (c if cmp(v[a], v[c]) < 0 else a)
+        return b if cmp(v[b], v[c]) > 0 else (a if cmp(v[a], v[c]) < 0 else c)
+
+    def vecswap(i: int, j: int, k: int) -> None:
+        if k > 0:
+            v[i:i + k], v[j:j + k] = v[j:j + k], v[i:i + k]
+
+    def run(a: int, n: int) -> None:
+        while True:
+            if n < 7:
+                for pm in range(a + 1, a + n):
+                    pl = pm
+                    while pl > a and cmp(v[pl - 1], v[pl]) > 0:
+                        v[pl], v[pl - 1] = v[pl - 1], v[pl]
+                        pl -= 1
+                return
+            pm = a + n // 2
+            if n > 7:
+                pl, pn = a, a + n - 1
+                if n > 40:
+                    d = n // 8
+                    pl = med3(pl, pl + d, pl + 2 * d)
+                    pm = med3(pm - d, pm, pm + d)
+                    pn = med3(pn - 2 * d, pn - d, pn)
+                pm = med3(pl, pm, pn)
+            v[a], v[pm] = v[pm], v[a]
+            pa = pb = a + 1
+            pc = pd = a + n - 1
+            while True:
+                while pb <= pc:
+                    r = cmp(v[pb], v[a])
+                    if r > 0:
+                        break
+                    if r == 0:
+                        v[pa], v[pb] = v[pb], v[pa]
+                        pa += 1
+                    pb += 1
+                while pb <= pc:
+                    r = cmp(v[pc], v[a])
+                    if r < 0:
+                        break
+                    if r == 0:
+                        v[pc], v[pd] = v[pd], v[pc]
+                        pd -= 1
+                    pc -= 1
+                if pb > pc:
+                    break
+                v[pb], v[pc] = v[pc], v[pb]
+                pb += 1
+                pc -= 1
+            pn = a + n
+            r = min(pa - a, pb - pa)
+            vecswap(a, pb - r, r)
+            r = min(pd - pc, pn - pd - 1)
+            vecswap(pb, pn - r, r)
+            r = pb - pa
+            if r > 1 and not (rrange < a or lrange >= a + r):
+                run(a, r)
+            r = pd - pc
+            if r > 1:
+                a, n = pn - r, r
+                if not (rrange < a or lrange >= a + r):
+                    continue
+            return
+
+    run(0, len(v))
 
 
 @command('sort', arity=-2, flags='write denyoom', acl='set sortedset list dangerous',
