@@ -312,3 +312,151 @@ def test_xsetid(both):
         ("XSETID", "s", "10-0", "ENTRIESADDED", "50", "MAXDELETEDID", "9-0"), ("XINFO", "STREAM", "s"),
         ("XSETID", "s", "8-0"), ("XSETID", "missing", "1-0"), ("XSETID", "s", "bad"), ("XSETID", "s", "+"),
         ("XADD", "s", "9-0", "a", "1"), ("XADD", "s", "10-*", "a", "1"))
+
+
+# ---- blocking reads, two connections, compared with the real server ---------------------------
+
+import time  # noqa: E402
+
+from support.raw import RawClient, encode_command  # noqa: E402
+
+
+def _blocked(port: int, n: int) -> None:
+    c = RawClient(port)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if b"blocked_clients:%d\r\n" % n in c.call("INFO", "clients"):
+                return
+            time.sleep(0.005)
+        raise TimeoutError("clients did not block")
+    finally:
+        c.close()
+
+
+class Scenario:
+    """Run ``fn(scenario, port) -> list[bytes]`` on both servers; compare transcripts."""
+
+    def __init__(self, vport: int, rport: int, resp: int) -> None:
+        self.ports = (vport, rport)
+        self.resp = resp
+        self.open: list[RawClient] = []
+
+    def client(self, port: int) -> RawClient:
+        c = RawClient(port)
+        self.open.append(c)
+        if self.resp == 3:
+            c.call("HELLO", "3")
+        return c
+
+    def run(self, fn, compare: bool = True) -> list:
+        results = []
+        for port in self.ports:
+            RawClient(port).call("FLUSHALL")
+            try:
+                results.append(fn(self, port))
+            finally:
+                for c in self.open:
+                    c.close()
+                self.open.clear()
+        if compare:
+            assert results[0] == results[1], f"\nvermilion: {results[0]!r}\nredis:     {results[1]!r}"
+        return results
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def sc(request, vermilion_server, redis_server):
+    return Scenario(vermilion_server.port, redis_server.port, request.param)
+
+
+def test_xread_block_served_by_xadd(sc):
+    def fn(s, port):
+        a, b, p = s.client(port), s.client(port), s.client(port)
+        p.call("XADD", "s", "1-0", "f", "v")
+        a.send(encode_command("XREAD", "BLOCK", "0", "STREAMS", "other", "s", "0", "$"))
+        _blocked(port, 1)
+        b.send(encode_command("XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "s", "$"))
+        _blocked(port, 2)
+        out = [p.call("XADD", "other", "1-0", "x", "y")]
+        out.append(a.read_reply())
+        out.append(p.call("XADD", "s", "2-0", "f", "v2"))
+        out.append(b.read_reply())
+        out.append(p.call("XADD", "s", "3-0", "f", "v3"))
+        out.append(a.call("PING"))
+        return out
+
+    sc.run(fn)
+
+
+def test_xread_block_timeout_and_existing_data(sc):
+    def fn(s, port):
+        a = s.client(port)
+        a.call("XADD", "s", "5-0", "f", "v")
+        t = time.monotonic()
+        out = [a.call("XREAD", "BLOCK", "50", "STREAMS", "s", "$"), a.call("XREAD", "BLOCK", "50", "STREAMS", "s", "4")]
+        out.append(a.call("XREADGROUP", "GROUP", "nog", "c", "BLOCK", "20", "STREAMS", "s", ">"))
+        a.call("XGROUP", "CREATE", "s", "g", "$")
+        out.append(a.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "30", "STREAMS", "s", ">"))
+        assert time.monotonic() - t >= 0.08
+        return out
+
+    sc.run(fn)
+
+
+def test_xreadgroup_block_fifo_between_consumers(sc):
+    def fn(s, port):
+        a, b, p = s.client(port), s.client(port), s.client(port)
+        p.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        a.send(encode_command("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"))
+        _blocked(port, 1)
+        b.send(encode_command("XREADGROUP", "GROUP", "g", "bob", "COUNT", "5", "BLOCK", "0", "STREAMS", "s", ">"))
+        _blocked(port, 2)
+        out = [p.call("XADD", "s", "1-0", "f", "1"), a.read_reply()]
+        out.append(p.call("XADD", "s", "2-0", "f", "2"))
+        out.append(b.read_reply())
+        out.append(p.call("XPENDING", "s", "g"))
+        out.append(p.call("XINFO", "GROUPS", "s"))
+        return out
+
+    sc.run(fn)
+
+
+def test_xreadgroup_noack_block(sc):
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        p.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        a.send(encode_command("XREADGROUP", "GROUP", "g", "c", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"))
+        _blocked(port, 1)
+        return [p.call("XADD", "s", "1-0", "f", "1"), a.read_reply(), p.call("XPENDING", "s", "g"),
+                p.call("XINFO", "GROUPS", "s")]
+
+    sc.run(fn)
+
+
+def test_xreadgroup_blocked_group_destroyed_gets_nogroup(sc):
+    """7.2 re-runs the blocked command, so it answers XREADGROUP's own NOGROUP error
+    (7.0 had "the consumer group this client was blocked on no longer exists")."""
+
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        p.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        a.send(encode_command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"))
+        _blocked(port, 1)
+        return [p.call("XGROUP", "DESTROY", "s", "g"), a.read_reply(), a.call("PING")]
+
+    v, r = sc.run(fn, compare=False)
+    assert v[0] == r[0] == b":1\r\n"
+    assert v[1] == b"-NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option\r\n"
+    assert r[1].startswith(b"-NOGROUP")
+    assert v[2] == r[2]
+
+
+def test_xread_blocked_key_replaced_by_other_type(sc):
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        a.send(encode_command("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        _blocked(port, 1)
+        out = [p.call("LPUSH", "s", "x"), p.call("DEL", "s"), p.call("XADD", "s", "1-0", "f", "v"), a.read_reply()]
+        return out
+
+    sc.run(fn)
