@@ -110,25 +110,18 @@ def _range_bounds(start_raw: bytes, end_raw: bytes) -> tuple[int, int]:
 # ---- replies --------------------------------------------------------------------------
 
 
-def _entry_parts(parts: list[bytes], i: int, fv: list[bytes] | None, resp: int = 2) -> None:
-    s = id_str(i)
-    if fv is None:
-        parts.append(b"*2\r\n$%d\r\n%b\r\n%b" % (len(s), s, b"_\r\n" if resp == 3 else b"*-1\r\n"))
-        return
-    parts.append(b"*2\r\n$%d\r\n%b\r\n*%d\r\n" % (len(s), s, len(fv)))
-    parts.extend([b"$%d\r\n%b\r\n" % (len(x), x) for x in fv])
+_NULL_ARRAY = {2: b"*-1\r\n", 3: b"_\r\n"}
 
 
 def _entries(items: list, resp: int = 2) -> Raw:
+    """An array of (id, encoded entry) pairs; a None entry (a PEL ID whose entry was
+    deleted, in a history read) is ``[id, null array]``."""
     parts = [b"*%d\r\n" % len(items)]
-    for i, fv in items:
-        _entry_parts(parts, i, fv, resp)
-    return Raw(b"".join(parts))
-
-
-def _entry(i: int, fv: list[bytes]) -> Raw:
-    parts: list[bytes] = []
-    _entry_parts(parts, i, fv)
+    for i, enc in items:
+        if enc is None:
+            s = id_str(i)
+            enc = b"*2\r\n$%d\r\n%b\r\n%b" % (len(s), s, _NULL_ARRAY[resp])
+        parts.append(enc)
     return Raw(b"".join(parts))
 
 
@@ -234,6 +227,10 @@ def _parse_add_trim(c: Any, argv: list[bytes], xadd: bool) -> TrimArgs:
     return a
 
 
+_AUTO_ID = TrimArgs()  # XADD key * ...: the common case, no options to parse
+_AUTO_ID.id_idx = 2
+
+
 def _trim(s: StreamValue, a: TrimArgs) -> int:
     return s.trim(a.maxlen, a.minid, a.approx, a.limit)
 
@@ -269,7 +266,7 @@ _TRIM_ARGS = (
                arg("data", "block", flags=("multiple",), arguments=(arg("field", "string"),
                                                                     arg("value", "string")))))
 def cmd_xadd(c: Any, argv: list[bytes]) -> Any:
-    a = _parse_add_trim(c, argv, True)
+    a = _AUTO_ID if argv[2] == b"*" else _parse_add_trim(c, argv, True)
     field_pos = a.id_idx + 1
     nf = len(argv) - field_pos
     if nf < 2 or nf % 2:
@@ -300,9 +297,9 @@ def cmd_xadd(c: Any, argv: list[bytes]) -> Any:
         new_id = a.id
     if new_id <= last:
         raise CommandError(b"ERR The ID specified in XADD is equal or smaller than the target stream top item")
-    config = c.server.config
-    s.append(new_id, argv[field_pos:], config.get("stream-node-max-entries", 100),
-             config.get("stream-node-max-bytes", 4096))
+    values = c.server.config.values
+    s.append(new_id, argv[field_pos:], values.get("stream-node-max-entries", 100),
+             values.get("stream-node-max-bytes", 4096))
     if created:
         c.db.set(key, s)
     else:
@@ -1040,7 +1037,7 @@ def cmd_xclaim(c: Any, argv: list[bytes]) -> Any:
             nack.delivery_count = retrycount
         elif not justid:
             nack.delivery_count += 1
-        out.append(id_str(i) if justid else _entry(i, fv))
+        out.append(id_str(i) if justid else Raw(fv))
         consumer.active_time = now
         props.append(_xclaim_argv(key, gname, g, i, nack))
         propagate_last_id = False
@@ -1118,7 +1115,7 @@ def cmd_xautoclaim(c: Any, argv: list[bytes]) -> Any:
         if minidle and now - nack.delivery_time < minidle:
             continue
         _claim_one(c, g, consumer, i, nack, now, not justid)
-        claimed.append(id_str(i) if justid else _entry(i, fv))
+        claimed.append(id_str(i) if justid else Raw(fv))
         count -= 1
         consumer.active_time = now
         props.append(_xclaim_argv(key, gname, g, i, nack))
@@ -1219,8 +1216,8 @@ def cmd_xinfo_stream(c: Any, argv: list[bytes]) -> Any:
         info[b"groups"] = len(s.groups)
         first = s.range(0, MAX_ID, 1)
         last = s.rev_range(0, MAX_ID, 1)
-        info[b"first-entry"] = _entry(*first[0]) if first else None
-        info[b"last-entry"] = _entry(*last[0]) if last else None
+        info[b"first-entry"] = Raw(first[0][1]) if first else None
+        info[b"last-entry"] = Raw(last[0][1]) if last else None
         return info
     info[b"entries"] = _entries(s.range(0, MAX_ID, count))
     groups = []

@@ -66,6 +66,8 @@ def _backlen(n: int) -> int:
 
 
 def _lp_int(v: int) -> int:
+    if 0 <= v <= 127:
+        return 2
     n = _int_enc(v)
     return n + _backlen(n)
 
@@ -97,14 +99,23 @@ def _lp_str(s: bytes) -> int:
 # ---- entries ------------------------------------------------------------------------
 
 
+def encode_entry(i: int, fv: list[bytes]) -> bytes:
+    """An entry as it appears in replies (``[id, [field, value, ...]]``), encoded once
+    when it is added: entries never change, and every read sends them as they are."""
+    s = id_str(i)
+    return b"*2\r\n$%d\r\n%b\r\n*%d\r\n%b" % (
+        len(s), s, len(fv), b"".join([b"$%d\r\n%b\r\n" % (len(x), x) for x in fv]))
+
+
 class Node:
-    """One listpack's worth of entries (see the module docstring)."""
+    """One listpack's worth of entries (see the module docstring); ``entries`` holds
+    each live entry pre-encoded (``encode_entry``)."""
 
     __slots__ = ("ids", "entries", "deleted", "master", "last", "fixed_bytes", "master_fields")
 
     def __init__(self, master: int, fields: list[bytes]) -> None:
         self.ids: list[int] = []
-        self.entries: list[list[bytes]] = []
+        self.entries: list[bytes] = []
         self.deleted = 0
         self.master = master  # first physical ID (the rax key)
         self.last = master  # last physical ID, tombstone or not
@@ -129,7 +140,7 @@ class Node:
             n += _lp_int(nf) + sum(_lp_str(x) for x in fv) + _lp_int(nf * 2 + 4)
         self.fixed_bytes += n
         self.ids.append(i)
-        self.entries.append(fv)
+        self.entries.append(encode_entry(i, fv))
         self.last = i
 
 
@@ -251,9 +262,10 @@ class StreamValue:
             n += 1
         return n, 0
 
-    def range(self, start: int, end: int, count: int = 0) -> list[tuple[int, list[bytes]]]:
-        """Live entries with start <= ID <= end in order, at most ``count`` (0 = all)."""
-        out: list[tuple[int, list[bytes]]] = []
+    def range(self, start: int, end: int, count: int = 0) -> list[tuple[int, bytes]]:
+        """Live entries (id, encoded) with start <= ID <= end in order, at most
+        ``count`` (0 = all)."""
+        out: list[tuple[int, bytes]] = []
         if start > end:
             return out
         nodes = self.nodes
@@ -271,9 +283,9 @@ class StreamValue:
             p = 0
         return out
 
-    def rev_range(self, start: int, end: int, count: int = 0) -> list[tuple[int, list[bytes]]]:
+    def rev_range(self, start: int, end: int, count: int = 0) -> list[tuple[int, bytes]]:
         """As ``range`` from ``end`` down to ``start``."""
-        out: list[tuple[int, list[bytes]]] = []
+        out: list[tuple[int, bytes]] = []
         if start > end:
             return out
         nodes = self.nodes
@@ -292,7 +304,8 @@ class StreamValue:
             n -= 1
         return out
 
-    def get(self, i: int) -> list[bytes] | None:
+    def get(self, i: int) -> bytes | None:
+        """The encoded entry ``i``, or None if it is not a live entry."""
         n, p = self._seek(i)
         if n < len(self.nodes):
             node = self.nodes[n]
@@ -448,7 +461,7 @@ class StreamValue:
         for node in self.nodes:
             m = Node(node.master, node.master_fields)
             m.ids = node.ids[:]
-            m.entries = [e[:] for e in node.entries]
+            m.entries = node.entries[:]
             m.deleted, m.last, m.fixed_bytes = node.deleted, node.last, node.fixed_bytes
             s.nodes.append(m)
         s.firsts = self.firsts[:]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import vermilion.commands  # noqa: F401  (registers the command table)
 from vermilion.config.schema import Config
-from vermilion.datatypes.stream import MAX_ID, StreamValue, _lp_str, id_str
+from vermilion.datatypes.stream import MAX_ID, StreamValue, _lp_str, encode_entry, id_str
 from vermilion.engine.client import Client
 from vermilion.engine.dispatch import call, resolve
 from vermilion.engine.server import Server
@@ -66,7 +66,7 @@ def test_stream_matches_model(script, node_entries):
             mid = keys[len(keys) // 2]
             assert [i for i, _ in s.range(mid, MAX_ID, 2)] == [k for k in keys if k >= mid][:2]
             assert [i for i, _ in s.rev_range(0, mid, 2)] == [k for k in keys if k <= mid][::-1][:2]
-            assert s.get(mid) == model[mid]
+            assert s.get(mid) == encode_entry(mid, model[mid])
             assert s.last_valid_id() == keys[-1]
         assert all(len(n.ids) + n.deleted <= node_entries for n in s.nodes)
 
