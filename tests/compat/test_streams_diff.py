@@ -460,3 +460,26 @@ def test_xread_blocked_key_replaced_by_other_type(sc):
         return out
 
     sc.run(fn)
+
+
+def test_xreadgroup_blocked_key_deleted_is_unblocked(sc):
+    """7.2 (signalDeletedKeyAsReady): a deleted stream unblocks XREADGROUP clients with
+    an UNBLOCKED error; 7.0 left them blocked.  XREAD clients keep waiting in both."""
+
+    def fn(s, port):
+        a, b, p = s.client(port), s.client(port), s.client(port)
+        p.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        a.send(encode_command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"))
+        b.send(encode_command("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        _blocked(port, 2)
+        out = [p.call("DEL", "s")]
+        if port == s.ports[0]:
+            out.append(a.read_reply())
+            _blocked(port, 1)
+        out.append(p.call("XADD", "s", "1-0", "f", "v"))
+        out.append(b.read_reply())
+        return out
+
+    v, r = sc.run(fn, compare=False)
+    assert v[1] == b"-UNBLOCKED the stream key no longer exists\r\n"
+    assert v[:1] + v[2:] == r

@@ -574,7 +574,7 @@ def _do_read(c: Any, a: ReadArgs, props: list) -> Any:
         s = db.lookup_read(key)
         if s is None:
             if a.group is not None:
-                raise CommandError(b"UNBLOCKED the stream key no longer exists")
+                raise _nogroup_read(key, a.group)  # deleted since the command blocked
             continue
         if type(s) is not StreamValue:
             raise WrongType()
@@ -624,8 +624,11 @@ def _xread(c: Any, argv: list[bytes], group_cmd: bool) -> Any:
     def serve(c: Any, key: bytes) -> Any:
         props: list = []
         s = c.db.lookup(key)
-        if a.group is None and (s is None or type(s) is not StreamValue):
-            return None
+        if a.group is None:
+            if s is None or type(s) is not StreamValue:
+                return None
+        elif s is None:
+            raise CommandError(b"UNBLOCKED the stream key no longer exists")
         r = _do_read(c, a, props)
         _propagate(c, props)
         return r

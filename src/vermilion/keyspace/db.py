@@ -224,6 +224,10 @@ class Db:
         if self.expires:
             self.expires.pop(key, None)
         self.server.dirty += 1
+        if self.server.blocking.waiting:
+            # Redis's signalDeletedKeyAsReady: XREADGROUP clients blocked on a deleted
+            # stream are unblocked with an error (others find nothing and keep waiting).
+            self.server.blocking.signal(self, key)
         return True
 
     def unlink(self, key: bytes) -> Any:
