@@ -156,7 +156,7 @@ def cmd_geoadd(c: Any, argv: list[bytes]) -> Any:
          keys=[ks('RO ACCESS', 1)],
          args=(
             arg('key', 'key', key_spec_index=0),
-            arg('member', 'string', flags=('multiple',)),
+            arg('member', 'string', flags=('optional', 'multiple')),
          ))
 def cmd_geopos(c: Any, argv: list[bytes]) -> Any:
     z = get_zset(c, argv[1])
@@ -210,7 +210,7 @@ def cmd_geodist(c: Any, argv: list[bytes]) -> Any:
          keys=[ks('RO ACCESS', 1)],
          args=(
             arg('key', 'key', key_spec_index=0),
-            arg('member', 'string', flags=('multiple',)),
+            arg('member', 'string', flags=('optional', 'multiple')),
          ))
 def cmd_geohash(c: Any, argv: list[bytes]) -> Any:
     z = get_zset(c, argv[1])

@@ -120,7 +120,7 @@ def cmd_pfcount(c: Any, argv: list[bytes]) -> Any:
          keys=[ks('RW ACCESS INSERT', 1), ks('RO ACCESS', 2, last=-1)],
          args=(
             arg('destkey', 'key', key_spec_index=0),
-            arg('sourcekey', 'key', key_spec_index=1, flags=('multiple',)),
+            arg('sourcekey', 'key', key_spec_index=1, flags=('optional', 'multiple')),
          ))
 def cmd_pfmerge(c: Any, argv: list[bytes]) -> Any:
     regs = bytearray(hll.REGISTERS)
