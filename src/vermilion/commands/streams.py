@@ -133,8 +133,10 @@ def _write_stream(c: Any, key: bytes) -> StreamValue | None:
     return c.db.get_typed(key, StreamValue, read=False)
 
 
-def _propagate(c: Any, argvs: list[list[bytes]]) -> None:
-    if c.server.propagate is not None:
+def _propagate(c: Any, argvs: list[list[bytes]], dirty_before: int) -> None:
+    """Propagate ``argvs`` instead of argv (``[]``: nothing) -- only when the command
+    changed data, so that no stale ``propagate_as`` reaches a later command."""
+    if c.server.propagate is not None and c.server.dirty != dirty_before:
         c.propagate_as = argvs
 
 
@@ -614,8 +616,9 @@ def _do_read(c: Any, a: ReadArgs, props: list) -> Any:
 def _xread(c: Any, argv: list[bytes], group_cmd: bool) -> Any:
     a = _parse_read(c, argv, group_cmd)
     props: list = []
+    dirty0 = c.server.dirty
     reply = _do_read(c, a, props)
-    _propagate(c, props)
+    _propagate(c, props, dirty0)
     if reply is not None:
         return reply
     if a.timeout_at == -1 or not may_block(c):
@@ -623,6 +626,7 @@ def _xread(c: Any, argv: list[bytes], group_cmd: bool) -> Any:
 
     def serve(c: Any, key: bytes) -> Any:
         props: list = []
+        dirty0 = c.server.dirty
         s = c.db.lookup(key)
         if a.group is None:
             if s is None or type(s) is not StreamValue:
@@ -630,7 +634,7 @@ def _xread(c: Any, argv: list[bytes], group_cmd: bool) -> Any:
         elif s is None:
             raise CommandError(b"UNBLOCKED the stream key no longer exists")
         r = _do_read(c, a, props)
-        _propagate(c, props)
+        _propagate(c, props, dirty0)
         return r
 
     return block(c, argv, a.keys, a.timeout_at, serve)
@@ -1008,6 +1012,7 @@ def cmd_xclaim(c: Any, argv: list[bytes]) -> Any:
             raise CommandError(b"ERR Unrecognized XCLAIM option '%s'" % argv[j])
         j += 1
     props: list = []
+    dirty0 = c.server.dirty
     propagate_last_id = False
     if last_id > g.last_id:
         g.last_id = last_id
@@ -1048,7 +1053,7 @@ def cmd_xclaim(c: Any, argv: list[bytes]) -> Any:
     if propagate_last_id:
         props.append(_setid_argv(key, gname, g))
         c.server.dirty += 1
-    _propagate(c, props)
+    _propagate(c, props, dirty0)
     return out
 
 
@@ -1092,6 +1097,7 @@ def cmd_xautoclaim(c: Any, argv: list[bytes]) -> Any:
     s, g = _group_or_none(c, key, gname)
     if g is None:
         raise _nogroup(key, gname)
+    dirty0 = c.server.dirty
     consumer = _get_consumer(c, g, argv[3])
     now = _now(c)
     attempts = count * 10
@@ -1124,7 +1130,7 @@ def cmd_xautoclaim(c: Any, argv: list[bytes]) -> Any:
         props.append(_xclaim_argv(key, gname, g, i, nack))
         c.server.dirty += 1
     cursor = id_str(ids[p]) if p < len(ids) else b"0-0"
-    _propagate(c, props)
+    _propagate(c, props, dirty0)
     return [cursor, claimed, deleted]
 
 

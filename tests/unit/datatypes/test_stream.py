@@ -184,3 +184,15 @@ def test_xclaim_xautoclaim_propagate_xclaim(env):
         B("XCLAIM", "s", "g", "a", 0, "3-0", "TIME", 1000000, "RETRYCOUNT", 1, "FORCE", "JUSTID", "LASTID", "3-0"),
         B("XGROUP", "SETID", "s", "g", "9-0", "ENTRIESREAD", 3),
     ]
+
+
+def test_reads_leave_no_stale_propagation(env):
+    server, log, run, _ = env
+    run(1, "XADD", "s", "1-0", "f", "v")
+    run(1, "XGROUP", "CREATE", "s", "g", "$")
+    run(1, "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")  # creates the consumer only
+    run(1, "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")  # changes nothing
+    run(1, "XREAD", "STREAMS", "s", "0")
+    run(1, "XCLAIM", "s", "g", "c", "0", "1-0")  # nothing pending: nothing changes
+    run(1, "SET", "k", "v")
+    assert log.stream()[-1] == B("SET", "k", "v")
