@@ -17,6 +17,7 @@ from typing import Any
 
 from ..keyspace.scan import keys_matching, parse_cursor, scan
 from ..keyspace.types import copy_value, encoding, type_name
+from ..persistence.dump import dump_value, restore
 from ..protocol.errors import CommandError, NotInteger, SyntaxErr, err
 from ..protocol.reply import ONE, OK, ZERO, Simple
 from ..protocol.resp_parser import string2ll
@@ -282,7 +283,7 @@ def cmd_copy(c: Any, argv: list[bytes]) -> Any:
     return ONE
 
 
-# ---- serialization (needs the RDB codec) ----------------------------------------------------
+# ---- serialization (the RDB codec: persistence/dump.py) --------------------------------------
 
 @command("dump", arity=2, flags="readonly", acl="keyspace", group="generic", since="2.6.0",
          summary="Returns a serialized representation of the value stored at a key.",
@@ -291,9 +292,10 @@ def cmd_copy(c: Any, argv: list[bytes]) -> Any:
          keys=[ks("RO ACCESS", 1)],
          args=(arg("key", "key", key_spec_index=0),))
 def cmd_dump(c: Any, argv: list[bytes]) -> Any:
-    if c.db.lookup_read(argv[1]) is None:
+    value = c.db.lookup_read(argv[1])
+    if value is None:
         return None
-    raise err("DUMP is not supported yet: the RDB serializer is not implemented")
+    return dump_value(c.server, value)
 
 
 @command("restore", arity=-4, flags="write denyoom", acl="keyspace dangerous", group="generic", since="2.6.0",
@@ -312,7 +314,7 @@ def cmd_dump(c: Any, argv: list[bytes]) -> Any:
              arg("frequency", "integer", token="FREQ", since="5.0.0", flags=("optional",)),
          ))
 def cmd_restore(c: Any, argv: list[bytes]) -> Any:
-    raise err("RESTORE is not supported yet: the RDB deserializer is not implemented")
+    return restore(c, argv)
 
 
 # ---- expiry -----------------------------------------------------------------------------

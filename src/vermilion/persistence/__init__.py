@@ -1,0 +1,1 @@
+"""Persistence: the RDB codec (``rdb/``) and snapshots (``saver.py``)."""

@@ -1,0 +1,65 @@
+"""RDB numbers, as in Redis's rdb.h (7.2): object types, opcodes, length encodings."""
+
+from __future__ import annotations
+
+RDB_VERSION_WRITTEN = 10  # what Redis 7.0 writes; 7.0, 7.2 and Valkey 8 all load it
+RDB_VERSION_MAX = 11  # the newest version read (Redis 7.2)
+
+# Object types.
+TYPE_STRING = 0
+TYPE_LIST = 1
+TYPE_SET = 2
+TYPE_ZSET = 3
+TYPE_HASH = 4
+TYPE_ZSET_2 = 5  # binary doubles
+TYPE_MODULE_PRE_GA = 6
+TYPE_MODULE_2 = 7
+TYPE_HASH_ZIPMAP = 9
+TYPE_LIST_ZIPLIST = 10
+TYPE_SET_INTSET = 11
+TYPE_ZSET_ZIPLIST = 12
+TYPE_HASH_ZIPLIST = 13
+TYPE_LIST_QUICKLIST = 14
+TYPE_STREAM_LISTPACKS = 15
+TYPE_HASH_LISTPACK = 16
+TYPE_ZSET_LISTPACK = 17
+TYPE_LIST_QUICKLIST_2 = 18
+TYPE_STREAM_LISTPACKS_2 = 19
+TYPE_SET_LISTPACK = 20
+TYPE_STREAM_LISTPACKS_3 = 21
+
+OBJECT_TYPES = frozenset(range(0, 8)) | frozenset(range(9, 22))
+
+# Opcodes.
+OPCODE_FUNCTION2 = 245
+OPCODE_FUNCTION_PRE_GA = 246
+OPCODE_MODULE_AUX = 247
+OPCODE_IDLE = 248
+OPCODE_FREQ = 249
+OPCODE_AUX = 250
+OPCODE_RESIZEDB = 251
+OPCODE_EXPIRETIME_MS = 252
+OPCODE_EXPIRETIME = 253
+OPCODE_SELECTDB = 254
+OPCODE_EOF = 255
+
+# Length prefixes (the two high bits of the first byte).
+LEN_6BIT = 0
+LEN_14BIT = 1
+LEN_32BIT = 0x80
+LEN_64BIT = 0x81
+LEN_ENCVAL = 3
+
+# Special string encodings (after an ENCVAL prefix).
+ENC_INT8 = 0
+ENC_INT16 = 1
+ENC_INT32 = 2
+ENC_LZF = 3
+
+# Quicklist 2 node containers.
+QUICKLIST_NODE_PLAIN = 1
+QUICKLIST_NODE_PACKED = 2
+
+# Stream listpack entry flags.
+STREAM_ITEM_FLAG_DELETED = 1
+STREAM_ITEM_FLAG_SAMEFIELDS = 2
