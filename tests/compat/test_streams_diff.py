@@ -483,3 +483,77 @@ def test_xreadgroup_blocked_key_deleted_is_unblocked(sc):
     v, r = sc.run(fn, compare=False)
     assert v[1] == b"-UNBLOCKED the stream key no longer exists\r\n"
     assert v[:1] + v[2:] == r
+
+
+# ---- random command mixes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_stream_mix(both2, seed):
+    """Seeded random XADD/XDEL/XTRIM/group sequences (small nodes, so trimming and node
+    bookkeeping are exercised); every reply that carries no clock must be identical."""
+    import random
+
+    rnd = random.Random(seed)
+    node = rnd.choice([1, 2, 3, 5, 100])
+    for d in (both2.v, both2.r):
+        d.call("CONFIG", "SET", "stream-node-max-entries", node)
+    try:
+        ms = 0
+        groups = ["g1", "g2"]
+        for _ in range(250):
+            op = rnd.random()
+            if op < 0.35:
+                ms += rnd.randint(0, 2)
+                trim = []
+                if rnd.random() < 0.3:
+                    strategy = rnd.choice(["MAXLEN", "MINID"])
+                    thr = str(rnd.randint(0, 12)) if strategy == "MAXLEN" else f"{max(ms - rnd.randint(0, 8), 0)}"
+                    trim = [strategy, rnd.choice(["=", "~", None]), thr]
+                    if trim[1] == "~" and rnd.random() < 0.5:
+                        trim += ["LIMIT", str(rnd.randint(0, 6))]
+                    trim = [x for x in trim if x is not None]
+                both2.check("XADD", "s", *trim, f"{ms}-*", "f", str(ms), *(["x", "y"] if rnd.random() < 0.3 else []))
+            elif op < 0.45:
+                ids = [f"{rnd.randint(0, ms)}-{rnd.randint(0, 2)}" for _ in range(rnd.randint(1, 3))]
+                both2.check("XDEL", "s", *ids)
+            elif op < 0.5:
+                if rnd.random() < 0.5:
+                    both2.check("XTRIM", "s", "MAXLEN", rnd.choice(["=", "~"]), str(rnd.randint(0, 15)))
+                else:
+                    both2.check("XTRIM", "s", "MINID", rnd.choice(["=", "~"]), f"{rnd.randint(0, ms)}-1")
+            elif op < 0.6:
+                a, b = sorted([rnd.randint(0, ms + 1), rnd.randint(0, ms + 1)])
+                cmd = rnd.choice(["XRANGE", "XREVRANGE"])
+                bounds = [f"{a}", f"({b}-1"] if cmd == "XRANGE" else [f"{b}", f"({a}"]
+                both2.check(cmd, "s", *bounds, *(["COUNT", str(rnd.randint(1, 4))] if rnd.random() < 0.5 else []))
+            elif op < 0.65:
+                g = rnd.choice(groups)
+                both2.check("XGROUP", "CREATE", "s", g, rnd.choice(["0", "$", f"{rnd.randint(0, ms)}-0"]), "MKSTREAM")
+                # 7.2 creates the consumer of X[AUTO]CLAIM even when nothing is claimed (7.0
+                # does not): create them up front so that consumer counts compare.
+                both2.check("XGROUP", "CREATECONSUMER", "s", g, "a")
+                both2.check("XGROUP", "CREATECONSUMER", "s", g, "b")
+            elif op < 0.8:
+                g = rnd.choice(groups)
+                both2.check("XREADGROUP", "GROUP", g, rnd.choice(["a", "b"]), "COUNT", str(rnd.randint(1, 3)),
+                            *(["NOACK"] if rnd.random() < 0.2 else []), "STREAMS", "s", ">")
+            elif op < 0.85:
+                both2.check("XACK", "s", rnd.choice(groups), *[f"{rnd.randint(0, ms)}-0" for _ in range(2)])
+            elif op < 0.88:
+                both2.check("XCLAIM", "s", rnd.choice(groups), rnd.choice(["a", "b"]), "0",
+                            *[f"{rnd.randint(0, ms)}-0" for _ in range(2)], "JUSTID")
+            elif op < 0.91:
+                both2.check("XAUTOCLAIM", "s", rnd.choice(groups), rnd.choice(["a", "b"]), "0", "0", "COUNT", "3",
+                            "JUSTID")
+            elif op < 0.93:
+                both2.check("XGROUP", "SETID", "s", rnd.choice(groups), f"{rnd.randint(0, ms)}-0")
+            else:
+                both2.check("XINFO", "GROUPS", "s")
+                both2.check("XPENDING", "s", rnd.choice(groups))
+                both2.check("XINFO", "STREAM", "s")
+        both2.check("XINFO", "STREAM", "s")
+        both2.check("XRANGE", "s", "-", "+")
+    finally:
+        for d in (both2.v, both2.r):
+            d.call("CONFIG", "SET", "stream-node-max-entries", "100")

@@ -1164,7 +1164,7 @@ def _info_stream(c: Any, argv: list[bytes]) -> StreamValue:
 @command("xinfo|consumers", arity=4, flags="readonly", acl="stream", since="5.0.0",
          summary="Returns a list of the consumers in a consumer group.", complexity="O(1)",
          tips=("nondeterministic_output",), keys=[ks("RO ACCESS", 2)],
-         history=(("7.2.0", "Added the `inactive` field, and changed the meaning of `idle`."),),
+         history=(("7.2.0", "Added the `inactive` field."),),
          args=(arg("key", "key", key_spec_index=0), arg("group", "string")))
 def cmd_xinfo_consumers(c: Any, argv: list[bytes]) -> Any:
     s = _info_stream(c, argv)
