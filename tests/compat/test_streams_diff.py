@@ -557,3 +557,27 @@ def test_random_stream_mix(both2, seed):
     finally:
         for d in (both2.v, both2.r):
             d.call("CONFIG", "SET", "stream-node-max-entries", "100")
+
+
+def test_xclaim_idle_time_retrycount(both):
+    fill(both, n=4)
+    run(both, ("XGROUP", "CREATE", "s", "g", "0"), ("XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"),
+        ("XCLAIM", "s", "g", "b", "0", "1-0", "IDLE", "5000", "JUSTID"),
+        ("XCLAIM", "s", "g", "b", "0", "2-0", "TIME", "1", "RETRYCOUNT", "9", "JUSTID"),
+        ("XCLAIM", "s", "g", "b", "0", "3-0", "TIME", "99999999999999", "JUSTID"),
+        ("XCLAIM", "s", "g", "b", "0", "4-0", "IDLE", "-5", "RETRYCOUNT", "0"),
+        ("XCLAIM", "s", "g", "c", "4000", "1-0", "2-0", "3-0", "4-0", "JUSTID"))
+    check_idle(both, "XPENDING", "s", "g", "-", "+", "10")
+    check_idle(both, "XPENDING", "s", "g", "IDLE", "4000", "-", "+", "10")
+    v = both.v.call("XPENDING", "s", "g", "-", "+", "10", "c")
+    # 1-0 (idle 5000) and 2-0 (TIME 1: idle ~ now) moved to c; 3-0 (TIME in the future -> now) did not
+    assert v.count(b"$1\r\nc\r\n") == 2 and b"3-0" not in v
+
+
+def test_copy_and_rename_keep_groups(both):
+    fill(both, n=3)
+    run(both, ("XGROUP", "CREATE", "s", "g", "0"), ("XREADGROUP", "GROUP", "g", "a", "COUNT", "2", "STREAMS", "s", ">"),
+        ("XDEL", "s", "3-0"), ("COPY", "s", "s2"), ("XACK", "s", "g", "1-0"), ("XPENDING", "s2", "g"),
+        ("XPENDING", "s", "g"), ("XINFO", "STREAM", "s2"), ("XINFO", "GROUPS", "s2"), ("RENAME", "s2", "s3"),
+        ("XADD", "s3", "4-0", "f", "v"), ("XRANGE", "s", "-", "+"), ("XRANGE", "s3", "-", "+"), ("TYPE", "s3"),
+        ("OBJECT", "ENCODING", "s3"))
