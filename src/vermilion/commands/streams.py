@@ -133,10 +133,10 @@ def _write_stream(c: Any, key: bytes) -> StreamValue | None:
     return c.db.get_typed(key, StreamValue, read=False)
 
 
-def _propagate(c: Any, argvs: list[list[bytes]], dirty_before: int) -> None:
+def _propagate(c: Any, argvs: list[list[bytes]] | None, dirty_before: int) -> None:
     """Propagate ``argvs`` instead of argv (``[]``: nothing) -- only when the command
     changed data, so that no stale ``propagate_as`` reaches a later command."""
-    if c.server.propagate is not None and c.server.dirty != dirty_before:
+    if argvs is not None and c.server.dirty != dirty_before:
         c.propagate_as = argvs
 
 
@@ -516,7 +516,7 @@ def _setid_argv(key: bytes, gname: bytes, g: Group) -> list[bytes]:
 
 
 def _serve_group(c: Any, key: bytes, s: StreamValue, g: Group, consumer: Consumer, start: int, count: int,
-                 noack: bool, props: list) -> list:
+                 noack: bool, props: list | None) -> list:
     """Deliver new entries from ``start`` to ``consumer`` (streamReplyWithRange with a group)."""
     now = _now(c)
     items = s.range(start, MAX_ID, count)
@@ -541,9 +541,11 @@ def _serve_group(c: Any, key: bytes, s: StreamValue, g: Group, consumer: Consume
                 nack.delivery_count = 1
                 consumer.pel.add(i, nack)
             consumer.active_time = now
-            props.append(_xclaim_argv(key, gname, g, i, nack))
+            if props is not None:
+                props.append(_xclaim_argv(key, gname, g, i, nack))
     if moved:
-        props.append(_setid_argv(key, gname, g))
+        if props is not None:
+            props.append(_setid_argv(key, gname, g))
     return items
 
 
@@ -565,7 +567,7 @@ def _serve_history(c: Any, s: StreamValue, consumer: Consumer, start: int, count
     return out
 
 
-def _do_read(c: Any, a: ReadArgs, props: list) -> Any:
+def _do_read(c: Any, a: ReadArgs, props: list | None) -> Any:
     """One pass over the streams: the reply, or None when nothing could be served."""
     db = c.db
     resp = c.resp
@@ -591,7 +593,8 @@ def _do_read(c: Any, a: ReadArgs, props: list) -> Any:
                 consumer = g.consumers[a.consumer] = Consumer(a.consumer, now)
                 c.server.dirty += 1
                 if a.noack:
-                    props.append([b"XGROUP", b"CREATECONSUMER", key, a.group, a.consumer])
+                    if props is not None:
+                        props.append([b"XGROUP", b"CREATECONSUMER", key, a.group, a.consumer])
             consumer.seen_time = now
             if gt != _GT:
                 items = _serve_history(c, s, consumer, gt + 1 if gt != MAX_ID else gt, a.count)
@@ -615,7 +618,7 @@ def _do_read(c: Any, a: ReadArgs, props: list) -> Any:
 
 def _xread(c: Any, argv: list[bytes], group_cmd: bool) -> Any:
     a = _parse_read(c, argv, group_cmd)
-    props: list = []
+    props: list | None = [] if c.server.propagate is not None else None
     dirty0 = c.server.dirty
     reply = _do_read(c, a, props)
     _propagate(c, props, dirty0)
@@ -625,7 +628,7 @@ def _xread(c: Any, argv: list[bytes], group_cmd: bool) -> Any:
         return NullArray
 
     def serve(c: Any, key: bytes) -> Any:
-        props: list = []
+        props: list | None = [] if c.server.propagate is not None else None
         dirty0 = c.server.dirty
         s = c.db.lookup(key)
         if a.group is None:
@@ -1011,7 +1014,7 @@ def cmd_xclaim(c: Any, argv: list[bytes]) -> Any:
         else:
             raise CommandError(b"ERR Unrecognized XCLAIM option '%s'" % argv[j])
         j += 1
-    props: list = []
+    props: list | None = [] if c.server.propagate is not None else None
     dirty0 = c.server.dirty
     propagate_last_id = False
     if last_id > g.last_id:
@@ -1027,7 +1030,8 @@ def cmd_xclaim(c: Any, argv: list[bytes]) -> Any:
         fv = s.get(i)
         if fv is None:
             if nack is not None:
-                props.append(_xclaim_argv(key, gname, g, i, nack))
+                if props is not None:
+                    props.append(_xclaim_argv(key, gname, g, i, nack))
                 propagate_last_id = False
                 pel.remove(i)
                 nack.consumer.pel.remove(i)
@@ -1047,11 +1051,13 @@ def cmd_xclaim(c: Any, argv: list[bytes]) -> Any:
             nack.delivery_count += 1
         out.append(id_str(i) if justid else Raw(fv))
         consumer.active_time = now
-        props.append(_xclaim_argv(key, gname, g, i, nack))
+        if props is not None:
+            props.append(_xclaim_argv(key, gname, g, i, nack))
         propagate_last_id = False
         c.server.dirty += 1
     if propagate_last_id:
-        props.append(_setid_argv(key, gname, g))
+        if props is not None:
+            props.append(_setid_argv(key, gname, g))
         c.server.dirty += 1
     _propagate(c, props, dirty0)
     return out
@@ -1106,14 +1112,15 @@ def cmd_xautoclaim(c: Any, argv: list[bytes]) -> Any:
     p = pel.range_from(start)
     claimed: list = []
     deleted: list = []
-    props: list = []
+    props: list | None = [] if c.server.propagate is not None else None
     while attempts and count and p < len(ids):
         attempts -= 1
         i = ids[p]
         nack = pel.map[i]
         fv = s.get(i)
         if fv is None:
-            props.append(_xclaim_argv(key, gname, g, i, nack))
+            if props is not None:
+                props.append(_xclaim_argv(key, gname, g, i, nack))
             c.server.dirty += 1
             pel.remove(i)
             nack.consumer.pel.remove(i)
@@ -1127,7 +1134,8 @@ def cmd_xautoclaim(c: Any, argv: list[bytes]) -> Any:
         claimed.append(id_str(i) if justid else Raw(fv))
         count -= 1
         consumer.active_time = now
-        props.append(_xclaim_argv(key, gname, g, i, nack))
+        if props is not None:
+            props.append(_xclaim_argv(key, gname, g, i, nack))
         c.server.dirty += 1
     cursor = id_str(ids[p]) if p < len(ids) else b"0-0"
     _propagate(c, props, dirty0)
