@@ -8,9 +8,13 @@ differs from the installed 7.0 -- XINFO CONSUMERS ``inactive``, XINFO STREAM FUL
 
 from __future__ import annotations
 
+import random
 import re
+import time
 
 import pytest
+
+from support.raw import RawClient, encode_command
 
 
 def run(both, *cmds):
@@ -106,7 +110,8 @@ def test_xtrim(both):
     run(both,
         ("XTRIM", "s", "MAXLEN", "8"), ("XTRIM", "s", "MAXLEN", "=", "8"), ("XTRIM", "s", "MINID", "5"),
         ("XRANGE", "s", "-", "+"), ("XTRIM", "s", "MAXLEN", "~", "1"), ("XTRIM", "s"), ("XTRIM", "s", "FOO", "1"),
-        ("XTRIM", "s", "MAXLEN", "1", "EXTRA"), ("XTRIM", "s", "LIMIT", "1"), ("XTRIM", "s", "MAXLEN", "1", "LIMIT", "5"),
+        ("XTRIM", "s", "MAXLEN", "1", "EXTRA"), ("XTRIM", "s", "LIMIT", "1"),
+        ("XTRIM", "s", "MAXLEN", "1", "LIMIT", "5"),
         ("XTRIM", "s", "MAXLEN", "-1"), ("XTRIM", "s", "MINID", "-"), ("XTRIM", "missing", "MAXLEN", "1"),
         ("XTRIM", "s", "MAXLEN", "0"), ("XINFO", "STREAM", "s"), ("XTRIM", "s", "MAXLEN", "0"))
 
@@ -116,7 +121,8 @@ def test_approx_trim_removes_whole_nodes(both):
         both.r.call("XADD", "s", f"{i}-0", "f", "v")
         both.v.call("XADD", "s", f"{i}-0", "f", "v")
     run(both, ("XINFO", "STREAM", "s"), ("XTRIM", "s", "MAXLEN", "~", "555"), ("XLEN", "s"),
-        ("XTRIM", "s", "MAXLEN", "~", "555"), ("XTRIM", "s", "MINID", "~", "750"), ("XRANGE", "s", "-", "+", "COUNT", "1"),
+        ("XTRIM", "s", "MAXLEN", "~", "555"), ("XTRIM", "s", "MINID", "~", "750"),
+        ("XRANGE", "s", "-", "+", "COUNT", "1"),
         ("XADD", "s", "MAXLEN", "~", "100", "2000-0", "f", "v"), ("XLEN", "s"),
         ("XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "150"), ("XLEN", "s"), ("XINFO", "STREAM", "s"),
         ("XDEL", "s", "950-0", "951-0"), ("XTRIM", "s", "MAXLEN", "=", "20"), ("XINFO", "STREAM", "s"))
@@ -157,7 +163,8 @@ def test_xgroup_create_and_errors(both):
     run(both,
         ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "s", "g2", "$"),
         ("XGROUP", "CREATE", "s", "g3", "2-0", "ENTRIESREAD", "2"), ("XGROUP", "CREATE", "s", "g4", "bad"),
-        ("XGROUP", "CREATE", "s", "g4", "0", "ENTRIESREAD", "-2"), ("XGROUP", "CREATE", "s", "g4", "0", "ENTRIESREAD", "x"),
+        ("XGROUP", "CREATE", "s", "g4", "0", "ENTRIESREAD", "-2"),
+        ("XGROUP", "CREATE", "s", "g4", "0", "ENTRIESREAD", "x"),
         ("XGROUP", "CREATE", "s", "g4", "0", "FOO"), ("XGROUP", "CREATE", "s", "g4", "+"),
         ("XGROUP", "CREATE", "missing", "g", "$"), ("XGROUP", "CREATE", "mk", "g", "$", "MKSTREAM"),
         ("XGROUP", "CREATE", "mk2", "g", "5-5", "MKSTREAM", "ENTRIESREAD", "3"), ("XINFO", "STREAM", "mk2"),
@@ -189,7 +196,8 @@ def test_xreadgroup_flow(both):
         ("XACK", "s", "g", "1-0", "1-0", "9-0"), ("XACK", "s", "g", "bad"), ("XACK", "s", "nog", "1-0"),
         ("XACK", "missing", "g", "1-0"), ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"),
         ("XDEL", "s", "2-0"), ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"),
-        ("XINFO", "GROUPS", "s"), ("XPENDING", "s", "g"), ("XPENDING", "s", "g", "-", "+", "10", "nobody"), ("XGROUP", "DELCONSUMER", "s", "g", "alice"),
+        ("XINFO", "GROUPS", "s"), ("XPENDING", "s", "g"), ("XPENDING", "s", "g", "-", "+", "10", "nobody"),
+        ("XGROUP", "DELCONSUMER", "s", "g", "alice"),
         ("XPENDING", "s", "g"), ("XGROUP", "SETID", "s", "g", "0"),
         ("XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"), ("XPENDING", "s", "g"), ("XINFO", "GROUPS", "s"))
 
@@ -202,7 +210,8 @@ def test_xreadgroup_errors(both):
         ("XREADGROUP", "GROUP", "nog", "c", "STREAMS", "s", ">"),
         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "missing", ">"),
         ("XREADGROUP", "COUNT", "1", "STREAMS", "s", ">", "x"), ("XREADGROUP", "STREAMS", "s", ">", "x", "y"),
-        ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "bad"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "+"),
+        ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "bad"),
+        ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "+"),
         ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "x", "STREAMS", "s", ">"),
         ("XREADGROUP", "GROUP", "g", "c", "FOO", "STREAMS", "s", ">"), ("XREADGROUP", "GROUP", "g", "c", "s", ">"),
         ("XINFO", "GROUPS", "s"))
@@ -315,11 +324,6 @@ def test_xsetid(both):
 
 
 # ---- blocking reads, two connections, compared with the real server ---------------------------
-
-import time  # noqa: E402
-
-from support.raw import RawClient, encode_command  # noqa: E402
-
 
 def _blocked(port: int, n: int) -> None:
     c = RawClient(port)
@@ -492,8 +496,6 @@ def test_xreadgroup_blocked_key_deleted_is_unblocked(sc):
 def test_random_stream_mix(both2, seed):
     """Seeded random XADD/XDEL/XTRIM/group sequences (small nodes, so trimming and node
     bookkeeping are exercised); every reply that carries no clock must be identical."""
-    import random
-
     rnd = random.Random(seed)
     node = rnd.choice([1, 2, 3, 5, 100])
     for d in (both2.v, both2.r):
