@@ -26,7 +26,10 @@ MODULES = (
     "hyperloglog",
     "geo",
     "sort",
+    "persistence",
     "streams",
+    "pubsub",
+    "transactions",
 )
 
 for _name in MODULES:

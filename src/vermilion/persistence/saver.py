@@ -1,0 +1,369 @@
+"""Snapshots: SAVE, BGSAVE in a forked child, save points, the final save at shutdown,
+and loading the snapshot at start (Redis's rdb.c rdbSave/rdbSaveBackground/rdbLoad and
+the persistence half of serverCron).
+
+* ``save(server)`` writes ``temp-<pid>.rdb`` in the working directory (``dir``; CONFIG
+  SET dir chdirs), fsyncs it and renames it to ``dbfilename``: a crash never leaves a
+  half-written snapshot under the real name.
+* ``bgsave(server)`` forks.  The child (copy-on-write: it sees the keyspace as of the
+  fork) writes the file as above and leaves with ``os._exit`` (0 = success), running
+  nothing of the parent's event loop.  The parent keeps serving; ``cron`` reaps the
+  child with ``waitpid(WNOHANG)`` and records the outcome (``lastsave``, the changes
+  since, ``rdb_last_bgsave_status``).
+* ``cron`` also starts a BGSAVE when a ``save <seconds> <changes>`` point is reached
+  (after a failed one, only every 5 seconds, as CONFIG_BGSAVE_RETRY_DELAY), or when one
+  was scheduled (BGSAVE SCHEDULE).
+* ``shutdown_prepare`` (SHUTDOWN) and a shutdown hook (SIGTERM) kill a running child
+  and save when save points are set (or SHUTDOWN SAVE), unless NOSAVE.
+* ``load_at_start`` reads ``dir/dbfilename`` before the server listens; a bad file is
+  logged with the offset and the server exits with code 1.
+
+State lives in ``server.extensions["rdb"]`` (an ``RdbState``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from typing import Any
+
+from .. import REDIS_VERSION
+from .rdb.decoder import Limits, RdbError, load
+from .rdb.encoder import write_rdb
+
+BGSAVE_RETRY_DELAY_S = 5
+
+
+class RdbState:
+    __slots__ = ("child_pid", "child_start", "dirty_at_fork", "last_bgsave_ok", "last_bgsave_time_s",
+                 "last_bgsave_try_s", "saves", "bgsave_scheduled", "functions", "keys_loaded",
+                 "keys_expired", "final_save_done")
+
+    def __init__(self) -> None:
+        self.child_pid = -1
+        self.child_start = 0.0
+        self.dirty_at_fork = 0
+        self.last_bgsave_ok = True
+        self.last_bgsave_time_s = -1
+        self.last_bgsave_try_s = 0
+        self.saves = 0
+        self.bgsave_scheduled = False
+        self.functions: list[bytes] = []  # FUNCTION2 library code kept from the last load
+        self.keys_loaded = 0
+        self.keys_expired = 0
+        self.final_save_done = False
+
+
+def state(server: Any) -> RdbState:
+    st = server.extensions.get("rdb")
+    if st is None:
+        st = install(server)
+    return st
+
+
+def install(server: Any) -> RdbState:
+    """Attach the snapshot machinery to a server (once)."""
+    st = server.extensions.get("rdb")
+    if st is not None:
+        return st
+    st = RdbState()
+    server.extensions["rdb"] = st
+    server.cron_jobs.append(cron)
+    server.extensions["shutdown_prepare"] = shutdown_prepare
+    server.shutdown_hooks.insert(0, _shutdown_hook)
+    from .dump import rdb_serialized_length  # noqa: PLC0415
+
+    server.extensions["rdb_serialized_length"] = rdb_serialized_length(server)
+    return st
+
+
+# ---- writing ------------------------------------------------------------------------
+
+def aux_fields(server: Any) -> list[tuple[bytes, bytes]]:
+    used = 0
+    try:
+        import resource  # noqa: PLC0415
+
+        used = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    except (ImportError, OSError):
+        pass
+    return [
+        (b"redis-ver", REDIS_VERSION.encode()),
+        (b"redis-bits", b"64"),
+        (b"ctime", b"%d" % int(time.time())),
+        (b"used-mem", b"%d" % used),
+        (b"repl-stream-db", b"0"),
+        (b"repl-id", server.run_id.encode()[:40].ljust(40, b"0")),
+        (b"repl-offset", b"0"),
+        (b"aof-base", b"0"),
+    ]
+
+
+def write_file(server: Any, filename: str) -> None:
+    """Write a snapshot to ``temp-<pid>.rdb``, fsync it, rename it to ``filename``.
+    Raises OSError (the temp file is removed)."""
+    tmp = "temp-%d.rdb" % os.getpid()
+    config = server.config
+    try:
+        with open(tmp, "wb") as f:
+            write_rdb(f.write, server.dbs, aux_fields(server), state(server).functions,
+                      compress=bool(config.get("rdbcompression", 1)),
+                      checksum=bool(config.get("rdbchecksum", 1)))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filename)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save(server: Any) -> bool:
+    """SAVE (rdbSave): a synchronous snapshot; False (logged) on failure."""
+    st = state(server)
+    st.saves += 1
+    filename = server.config.get("dbfilename", "dump.rdb")
+    try:
+        write_file(server, filename)
+    except OSError as e:
+        server.log("warning", "Failed opening the temp RDB file temp-%d.rdb (in server root dir %s) "
+                              "for saving: %s" % (os.getpid(), os.getcwd(), e.strerror or e))
+        st.last_bgsave_ok = False
+        return False
+    server.log("notice", "DB saved on disk")
+    server.dirty = 0
+    server.lastsave_s = int(time.time())
+    st.last_bgsave_ok = True
+    return True
+
+
+def bgsave(server: Any) -> bool:
+    """rdbSaveBackground: fork a child that writes the snapshot; False if fork failed."""
+    st = state(server)
+    st.dirty_at_fork = server.dirty
+    st.last_bgsave_try_s = int(time.time())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError as e:
+        st.last_bgsave_ok = False
+        server.log("warning", "Can't save in background: fork: %s" % e.strerror)
+        return False
+    if pid == 0:  # the child
+        code = 1
+        try:
+            server.pid = os.getpid()
+            server.role = "child"
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            write_file(server, server.config.get("dbfilename", "dump.rdb"))
+            server.log("notice", "DB saved on disk")
+            code = 0
+        except BaseException as e:  # noqa: BLE001 - the child reports through its exit code
+            try:
+                server.log("warning", "Write error saving DB on disk: %s" % e)
+            except BaseException:  # noqa: BLE001
+                pass
+        finally:
+            try:
+                sys.stdout.flush()
+            finally:
+                os._exit(code)
+    st.saves += 1
+    st.child_pid = pid
+    st.child_start = time.monotonic()
+    server.log("notice", "Background saving started by pid %d" % pid)
+    return True
+
+
+def _child_done(server: Any, st: RdbState, status: int) -> None:
+    st.child_pid = -1
+    st.last_bgsave_time_s = int(time.monotonic() - st.child_start)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        server.log("notice", "Background saving terminated with success")
+        server.dirty -= st.dirty_at_fork
+        if server.dirty < 0:
+            server.dirty = 0
+        server.lastsave_s = int(time.time())
+        st.last_bgsave_ok = True
+    elif os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        server.log("warning", "Background saving terminated by signal %d" % sig)
+        # Killed by us (SIGUSR1, as Redis) is not an error.
+        st.last_bgsave_ok = sig == signal.SIGUSR1 and st.last_bgsave_ok
+    else:
+        server.log("warning", "Background saving error")
+        st.last_bgsave_ok = False
+
+
+def kill_child(server: Any) -> None:
+    st = state(server)
+    pid = st.child_pid
+    if pid <= 0:
+        return
+    try:
+        os.kill(pid, signal.SIGUSR1)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    try:
+        os.unlink("temp-%d.rdb" % pid)
+    except OSError:
+        pass
+    st.child_pid = -1
+
+
+def cron(server: Any) -> None:
+    st = state(server)
+    if st.child_pid > 0:
+        try:
+            pid, status = os.waitpid(st.child_pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = st.child_pid, 1 << 8
+        if pid:
+            _child_done(server, st, status)
+        return
+    if st.bgsave_scheduled:
+        st.bgsave_scheduled = False
+        bgsave(server)
+        return
+    points = server.config.get("save", ())
+    if not points or not server.dirty:
+        return
+    now = int(time.time())
+    for seconds, changes in points:
+        if server.dirty >= changes and now - server.lastsave_s > seconds and (
+                st.last_bgsave_ok or now - st.last_bgsave_try_s > BGSAVE_RETRY_DELAY_S):
+            server.log("notice", "%d changes in %d seconds. Saving..." % (changes, seconds))
+            bgsave(server)
+            return
+
+
+def in_progress(server: Any) -> bool:
+    return state(server).child_pid > 0
+
+
+# ---- shutdown -----------------------------------------------------------------------
+
+def shutdown_prepare(server: Any, flags: set[bytes]) -> bool:
+    """The persistence part of SHUTDOWN: True to go on, False to refuse."""
+    st = state(server)
+    if st.child_pid > 0:
+        server.log("warning", "There is a child saving an .rdb. Killing it!")
+        kill_child(server)
+    wants = (bool(server.config.get("save")) and b"nosave" not in flags) or b"save" in flags
+    st.final_save_done = True
+    if not wants:
+        return True
+    server.log("notice", "Saving the final RDB snapshot before exiting.")
+    if not save(server):
+        if b"force" in flags:
+            server.log("warning", "Error trying to save the DB. Exit anyway.")
+            return True
+        server.log("warning", "Error trying to save the DB, can't exit.")
+        st.final_save_done = False
+        return False
+    return True
+
+
+def _shutdown_hook(server: Any) -> None:
+    """A shutdown not through SHUTDOWN (SIGTERM/SIGINT): save as Redis does."""
+    if not state(server).final_save_done:
+        shutdown_prepare(server, set())
+
+
+# ---- loading ------------------------------------------------------------------------
+
+class LoadFailed(Exception):
+    pass
+
+
+def load_file(server: Any, filename: str, merge: bool = False, replace_dup: bool = False) -> Any:
+    """Load ``filename`` into the server's databases (which the caller emptied or
+    not).  Returns the LoadInfo; raises OSError or RdbError."""
+    with open(filename, "rb") as f:
+        data = f.read()
+    dbs = server.dbs
+    now = int(time.time() * 1000)
+    master = not server.is_replica_of_primary()
+    dirty = server.dirty
+
+    def sink(db_index: int, key: bytes, value: Any, expire_at_ms: int | None, idle: int, freq: int) -> bool:
+        if db_index >= len(dbs):
+            raise RdbError("FATAL: Data file was created with a Redis server configured to handle "
+                           "more than %d databases" % len(dbs), 0)
+        if expire_at_ms is not None and expire_at_ms < now and master:
+            return False
+        db = dbs[db_index]
+        if key in db.data:
+            if not replace_dup:
+                raise RdbError("RDB has duplicated key '%s' in DB %d" % (key.decode("latin-1"), db_index), 0)
+            db.unlink(key)
+        db.set(key, value, expire_at_ms=expire_at_ms)
+        return True
+
+    try:
+        info = load(data, Limits(server.config), sink,
+                    verify_checksum=not server.extensions.get("skip_checksum_validation", False))
+    finally:
+        server.dirty = dirty
+    st = state(server)
+    st.functions = info.functions
+    st.keys_loaded = info.keys_loaded
+    st.keys_expired = info.keys_expired
+    return info
+
+
+def load_at_start(server: Any) -> bool:
+    """Load the snapshot before serving; False when the file is bad (exit with 1)."""
+    install(server)
+    filename = server.config.get("dbfilename", "dump.rdb")
+    if not os.path.exists(filename):
+        return True
+    start = time.monotonic()
+    try:
+        info = load_file(server, filename)
+    except RdbError as e:
+        server.log("warning", "Internal error in RDB reading offset %d: %s" % (e.offset, e.reason))
+        server.log("warning", "Terminating server after rdb file reading failure.")
+        return False
+    except OSError as e:
+        server.log("warning", "Fatal error loading the DB, check server logs. Exiting. (%s)" % e.strerror)
+        return False
+    aux = info.aux
+    ver = aux.get(b"redis-ver")
+    if ver is not None:
+        server.log("notice", "Loading RDB produced by version %s" % ver.decode("latin-1"))
+    ctime = aux.get(b"ctime")
+    if ctime is not None and ctime.lstrip(b"-").isdigit():
+        server.log("notice", "RDB age %d seconds" % max(0, int(time.time()) - int(ctime)))
+    used = aux.get(b"used-mem")
+    if used is not None and used.isdigit():
+        server.log("notice", "RDB memory usage when created %.2f Mb" % (int(used) / (1024 * 1024)))
+    server.log("notice", "Done loading RDB, keys loaded: %d, keys expired: %d."
+               % (info.keys_loaded, info.keys_expired))
+    server.log("notice", "DB loaded from disk: %.3f seconds" % (time.monotonic() - start))
+    return True
+
+
+def persistence_info(server: Any, base: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """INFO persistence with the snapshot fields filled in."""
+    st = state(server)
+    now = time.monotonic()
+    values = {
+        "rdb_changes_since_last_save": server.dirty,
+        "rdb_bgsave_in_progress": 1 if st.child_pid > 0 else 0,
+        "rdb_last_save_time": server.lastsave_s,
+        "rdb_last_bgsave_status": "ok" if st.last_bgsave_ok else "err",
+        "rdb_last_bgsave_time_sec": st.last_bgsave_time_s,
+        "rdb_current_bgsave_time_sec": int(now - st.child_start) if st.child_pid > 0 else -1,
+        "rdb_saves": st.saves,
+        "rdb_last_load_keys_expired": st.keys_expired,
+        "rdb_last_load_keys_loaded": st.keys_loaded,
+    }
+    return [(k, values.get(k, v)) for k, v in base]
