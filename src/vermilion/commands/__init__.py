@@ -28,8 +28,6 @@ MODULES = (
     "sort",
     "persistence",
     "streams",
-    "pubsub",
-    "transactions",
 )
 
 for _name in MODULES:
