@@ -21,7 +21,7 @@ from ..keyspace.scan import parse_cursor
 from ..keyspace.types import TYPE_NAMES, register_type
 from ..protocol.errors import CommandError, NotFloat, NotInteger, SyntaxErr, WrongType, err
 from ..protocol.encoder import format_double
-from ..protocol.reply import Double, NullArray
+from ..protocol.reply import Double, NullArray, Raw
 from ..protocol.resp_parser import string2ll
 from ..util.glob import compile_glob
 from .registry import command
@@ -131,13 +131,21 @@ def rank_positions(n: int, start: int, end: int) -> tuple[int, int]:
     return start, end + 1
 
 
-def emit(items: list, withscores: bool, resp: int) -> list:
-    """Reply for (score, member) items: members, or member/score pairs."""
+def emit(items: list, withscores: bool, resp: int) -> Raw:
+    """Reply for (score, member) items: members, or member/score pairs (flat in RESP2,
+    nested in RESP3), encoded here in one pass (``Raw``): range replies are the hot
+    path of sorted sets, and the generic encoder costs two calls per element."""
     if not withscores:
-        return [m for _, m in items]
+        return Raw(b"*%d\r\n%b" % (len(items), b"".join([b"$%d\r\n%b\r\n" % (len(m), m) for _, m in items])))
+    fmt = format_double
     if resp == 3:
-        return [[m, Double(s)] for s, m in items]
-    return [x for s, m in items for x in (m, Double(s))]
+        body = b"".join([b"*2\r\n$%d\r\n%b\r\n,%b\r\n" % (len(m), m, fmt(s)) for s, m in items])
+        return Raw(b"*%d\r\n%b" % (len(items), body))
+    parts = []
+    for s, m in items:
+        f = fmt(s)
+        parts.append(b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(m), m, len(f), f))
+    return Raw(b"*%d\r\n%b" % (2 * len(items), b"".join(parts)))
 
 
 def window(start: int, stop: int, offset: int, limit: int, rev: bool) -> tuple[int, int]:
@@ -807,7 +815,7 @@ def zpop_minmax(c: Any, argv: list[bytes], maximum: bool) -> Any:
     items = pop_items(c, found[0], found[1], 1 if count == -1 else count, maximum)
     if c.resp == 3 and count != -1:
         return emit(items, True, 3)
-    return emit(items, True, 2)
+    return [x for s, m in items for x in (m, Double(s))]  # flat, doubles typed per protocol
 
 
 @command('zpopmin', arity=-2, flags='write fast', acl='sortedset',

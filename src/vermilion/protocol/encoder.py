@@ -33,14 +33,14 @@ def format_double(value: float) -> bytes:
     ``emit_digits`` does: plain when the decimal exponent is small, else ``d.ddde+X``
     (no exponent zero-padding).  ``inf``/``-inf``/``nan``/``-0`` are spelled out.
     """
+    if value.is_integer() and -_LL_HALF <= value <= _LL_HALF:  # False for inf and nan
+        if value:
+            return b"%d" % value
+        return b"-0" if math.copysign(1.0, value) < 0 else b"0"
     if value != value:
         return b"nan"
-    if value in (_INF, _NINF):
+    if value == _INF or value == _NINF:
         return b"inf" if value > 0 else b"-inf"
-    if -_LL_HALF <= value <= _LL_HALF and value == int(value):
-        if value == 0:
-            return b"-0" if math.copysign(1.0, value) < 0 else b"0"
-        return b"%d" % int(value)
     r = repr(value)
     neg = r[0] == "-"
     if neg:
