@@ -28,6 +28,8 @@ MODULES = (
     "sort",
     "persistence",
     "streams",
+    "pubsub",
+    "transactions",
 )
 
 for _name in MODULES:

@@ -40,7 +40,7 @@ class Client:
         "subscriptions", "psubscriptions", "ssubscriptions", "no_evict", "no_touch",
         "close", "flags_str", "paused_argv", "query_buf_len", "out_pending", "blocked",
         "transport", "tracking", "unixsocket", "resume", "extra", "propagate_as",
-        "deny_blocking",
+        "deny_blocking", "push_capture", "obuf_soft_ms", "watch_expired",
     )
 
     # ``blocked`` value of a client parked by CLIENT PAUSE (engine/gates.py); its
@@ -94,6 +94,14 @@ class Client:
         # True while running inside MULTI/EXEC or a script: blocking commands answer as
         # on timeout instead of blocking (engine/blocking.py, Redis's CLIENT_DENY_BLOCKING).
         self.deny_blocking = False
+        # Pub/sub (pubsub/channels.py): pushes caused by this client's own running
+        # command, emitted before its reply; when its output passed the soft
+        # output-buffer limit (pubsub/limits.py).
+        self.push_capture: list[bytes] | None = None
+        self.obuf_soft_ms = 0
+        # WATCH (engine/multi.py): watched (db index, key) pairs already expired when
+        # watched.
+        self.watch_expired: set | None = None
 
     @property
     def db_index(self) -> int:

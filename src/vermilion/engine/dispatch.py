@@ -27,6 +27,15 @@ from .client import Gate
 _WRITE = CmdFlag.WRITE.value
 _REPLY_SKIP = Gate.REPLY_SKIP.value
 _MUTED = (Gate.REPLY_OFF | Gate.REPLY_SKIP).value
+_MULTI = Gate.MULTI.value
+
+
+def touch_command(c: Any, spec: CommandSpec, argv: list[bytes]) -> None:
+    """Mark WATCHers of the keys a write command changed (engine/multi.py)."""
+    from .multi import touch_command as touch  # noqa: PLC0415  (only while someone watches)
+
+    touch(c, spec, argv)
+
 
 # A gate: (client, spec, argv) -> None to go on, or a reply value to answer instead of
 # running the command.  It may also raise CommandError (counted as a rejected call).
@@ -139,6 +148,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     spec = resolve(argv)
                 except CommandError as e:
                     reject(stats, out, e, spec if spec is not None and not spec.subcommands else None)
+                    if c.gate & _MULTI:  # queueing error: EXEC will abort (engine/multi.py)
+                        c.multi_error = True
                     if c.gate & _MUTED:  # CLIENT REPLY OFF/SKIP (gates.py)
                         del out[-1]
                         c.gate &= ~_REPLY_SKIP
@@ -151,6 +162,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     reply = check(c, spec, argv)
                 except CommandError as e:
                     reject(stats, out, e, spec)
+                    if c.gate & _MULTI:
+                        c.multi_error = True
                     continue
                 if reply is not None:
                     if reply.__class__ is not NoReply:
@@ -172,6 +185,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 executed += 1
                 if server.dirty != dirty:
                     server.on_write(c, spec, argv)
+                    if server.watching:
+                        touch_command(c, spec, argv)
                 t_prev = perf_counter_ns()
                 continue
             except Exception as e:  # a bug must never take the server down
@@ -180,8 +195,11 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 append(b"-%b\r\n" % msg)
                 stats.count_error(msg)
                 continue
-            if server.dirty != dirty and server.propagate is not None:
-                server.on_write(c, spec, argv)
+            if server.dirty != dirty:
+                if server.propagate is not None:
+                    server.on_write(c, spec, argv)
+                if server.watching:  # someone WATCHes keys (engine/multi.py)
+                    touch_command(c, spec, argv)
             if server.ready_keys:  # a push woke blocked clients (engine/blocking.py)
                 server.blocking.handle_ready()
             t = perf_counter_ns()

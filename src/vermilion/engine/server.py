@@ -18,6 +18,7 @@ from .. import REDIS_VERSION, __version__
 from ..config.schema import Config
 from ..keyspace.db import Db
 from ..keyspace.expiry import install as install_keyspace_cron
+from ..keyspace.notify import NOTIFY_EXPIRED, notify
 from .blocking import Blocking
 from .client import clients_cron
 from .stats import Stats
@@ -32,6 +33,7 @@ class Server:
         self.stats = Stats()
         self.dirty = 0
         self.gate = 0  # nonzero: run the slow dispatch gates for every client
+        self.watching = 0  # (db, key) pairs some client WATCHes (engine/multi.py)
         self.cached_now_ms = int(time.time() * 1000)
         self.start_time_s = time.time()
         self.start_monotonic = time.monotonic()
@@ -93,6 +95,11 @@ class Server:
 
     def on_key_expired(self, db: Db, key: bytes) -> None:
         self.stats.expired_keys += 1
+        notify(self, NOTIFY_EXPIRED, b"expired", key, db.index)
+        if self.watching:
+            from .multi import key_expired  # noqa: PLC0415
+
+            key_expired(self, db, key)
         if self.propagate is not None:
             self.propagate(None, None, [b"DEL", key], db=db)  # type: ignore[call-arg]
 
