@@ -138,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     server.log("notice", f"Vermilion {__version__} (PID: {pid}) speaking Redis {REDIS_VERSION}")
     server.log("notice", f"Running mode=standalone, port={config['port']}.")
     server.log("notice", "Server initialized")
+    from .persistence.saver import load_at_start
+
+    if not load_at_start(server):
+        return 1
     try:
         import uvloop
     except ImportError:
