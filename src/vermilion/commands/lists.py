@@ -538,7 +538,7 @@ def _blmove(c: Any, argv: list[bytes], src_key: bytes, dst_key: bytes, from_head
         _propagate_lmove(c, src_key, dst_key, from_head, to_head)
         return _move(c, src_key, dst_key, src, from_head, to_head)
     if not may_block(c):
-        return NullArray
+        return None  # Redis's addReplyNull here (a timeout answers a null array)
 
     def serve(c: Any, key: bytes) -> Any:
         src = c.db.lookup(src_key)

@@ -30,6 +30,22 @@ _MUTED = (Gate.REPLY_OFF | Gate.REPLY_SKIP).value
 _MULTI = Gate.MULTI.value
 
 
+def rejected_in_multi(c: Any, spec: CommandSpec | None, e: CommandError) -> CommandError:
+    """Redis's rejectCommand: a refused command flags the transaction (EXEC will answer
+    EXECABORT); a refused EXEC itself discards it and answers EXECABORT with the cause."""
+    if spec is not None and spec.name == b"exec" and spec.parent is None:
+        from .multi import discard_state  # noqa: PLC0415
+
+        discard_state(c)
+        msg = e.msg
+        if msg.startswith(b"ERR "):
+            msg = msg[4:]
+        return CommandError(b"EXECABORT Transaction discarded because of: " + msg)
+    if c.gate & _MULTI:
+        c.multi_error = True
+    return e
+
+
 def touch_command(c: Any, spec: CommandSpec, argv: list[bytes]) -> None:
     """Mark WATCHers of the keys a write command changed (engine/multi.py)."""
     from .multi import touch_command as touch  # noqa: PLC0415  (only while someone watches)
@@ -147,9 +163,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 try:
                     spec = resolve(argv)
                 except CommandError as e:
+                    e = rejected_in_multi(c, spec, e)
                     reject(stats, out, e, spec if spec is not None and not spec.subcommands else None)
-                    if c.gate & _MULTI:  # queueing error: EXEC will abort (engine/multi.py)
-                        c.multi_error = True
                     if c.gate & _MUTED:  # CLIENT REPLY OFF/SKIP (gates.py)
                         del out[-1]
                         c.gate &= ~_REPLY_SKIP
@@ -161,9 +176,7 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 try:
                     reply = check(c, spec, argv)
                 except CommandError as e:
-                    reject(stats, out, e, spec)
-                    if c.gate & _MULTI:
-                        c.multi_error = True
+                    reject(stats, out, rejected_in_multi(c, spec, e), spec)
                     continue
                 if reply is not None:
                     if reply.__class__ is not NoReply:
