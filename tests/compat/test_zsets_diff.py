@@ -361,3 +361,45 @@ def test_regressions_from_random_runs(both):
         "ZRANGE u 0 -1 WITHSCORES", "ZADD m 5 c 200 e inf aa", "ZREVRANGEBYLEX m + [b", "ZRANGEBYLEX m [b [x",
         "ZLEXCOUNT m - [b", "ZREMRANGEBYLEX m [b [x", "ZADD m 1e301 zz", "ZRANGEBYLEX m [b [x",
         "ZREVRANGEBYLEX m [x [a", "ZREMRANGEBYLEX m [b [x", "ZRANGE m 0 -1")
+
+
+# ---- keyspace notifications -------------------------------------------------------------------
+
+NOTIFY_SCRIPT = (
+    "ZADD z 1 a 2 b 3 c", "ZADD z XX 5 a", "ZADD z NX 1 a", "ZINCRBY z 1 b", "ZADD z INCR 1 c", "ZREM z a nope",
+    "ZREM z nope", "ZREMRANGEBYSCORE z 0 2", "ZREMRANGEBYRANK z 5 9", "ZADD y 0 p 0 q 0 r",
+    "ZREMRANGEBYLEX y [p [p", "ZPOPMIN y", "ZPOPMAX y 5", "ZADD y 1 a 2 b", "ZMPOP 1 y MIN COUNT 9",
+    "ZUNIONSTORE u 1 z", "ZINTERSTORE u 2 z nokey", "ZDIFFSTORE d 1 z", "ZRANGESTORE r z 0 -1",
+    "ZRANGESTORE r z 5 6", "ZRANGESTORE r nokey 0 -1", "ZREM z b c", "GEOADD g 13.361389 38.115556 Palermo",
+    "GEORADIUS g 13 38 100 km STORE gs", "GEOSEARCHSTORE gs2 g FROMLONLAT 13 38 BYRADIUS 100 km",
+    "GEOSEARCHSTORE gs2 g FROMLONLAT 0 0 BYRADIUS 1 km", "PFADD h a b", "PFADD h a", "PFCOUNT h",
+    "PFMERGE h2 h", "SORT l STORE sl", "SORT nokey STORE sl", "BZPOPMIN gs 0",
+)
+
+
+def test_keyspace_notifications(vermilion_server, redis_server):
+    from support.raw import RawClient
+
+    transcripts = []
+    for port in (vermilion_server.port, redis_server.port):
+        c, sub = RawClient(port), RawClient(port)
+        c.call("FLUSHALL")
+        c.call("RPUSH", "l", "3", "1", "2")  # list events are not ours to test
+        c.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        try:
+            sub.call("PSUBSCRIBE", "__key*__:*")
+            for cmd in NOTIFY_SCRIPT:
+                c.call(*cmd.split(" "))
+            sub.send(b"*1\r\n$4\r\nPING\r\n")
+            got = []
+            while True:
+                reply = sub.read_reply()
+                if reply.startswith(b"*2\r\n$4\r\npong"):
+                    break
+                got.append(reply)
+            transcripts.append(got)
+        finally:
+            c.call("CONFIG", "SET", "notify-keyspace-events", "")
+            c.close()
+            sub.close()
+    assert transcripts[0] == transcripts[1]

@@ -18,7 +18,7 @@ from ..protocol.reply import NullArray, Raw
 from ..protocol.resp_parser import string2ll
 from .registry import command
 from .spec import arg, ks
-from .zsets import get_zset, store_result, stored_zset, zadd_generic
+from .zsets import delete_key, get_zset, store_result, stored_zset, zadd_generic
 
 UNITS = {b"m": 1.0, b"km": 1000.0, b"ft": 0.3048, b"mi": 1609.34}
 
@@ -331,7 +331,7 @@ def georadius_generic(c: Any, argv: list[bytes], src_idx: int, flags: int) -> An
         raise err("the ANY argument requires COUNT argument")
     if z is None:
         if storekey is not None:
-            c.db.delete(storekey)
+            delete_key(c, storekey)
             return 0
         return []
     if count and not sort and not any_:
@@ -346,10 +346,8 @@ def georadius_generic(c: Any, argv: list[bytes], src_idx: int, flags: int) -> An
     conv = shape.conversion
     if storekey is not None:
         scores = {p[4]: (p[0] / conv if storedist else p[1]) for p in found}
-        if scores:
-            return store_result(c, storekey, stored_zset(c, scores))
-        c.db.delete(storekey)
-        return 0
+        event = b"geosearchstore" if flags & SEARCH else b"georadiusstore"
+        return store_result(c, storekey, stored_zset(c, scores), event)
     out: list = []
     opts = withdist or withhash or withcoords
     for d, score, lon, lat, member in found:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..datatypes import hll
+from ..keyspace.notify import NOTIFY_STRING, notify
 from ..protocol.errors import CommandError, WrongType
 from ..protocol.reply import OK, Simple
 from .registry import command
@@ -69,6 +70,7 @@ def cmd_pfadd(c: Any, argv: list[bytes]) -> Any:
         hll.invalidate(buf)
         put(c, key, buf)
         c.server.dirty += updated - 1
+        notify(c.server, NOTIFY_STRING, b"pfadd", key, c.db.index)
         return 1
     return 0
 
@@ -157,6 +159,7 @@ def cmd_pfmerge(c: Any, argv: list[bytes]) -> Any:
                     buf, _ = hll.sparse_set(buf, i, val, max_bytes)
     hll.invalidate(buf)
     put(c, dst, buf)
+    notify(c.server, NOTIFY_STRING, b"pfadd", dst, c.db.index)  # a mass add, as Redis calls it
     return OK
 
 

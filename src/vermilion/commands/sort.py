@@ -20,6 +20,7 @@ from typing import Any
 
 from ..datatypes.lists import ListValue
 from ..datatypes.zset import ZSet, parse_bound
+from ..keyspace.notify import NOTIFY_GENERIC, NOTIFY_LIST, notify
 from ..keyspace.types import TYPE_NAMES
 from ..protocol.errors import CommandError, NotInteger, SyntaxErr, WrongType
 from ..protocol.resp_parser import string2ll
@@ -152,8 +153,9 @@ def sort_generic(c: Any, argv: list[bytes], readonly: bool) -> Any:
         from ..engine.blocking import signal_key_ready  # noqa: PLC0415
 
         signal_key_ready(db, storekey)
-    else:
-        db.delete(storekey)
+        notify(c.server, NOTIFY_LIST, b"sortstore", storekey, db.index)
+    elif db.delete(storekey):
+        notify(c.server, NOTIFY_GENERIC, b"del", storekey, db.index)
     return len(out)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..datatypes.zset import ZSet, parse_bound, parse_lex_bound, parse_score
 from ..engine.blocking import block, may_block, parse_timeout_s, signal_key_ready
+from ..keyspace.notify import NOTIFY_GENERIC, NOTIFY_ZSET, notify
 from ..keyspace.scan import parse_cursor
 from ..keyspace.types import TYPE_NAMES, register_type
 from ..protocol.errors import CommandError, NotFloat, NotInteger, SyntaxErr, WrongType, err
@@ -64,14 +65,22 @@ def stored_zset(c: Any, scores: dict[bytes, float]) -> ZSet:
     return z
 
 
-def store_result(c: Any, dst: bytes, z: ZSet) -> int:
+def store_result(c: Any, dst: bytes, z: ZSet, event: bytes) -> int:
+    """Store a STORE command's result (an empty one deletes ``dst``), with its event."""
     db = c.db
     if len(z):
         db.set(dst, z)
         signal_key_ready(db, dst)
+        notify(c.server, NOTIFY_ZSET, event, dst, db.index)
     else:
-        db.delete(dst)
+        delete_key(c, dst)
     return len(z)
+
+
+def delete_key(c: Any, key: bytes) -> None:
+    """Delete ``key`` if it exists, with the generic ``del`` event."""
+    if c.db.delete(key):
+        notify(c.server, NOTIFY_GENERIC, b"del", key, c.db.index)
 
 
 def get_zset(c: Any, key: bytes) -> ZSet | None:
@@ -242,8 +251,10 @@ def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
                 processed += 1
     finally:
         c.server.dirty += added + updated
+        if added or updated:
+            notify(c.server, NOTIFY_ZSET, b"zincr" if incr else b"zadd", key, db.index)
         if not zscores:
-            db.delete(key)
+            delete_key(c, key)
     if incr:
         return Double(score) if processed else None
     return added + updated if ch else added
@@ -316,8 +327,9 @@ def cmd_zrem(c: Any, argv: list[bytes]) -> Any:
                 break
     if deleted:
         c.server.dirty += deleted
+        notify(c.server, NOTIFY_ZSET, b"zrem", argv[1], c.db.index)
         if not len(z):
-            c.db.delete(argv[1])
+            delete_key(c, argv[1])
     return deleted
 
 
@@ -512,7 +524,7 @@ def zrange_generic(c: Any, argv: list[bytes], start_idx: int, store: bytes | Non
     z = get_zset(c, key)
     if z is None:
         if store is not None:
-            c.db.delete(store)
+            delete_key(c, store)
             return 0
         return []
     order = z.order
@@ -533,7 +545,7 @@ def zrange_generic(c: Any, argv: list[bytes], start_idx: int, store: bytes | Non
         lo, hi = window(a, b, offset, limit, rev)
     items = order.slice(lo, hi)
     if store is not None:
-        return store_result(c, store, stored_zset(c, {m: s for s, m in items}))
+        return store_result(c, store, stored_zset(c, {m: s for s, m in items}), b"zrangestore")
     if rev:
         items.reverse()
     return emit(items, withscores, c.resp)
@@ -719,9 +731,13 @@ def zremrange_generic(c: Any, argv: list[bytes], rangetype: int) -> Any:
         del scores[m]
     z.order.delete_slice(a, b)
     c.server.dirty += b - a
+    notify(c.server, NOTIFY_ZSET, REMRANGE_EVENTS[rangetype], argv[1], c.db.index)
     if not scores:
-        c.db.delete(argv[1])
+        delete_key(c, argv[1])
     return b - a
+
+
+REMRANGE_EVENTS = {RANK: b"zremrangebyrank", SCORE: b"zremrangebyscore", LEX: b"zremrangebylex"}
 
 
 @command('zremrangebyrank', arity=4, flags='write', acl='sortedset',
@@ -783,8 +799,9 @@ def pop_items(c: Any, key: bytes, z: ZSet, count: int, maximum: bool) -> list:
     for _, m in items:
         del scores[m]
     c.server.dirty += 1
+    notify(c.server, NOTIFY_ZSET, b"zpopmax" if maximum else b"zpopmin", key, c.db.index)
     if not scores:
-        c.db.delete(key)
+        delete_key(c, key)
     return items
 
 
@@ -955,6 +972,7 @@ def cmd_zrandmember(c: Any, argv: list[bytes]) -> Any:
 # ---- ZUNION / ZINTER / ZDIFF ----------------------------------------------------------------------
 
 UNION, INTER, DIFF = 0, 1, 2
+SETOP_EVENTS = {UNION: b"zunionstore", INTER: b"zinterstore", DIFF: b"zdiffstore"}
 NAMES = {(UNION, False): b"zunion", (INTER, False): b"zinter", (DIFF, False): b"zdiff",
          (UNION, True): b"zunionstore", (INTER, True): b"zinterstore", (DIFF, True): b"zdiffstore"}
 
@@ -1020,7 +1038,7 @@ def setop_generic(c: Any, argv: list[bytes], numkeys_idx: int, op: int, dst: byt
     if card_only:
         return result
     if dst is not None:
-        return store_result(c, dst, stored_zset(c, result))
+        return store_result(c, dst, stored_zset(c, result), SETOP_EVENTS[op])
     items = sorted([(s, m) for m, s in result.items()])
     return emit(items, withscores, c.resp)
 
