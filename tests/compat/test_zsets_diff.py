@@ -403,3 +403,18 @@ def test_keyspace_notifications(vermilion_server, redis_server):
             c.close()
             sub.close()
     assert transcripts[0] == transcripts[1]
+
+
+def test_bzpop_waiter_ignores_other_types(scenario):
+    from support.raw import encode_command
+
+    def fn(client, port):
+        a, p = client(), client()
+        a.send(encode_command("BZPOPMIN", "k", "0"))
+        _blocked(port, 1)
+        out = [p.call("SET", "k", "str"), p.call("DEL", "k"), p.call("ZADD", "k", "1", "m"), a.read_reply()]
+        a.close()
+        p.close()
+        return out
+
+    scenario(fn)

@@ -1275,10 +1275,7 @@ def bzpop_generic(c: Any, argv: list[bytes], keys: list[bytes], timeout_raw: byt
     """
     timeout_at_ms = parse_timeout_s(timeout_raw, c.server.cached_now_ms)
 
-    def serve(cl: Any, key: bytes) -> Any:
-        z = get_zset_w(cl, key)
-        if z is None:
-            return None
+    def pop(cl: Any, key: bytes, z: ZSet) -> Any:
         items = pop_items(cl, key, z, 1 if count == -1 else count, maximum)
         if cl.server.propagate is not None:
             name = b"ZPOPMAX" if maximum else b"ZPOPMIN"
@@ -1288,10 +1285,18 @@ def bzpop_generic(c: Any, argv: list[bytes], keys: list[bytes], timeout_raw: byt
             return [key, m, Double(s)]
         return mpop_reply(cl, key, items)
 
+    def serve(cl: Any, key: bytes) -> Any:
+        """A waiter is served only by a sorted set: another type at the key (SET over
+        it, say) leaves it blocked, as Redis's handleClientsBlockedOnKey does."""
+        z = cl.db.lookup(key)
+        if type(z) is not ZSet:
+            return None
+        return pop(cl, key, z)
+
     for key in keys:
-        reply = serve(c, key)
-        if reply is not None:
-            return reply
+        z = get_zset_w(c, key)
+        if z is not None:
+            return pop(c, key, z)
     if not may_block(c):
         return NullArray
     return block(c, argv, keys, timeout_at_ms, serve)
