@@ -583,3 +583,25 @@ def test_copy_and_rename_keep_groups(both):
         ("XPENDING", "s", "g"), ("XINFO", "STREAM", "s2"), ("XINFO", "GROUPS", "s2"), ("RENAME", "s2", "s3"),
         ("XADD", "s3", "4-0", "f", "v"), ("XRANGE", "s", "-", "+"), ("XRANGE", "s3", "-", "+"), ("TYPE", "s3"),
         ("OBJECT", "ENCODING", "s3"))
+
+
+def test_blocking_reads_inside_multi_do_not_block(sc):
+    def fn(s, port):
+        a, b = s.client(port), s.client(port)
+        reply = a.call("MULTI")
+        if reply.startswith(b"-ERR unknown"):
+            pytest.skip("MULTI not implemented yet")
+        a.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        out = [a.call("XREAD", "BLOCK", "0", "STREAMS", "s", "$"),
+               a.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"), a.call("EXEC")]
+        # a blocked reader is served once, after the whole transaction, with what is left
+        b.send(encode_command("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        _blocked(port, 1)
+        a.call("MULTI")
+        a.call("XADD", "s", "1-0", "f", "v")
+        a.call("XADD", "s", "2-0", "f", "v")
+        a.call("XDEL", "s", "1-0")
+        out += [a.call("EXEC"), b.read_reply()]
+        return out
+
+    sc.run(fn)
