@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..keyspace.notify import NOTIFY_GENERIC, notify
 from ..protocol.errors import CommandError, NotInteger, SyntaxErr, err
 from ..protocol.reply import OK
 from ..protocol.resp_parser import string2ll
@@ -87,10 +88,12 @@ def restore(c: Any, argv: list[bytes]) -> Any:
     if ttl and ttl <= now and not server.is_replica_of_primary():
         if deleted:
             _propagate(c, [b"DEL", key])
+            notify(server, NOTIFY_GENERIC, b"del", key, db.index)
         return OK
     db.set(key, value, expire_at_ms=ttl if ttl else None)
     if ttl and not absttl:
         _propagate(c, argv[:2] + [b"%d" % ttl] + argv[3:] + [b"ABSTTL"])
+    notify(server, NOTIFY_GENERIC, b"restore", key, db.index)
     return OK
 
 
