@@ -605,3 +605,32 @@ def test_blocking_reads_inside_multi_do_not_block(sc):
         return out
 
     sc.run(fn)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_node_sizes_match_listpacks(both2, seed):
+    """Mixed field/value sizes and integer-like strings under several node limits: the
+    node count (XINFO radix-tree-keys) and approximate trims follow Redis's listpacks."""
+    rnd = random.Random(seed)
+    max_bytes, max_entries = [(100, 0), (500, 100), (1000, 3)][seed]
+    for d in (both2.v, both2.r):
+        d.call("CONFIG", "SET", "stream-node-max-bytes", max_bytes)
+        d.call("CONFIG", "SET", "stream-node-max-entries", max_entries)
+    try:
+        ms = 0
+        for _ in range(150):
+            ms += rnd.randint(0, 3)
+            fv = []
+            for _ in range(rnd.randint(1, 3)):
+                fv += [rnd.choice(["a", "field", "123", "-5", "x" * rnd.randint(0, 70)]),
+                       rnd.choice([str(rnd.randint(-10**12, 10**12)), "y" * rnd.randint(0, 300), "007", "",
+                                   str(rnd.randint(0, 200))])]
+            both2.check("XADD", "s", f"{ms}-*", *fv)
+        both2.check("XINFO", "STREAM", "s")
+        both2.check("XTRIM", "s", "MAXLEN", "~", "60")
+        both2.check("XTRIM", "s", "MINID", "~", f"{ms // 2}")
+        both2.check("XINFO", "STREAM", "s")
+    finally:
+        for d in (both2.v, both2.r):
+            d.call("CONFIG", "SET", "stream-node-max-bytes", "4096")
+            d.call("CONFIG", "SET", "stream-node-max-entries", "100")
