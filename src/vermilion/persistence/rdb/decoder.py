@@ -610,7 +610,9 @@ def verify_payload(payload: bytes, skip_checksum: bool = False) -> None:
 def read_payload(payload: bytes, lim: Limits, skip_checksum: bool = False) -> Any:
     """A DUMP payload's value, or PayloadError."""
     verify_payload(payload, skip_checksum)
-    r = Reader(payload, 0, len(payload) - 10)
+    # As Redis, the body is read from the whole payload: a body that runs into the
+    # footer reads the footer's bytes (nothing past the payload, though).
+    r = Reader(payload)
     try:
         t = r.u8()
         if t not in K.OBJECT_TYPES:
