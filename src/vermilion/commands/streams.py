@@ -1297,6 +1297,8 @@ def cmd_xsetid(c: Any, argv: list[bytes]) -> Any:
     s = _write_stream(c, argv[1])
     if s is None:
         raise CommandError(b"ERR no such key")
+    if new_id < s.max_deleted:  # 7.2 (redis#11444); 7.0 accepted it
+        raise CommandError(b"ERR The ID specified in XSETID is smaller than current max_deleted_entry_id")
     if s.length:
         if new_id < s.last_valid_id():
             raise CommandError(b"ERR The ID specified in XSETID is smaller than the target stream top item")
