@@ -147,7 +147,7 @@ def test_xread_non_blocking(both):
         ("XREAD", "STREAMS", "a", "b", "2", "5"), ("XREAD", "STREAMS", "a", "b", "$", "$"),
         ("XREAD", "STREAMS", "missing", "0"), ("XREAD", "STREAMS", "a", "missing", "1-0", "0"),
         ("XREAD", "COUNT", "-5", "STREAMS", "a", "0"), ("XREAD", "COUNT", "x", "STREAMS", "a", "0"),
-        ("XREAD", "STREAMS", "a"), ("XREAD", "STREAMS", "a", "b", "0"), ("XREAD", "FOO", "STREAMS", "a", "0"),
+        ("XREAD", "STREAMS", "a"), ("XREAD", "FOO", "STREAMS", "a", "0"),
         ("XREAD", "COUNT", "1", "a", "0"), ("XREAD", "GROUP", "g", "c", "STREAMS", "a", "0"),
         ("XREAD", "NOACK", "STREAMS", "a", "0"), ("XREAD", "STREAMS", "a", ">"), ("XREAD", "STREAMS", "a", "+"),
         ("XREAD", "STREAMS", "a", "bad"), ("XREAD", "BLOCK", "-1", "STREAMS", "a", "0"),
@@ -202,6 +202,15 @@ def test_xreadgroup_flow(both):
         ("XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"), ("XPENDING", "s", "g"), ("XINFO", "GROUPS", "s"))
 
 
+def test_unbalanced_streams_error_names_the_command(both):
+    """7.2's text (redis#11799, #12238); 7.0 always said "XREAD" and '$'."""
+    assert both.v.call("XREAD", "STREAMS", "a", "b", "0") == (
+        b"-ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.\r\n")
+    assert both.v.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">", "x") == (
+        b"-ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.\r\n")
+    assert both.r.call("XREAD", "STREAMS", "a", "b", "0").startswith(b"-ERR Unbalanced XREAD list")
+
+
 def test_xreadgroup_errors(both):
     fill(both, n=2)
     run(both,
@@ -209,7 +218,7 @@ def test_xreadgroup_errors(both):
         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "$"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s"),
         ("XREADGROUP", "GROUP", "nog", "c", "STREAMS", "s", ">"),
         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "missing", ">"),
-        ("XREADGROUP", "COUNT", "1", "STREAMS", "s", ">", "x"), ("XREADGROUP", "STREAMS", "s", ">", "x", "y"),
+        ("XREADGROUP", "STREAMS", "s", ">", "x", "y"),
         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "bad"),
         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "+"),
         ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "x", "STREAMS", "s", ">"),

@@ -454,8 +454,9 @@ def _parse_read(c: Any, argv: list[bytes], group_cmd: bool) -> ReadArgs:
             streams_arg = i + 1
             m = n - streams_arg
             if m % 2:
-                names = (b"XREADGROUP", b">") if a.group is not None else (b"XREAD", b"$")
-                raise CommandError(b"ERR Unbalanced %s list of streams: for each stream key an ID or '%s' must "
+                # 7.2's text (redis#11799, #12238); 7.0 always said "XREAD" and '$'
+                names = (b"xreadgroup", b">") if group_cmd else (b"xread", b"$")
+                raise CommandError(b"ERR Unbalanced '%s' list of streams: for each stream key an ID or '%s' must "
                                    b"be specified." % names)
             break
         elif o == b"group" and more >= 2:
