@@ -23,13 +23,18 @@ MODULES = (
     "hashes",
     "sets",
     "zsets",
+    "zset_ranges",
+    "zset_pops",
+    "zset_algebra",
     "hyperloglog",
     "geo",
     "sort",
     "persistence",
     "streams",
+    "acl",
     "pubsub",
     "transactions",
+    "scripting",
 )
 
 for _name in MODULES:
