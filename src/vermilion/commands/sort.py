@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..datatypes.lists import ListValue
-from ..datatypes.zset import ZSet, parse_bound
+from ..datatypes.zset import parse_bound
 from ..keyspace.notify import NOTIFY_GENERIC, NOTIFY_LIST, notify
 from ..keyspace.types import TYPE_NAMES
 from ..protocol.errors import CommandError, NotInteger, SyntaxErr, WrongType
