@@ -120,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     if config["daemonize"]:
         daemonize()
     server = Server(config)
+    from .security.acl.state import install as install_acl
+
+    acl_error = install_acl(server)  # users from the config file / aclfile
+    if acl_error is not None:
+        server.log("warning", acl_error)
+        return 1
     write_pidfile(server)
     from .config.live import apply_maxclients
 

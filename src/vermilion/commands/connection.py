@@ -158,7 +158,8 @@ def cmd_auth(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(b"ERR syntax error")
     if len(argv) == 2:
-        if not c.server.config["requirepass"] and "authenticate" not in c.server.extensions:
+        nopass = c.server.extensions.get("default_user_nopass")  # security/acl/state.py
+        if nopass() if nopass is not None else not c.server.config["requirepass"]:
             raise CommandError(b"ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
         authenticate(c, b"default", argv[1])
     else:
@@ -193,6 +194,8 @@ def reset_connection_state(c: Any) -> None:
     c.gate &= Gate.BLOCKED  # MULTI, PUBSUB, REPLY_OFF/SKIP, MONITOR, DIRTY_CAS all cleared
     if not c.authenticated:
         c.gate |= Gate.NOAUTH
+    for hook in server.extensions.get("client_user_changed", ()):
+        hook(c)  # ACL: the default user may be restricted (security/acl/state.py)
 
 
 @command("reset", arity=1, flags="noscript loading stale fast no_auth allow_busy", acl="connection",

@@ -30,6 +30,7 @@ class Gate(enum.IntFlag):
     BLOCKED = 32
     MONITOR = 64
     DIRTY_CAS = 128
+    ACL = 256  # the client's user is restricted (security/acl/state.py)
 
 
 class Client:

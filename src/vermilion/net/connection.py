@@ -62,6 +62,16 @@ class RespConnection(asyncio.Protocol):
             transport.write(b"-ERR max number of clients reached\r\n")
             transport.close()
             return
+        if server.config["protected-mode"]:
+            from ..security.protected import DENIED, should_deny  # noqa: PLC0415
+
+            peer = transport.get_extra_info("peername")
+            host = peer[0] if isinstance(peer, tuple) else None
+            if should_deny(server, host, self.unix_path is not None):
+                server.stats.rejected_connections += 1
+                transport.write(DENIED)
+                transport.close()
+                return
         c = Client(server, server.new_client_id(), addr, laddr, fd, transport.write, self.close)
         c.transport = transport
         c.unixsocket = self.unix_path is not None
@@ -73,6 +83,8 @@ class RespConnection(asyncio.Protocol):
             cfg["proto-max-bulk-len"], cfg["client-query-buffer-limit"], self._auth_pending
         )
         transport.set_write_buffer_limits(high=4 * 1024 * 1024)
+        for hook in server.extensions.get("client_created", ()):
+            hook(c)  # e.g. the ACL gate bit when the default user is restricted
 
     def _auth_pending(self) -> bool:
         c = self.client

@@ -1,0 +1,1 @@
+"""Security: ACL, protected mode and TLS."""

@@ -1,0 +1,1 @@
+"""Access control: users, rules, selectors, the ACL log and the ACL file."""
