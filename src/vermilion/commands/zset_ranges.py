@@ -379,8 +379,7 @@ def cmd_zrandmember(c: Any, argv: list[bytes]) -> Any:
     if count < 0:
         picks = [order[random.randrange(n)] for _ in range(-count)]
     elif count >= n:
-        picks = list(order)
-        random.shuffle(picks)
+        picks = list(reversed(order))  # the whole set, as Redis's zset iterator walks it: from the tail
     else:
         picks = [order[i] for i in random.sample(range(n), count)]
     return emit(picks, withscores, c.resp)
