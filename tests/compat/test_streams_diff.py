@@ -646,3 +646,26 @@ def test_node_sizes_match_listpacks(both2, seed):
         for d in (both2.v, both2.r):
             d.call("CONFIG", "SET", "stream-node-max-bytes", "4096")
             d.call("CONFIG", "SET", "stream-node-max-entries", "100")
+
+
+def test_xreadgroup_blocked_key_renamed_or_expired(vermilion_server):
+    """RENAME and expiry delete the stream too (signalDeletedKeyAsReady in 7.2)."""
+    a, p = RawClient(vermilion_server.port), RawClient(vermilion_server.port)
+    try:
+        p.call("FLUSHALL")
+        p.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        a.send(encode_command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"))
+        _blocked(vermilion_server.port, 1)
+        assert p.call("RENAME", "s", "t") == b"+OK\r\n"
+        assert a.read_reply() == b"-UNBLOCKED the stream key no longer exists\r\n"
+        a.send(encode_command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "t", ">"))
+        _blocked(vermilion_server.port, 1)
+        p.call("PEXPIRE", "t", "1")
+        deadline = time.monotonic() + 5
+        while p.call("EXISTS", "t") != b":0\r\n" and time.monotonic() < deadline:
+            time.sleep(0.005)
+        p.call("XADD", "other", "1-0", "f", "v")  # a write: ready keys are handled after it
+        assert a.read_reply() == b"-UNBLOCKED the stream key no longer exists\r\n"
+    finally:
+        a.close()
+        p.close()

@@ -236,6 +236,8 @@ class Db:
         v = self.data.pop(key)
         if self.expires:
             self.expires.pop(key, None)
+        if self.server.blocking.waiting:
+            self.server.blocking.signal(self, key)  # as in delete(): signalDeletedKeyAsReady
         return v
 
     def set_expire(self, key: bytes, expire_at_ms: int) -> None:
