@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..keyspace.notify import NOTIFY_GENERIC, notify
 from ..keyspace.scan import keys_matching, parse_cursor, scan
 from ..keyspace.types import copy_value, encoding, type_name
 from ..persistence.dump import dump_value, restore
@@ -64,6 +65,7 @@ def _delete_keys(c: Any, argv: list[bytes]) -> int:
     for key in argv[1:]:
         if delete(key):
             n += 1
+            notify(c.server, NOTIFY_GENERIC, b"del", key, c.db.index)
     return n
 
 

@@ -17,6 +17,7 @@ from ..datatypes.cursor import parse_cursor, parse_options, scan_keys
 from ..datatypes.listpack import as_int64
 from ..datatypes.sampling import random_key, random_keys
 from ..datatypes.sets import HASHTABLE, INTSET, LISTPACK, SetLimits, SetValue, build
+from ..keyspace.notify import NOTIFY_GENERIC, NOTIFY_SET, notify
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, SyntaxErr, WrongType
 from ..protocol.reply import SetReply
@@ -226,15 +227,20 @@ def cmd_smove(c: Any, argv: list[bytes]) -> Any:
         return 1 if m in src else 0
     if m not in src:
         return 0
+    server = c.server
     del src[m]
+    notify(server, NOTIFY_SET, b"srem", src_key, db.index)
     if not src:
         db.delete(src_key)
-    lim = SetLimits(c.server)
+        notify(server, NOTIFY_GENERIC, b"del", src_key, db.index)
+    lim = SetLimits(server)
     if dst is None:
         dst = SetValue.create(m, 1, lim)
         db.set(dst_key, dst)
-    dst.add(m, lim)
-    c.server.dirty += 2
+    if m not in dst:
+        dst.add(m, lim)
+        notify(server, NOTIFY_SET, b"sadd", dst_key, db.index)
+    server.dirty += 2
     return 1
 
 

@@ -297,7 +297,29 @@ class Blocking:
 
             spec = lookup(st.argv[0]) if st.argv else None
             server.on_write(c, spec, st.argv)
+            if spec is not None:
+                _after_served_write(c, spec, st, reply)
         self._reply_and_resume(c, reply)
+
+
+def _after_served_write(c: Any, spec: Any, st: BlockState, reply: Any) -> None:
+    """A served blocked command changed data: keyspace events and WATCH, as dispatch
+    does for any write (keyspace/notify.py, engine/multi.py); run in the served db."""
+    server = c.server
+    if not (server.watching or server.config.values["notify-keyspace-events"]):
+        return
+    from ..keyspace.notify import command_events  # noqa: PLC0415
+    from .multi import touch_command  # noqa: PLC0415
+
+    saved_db = c.db
+    c.db = st.db
+    try:
+        if server.config.values["notify-keyspace-events"]:
+            command_events(c, spec, st.argv, reply)
+        if server.watching:
+            touch_command(c, spec, st.argv)
+    finally:
+        c.db = saved_db
 
 
 def block(c: Any, argv: list[bytes], keys: list[bytes], timeout_at_ms: int, serve: ServeFn | None,

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from ..commands.registry import COMMANDS, DISPATCH
 from ..commands.spec import CmdFlag, CommandSpec
+from ..keyspace.notify import command_events
 from ..protocol.encoder import encode2, encode3
 from ..protocol.errors import CommandError, ProtocolError, wrong_arity
 from ..protocol.reply import NoReply, Raw
@@ -213,6 +214,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     server.on_write(c, spec, argv)
                 if server.watching:  # someone WATCHes keys (engine/multi.py)
                     touch_command(c, spec, argv)
+                if server.config.values["notify-keyspace-events"]:  # keyspace/notify.py
+                    command_events(c, spec, argv, reply)
             if server.ready_keys:  # a push woke blocked clients (engine/blocking.py)
                 server.blocking.handle_ready()
             t = perf_counter_ns()

@@ -35,6 +35,7 @@ from time import perf_counter_ns
 from typing import Any
 
 from ..commands.spec import CmdFlag, KeyFlag
+from ..keyspace.notify import command_events
 from ..protocol.errors import CommandError
 from ..protocol.reply import QUEUED, ErrorReply
 from .client import Gate
@@ -314,6 +315,8 @@ def run_queue(c: Any) -> list:
                     forms.extend(pa)
                 if server.watching:
                     touch_command(c, spec, argv)
+                if server.config.values["notify-keyspace-events"]:
+                    command_events(c, spec, argv, reply)
             c.propagate_as = None
             t = perf_counter_ns()
             st.calls += 1

@@ -1,0 +1,182 @@
+"""Keyspace notifications against real Redis: for each command, with
+``notify-keyspace-events`` set on both servers, a raw subscriber to ``__key*__:*``
+must receive exactly the same messages in the same order."""
+
+from __future__ import annotations
+
+import pytest
+from support.raw import RawClient
+
+SENTINEL = b"__keyspace@0__:zz-sentinel"
+
+
+class Watcher:
+    """A command connection and a subscribed connection on one server."""
+
+    def __init__(self, port: int, classes: str) -> None:
+        self.cmd = RawClient(port)
+        self.cmd.call("CONFIG", "SET", "notify-keyspace-events", classes)
+        self.sub = RawClient(port)
+        self.sub.call("PSUBSCRIBE", "__key*__:*")
+
+    def run(self, commands: list[tuple]) -> tuple[list[bytes], list[bytes]]:
+        replies = [self.cmd.call(*c) for c in commands]
+        self.cmd.call("PUBLISH", SENTINEL, "end")
+        events = []
+        while True:
+            msg = self.sub.read_reply()
+            if SENTINEL in msg:
+                return replies, events
+            events.append(msg)
+
+    def close(self) -> None:
+        self.cmd.call("CONFIG", "SET", "notify-keyspace-events", "")
+        self.cmd.close()
+        self.sub.close()
+
+
+@pytest.fixture
+def watchers(both2, vermilion_server, redis_server):
+    made = []
+
+    def make(classes: str = "KEA"):
+        pair = (Watcher(vermilion_server.port, classes), Watcher(redis_server.port, classes))
+        made.extend(pair)
+        return pair
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def compare(watchers, commands, classes="KEA"):
+    v, r = watchers(classes)
+    vr, ve = v.run(commands)
+    rr, re_ = r.run(commands)
+    assert vr == rr
+    assert [_short(m) for m in ve] == [_short(m) for m in re_]
+    return ve
+
+
+def _short(msg: bytes) -> str:
+    """``channel payload`` of a pmessage, for readable diffs."""
+    parts = msg.split(b"\r\n")
+    return (parts[6] + b" " + parts[8]).decode("latin1")
+
+
+CASES = {
+    "strings": [("SET", "s", "v"), ("SET", "s", "v", "EX", "100"), ("SET", "s", "v", "KEEPTTL"),
+                ("SET", "s", "w", "GET"), ("SET", "s", "x", "NX"), ("SETNX", "s2", "v"), ("SETNX", "s2", "v"),
+                ("SETEX", "s3", "10", "v"), ("PSETEX", "s3", "1000", "v"), ("GETSET", "s", "y"),
+                ("MSET", "a", "1", "b", "2"), ("MSETNX", "c", "1", "d", "2"), ("MSETNX", "c", "1", "e", "2"),
+                ("APPEND", "a", "x"), ("SETRANGE", "a", "3", "z"), ("SETRANGE", "a", "0", ""),
+                ("INCR", "n"), ("DECR", "n"), ("INCRBY", "n", "5"), ("DECRBY", "n", "2"),
+                ("INCRBYFLOAT", "f", "1.5"), ("GETDEL", "a"), ("GETDEL", "a"),
+                ("GETEX", "b", "EX", "100"), ("GETEX", "b", "PERSIST"), ("GETEX", "b"),
+                ("GETEX", "b", "PXAT", "1"), ("INCR", "s")],
+    "bitmaps": [("SETBIT", "bm", "7", "1"), ("SETBIT", "bm", "7", "1"),
+                ("BITFIELD", "bf", "SET", "u8", "0", "255"), ("BITFIELD", "bf", "GET", "u8", "0"),
+                ("SET", "x", "abc"), ("BITOP", "AND", "dst", "x", "bm"), ("BITOP", "NOT", "dst2", "x"),
+                ("BITOP", "AND", "dst", "nokey", "nokey2")],
+    "generic": [("SET", "k", "v"), ("EXPIRE", "k", "100"), ("PEXPIRE", "k", "100000"),
+                ("EXPIREAT", "k", "99999999999"), ("PERSIST", "k"), ("PERSIST", "k"),
+                ("RENAME", "k", "k2"), ("RENAMENX", "k2", "k3"), ("SET", "k4", "v"), ("RENAMENX", "k3", "k4"),
+                ("RENAME", "k3", "k4"), ("MOVE", "k4", "2"), ("COPY", "k4", "k5"), ("SET", "k6", "v"),
+                ("COPY", "k6", "k7"), ("COPY", "k6", "k8", "DB", "3"), ("DEL", "k6", "nokey", "k7", "k6"),
+                ("UNLINK", "k6", "k8"), ("SET", "k9", "v"), ("EXPIRE", "k9", "-1"),
+                ("SET", "k10", "v"), ("PEXPIREAT", "k10", "1"), ("SELECT", "2"), ("DEL", "k4"),
+                ("SELECT", "3"), ("FLUSHDB",), ("SELECT", "0")],
+    "lists": [("LPUSH", "l", "a", "b", "c"), ("RPUSH", "l", "d"), ("LPUSHX", "l", "e"),
+              ("RPUSHX", "nol", "e"), ("LINSERT", "l", "BEFORE", "a", "x"), ("LSET", "l", "0", "y"),
+              ("LPOP", "l"), ("RPOP", "l", "2"), ("LREM", "l", "0", "x"), ("LTRIM", "l", "0", "0"),
+              ("RPUSH", "l2", "1", "2"), ("RPOPLPUSH", "l2", "l3"), ("LMOVE", "l2", "l3", "LEFT", "RIGHT"),
+              ("RPUSH", "l4", "1"), ("BLPOP", "l4", "0"), ("RPUSH", "l4", "1", "2"), ("BRPOP", "l4", "0"),
+              ("LMPOP", "2", "nol", "l4", "LEFT"), ("RPUSH", "l5", "1"), ("BLMPOP", "0", "1", "l5", "RIGHT", "COUNT", "3"),
+              ("RPUSH", "l6", "a"), ("BLMOVE", "l6", "l7", "RIGHT", "LEFT", "0"), ("BRPOPLPUSH", "l7", "l6", "0"),
+              ("LTRIM", "l6", "1", "0"), ("LREM", "l3", "0", "zz")],
+    "hashes": [("HSET", "h", "a", "1", "b", "2"), ("HMSET", "h", "c", "3"), ("HSETNX", "h", "a", "9"),
+               ("HSETNX", "h", "d", "4"), ("HINCRBY", "h", "n", "1"), ("HINCRBYFLOAT", "h", "f", "1.5"),
+               ("HDEL", "h", "a", "zz"), ("HDEL", "h", "b", "c", "d", "n", "f"), ("HDEL", "h", "x")],
+    "sets": [("SADD", "s", "a", "b", "c"), ("SADD", "s", "a"), ("SREM", "s", "a"), ("SREM", "s", "zz"),
+             ("SADD", "sp", "only"), ("SPOP", "sp"), ("SADD", "t", "x"), ("SMOVE", "s", "t", "zz"),
+             ("SMOVE", "t", "s", "x"), ("SADD", "sp", "one"), ("SPOP", "sp", "10"), ("SADD", "sp", "1", "2"),
+             ("SPOP", "sp", "0"), ("SREM", "s", "b", "c", "x"),
+             ("SADD", "u", "1", "2"), ("SADD", "v", "2", "3"), ("SINTERSTORE", "w", "u", "v"),
+             ("SUNIONSTORE", "w", "u", "v"), ("SDIFFSTORE", "w", "u", "v"), ("SINTERSTORE", "w", "u", "nokey"),
+             ("SINTERSTORE", "w", "u", "nokey"), ("SADD", "m1", "a"), ("SADD", "m2", "a"),
+             ("SMOVE", "m1", "m2", "a")],
+    "zsets": [("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"), ("ZADD", "z", "INCR", "5", "a"),
+              ("ZADD", "z", "NX", "1", "a"), ("ZINCRBY", "z", "1", "b"), ("ZREM", "z", "a", "zz"),
+              ("ZREMRANGEBYSCORE", "z", "0", "2"), ("ZREMRANGEBYRANK", "z", "0", "0"),
+              ("ZADD", "lx", "0", "a", "0", "b"), ("ZREMRANGEBYLEX", "lx", "-", "+"),
+              ("ZADD", "z", "1", "p", "2", "q", "3", "r"), ("ZPOPMIN", "z"), ("ZPOPMAX", "z", "5"),
+              ("ZADD", "z", "1", "p"), ("BZPOPMIN", "z", "0"), ("ZADD", "z", "1", "p", "2", "q"),
+              ("BZPOPMAX", "z", "0"), ("ZMPOP", "1", "z", "MIN"), ("ZADD", "z", "1", "p"),
+              ("BZMPOP", "0", "1", "z", "MAX", "COUNT", "9"),
+              ("ZADD", "z1", "1", "a", "2", "b"), ("ZADD", "z2", "1", "b"),
+              ("ZUNIONSTORE", "zd", "2", "z1", "z2"), ("ZINTERSTORE", "zd", "2", "z1", "z2"),
+              ("ZDIFFSTORE", "zd", "2", "z1", "z2"), ("ZRANGESTORE", "zd", "z1", "0", "0"),
+              ("ZINTERSTORE", "zd", "2", "z1", "nokey")],
+    "hll_geo": [("PFADD", "hll", "a", "b"), ("PFADD", "hll", "a"), ("PFADD", "hll2"), ("PFCOUNT", "hll"),
+                ("PFMERGE", "hll3", "hll", "hll2"),
+                ("GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"),
+                ("GEORADIUS", "g", "15", "37", "200", "km", "STORE", "gs"),
+                ("GEOSEARCHSTORE", "gs2", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"),
+                ("GEOSEARCHSTORE", "gs2", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km")],
+    "sort": [("RPUSH", "l", "3", "1", "2"), ("SORT", "l", "STORE", "dst"), ("SORT", "nokey", "STORE", "dst")],
+    "streams": [("XADD", "x", "1-1", "f", "v"), ("XADD", "x", "2-1", "f", "v"), ("XDEL", "x", "1-1"),
+                ("XTRIM", "x", "MAXLEN", "0"), ("XGROUP", "CREATE", "x", "g", "$"),
+                ("XGROUP", "CREATECONSUMER", "x", "g", "c"), ("XGROUP", "SETID", "x", "g", "0"),
+                ("XGROUP", "DELCONSUMER", "x", "g", "c"), ("XGROUP", "DESTROY", "x", "g"),
+                ("XSETID", "x", "5-5")],
+    "transaction": [("MULTI",), ("SET", "a", "1"), ("LPUSH", "l", "x"), ("DEL", "a"), ("EXEC",)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_events(watchers, name):
+    compare(watchers, CASES[name])
+
+
+@pytest.mark.parametrize("classes", ["K$", "E$", "Kg", "El", "KEh", "Ex", "KEA", "A", "E", "K", "g$lshzxet"])
+def test_class_filters(watchers, classes):
+    compare(watchers, [("SET", "s", "v", "EX", "10"), ("LPUSH", "l", "a"), ("HSET", "h", "f", "v"),
+                       ("SADD", "st", "m"), ("ZADD", "z", "1", "m"), ("DEL", "s", "l", "h", "st", "z")], classes)
+
+
+def test_expired_event_lazy_and_active(watchers):
+    import time
+
+    v, r = watchers("KEA")
+    for w in (v, r):
+        w.cmd.call("SET", "e1", "v", "PX", "20")
+        w.cmd.call("SET", "e2", "v", "PX", "20")
+    time.sleep(0.05)  # let the TTLs pass: what happens next is the thing under test
+    for w in (v, r):
+        w.cmd.call("GET", "e1")  # lazy expiry
+    ve = v.run([("GET", "e1")])[1]
+    re_ = r.run([("GET", "e1")])[1]
+    assert ve[:4] == re_[:4]
+    # e2 goes by active expiry (within a second on both).
+    from support.servers import wait_for
+
+    for w in (v, r):
+        wait_for(lambda w=w: w.cmd.call("DBSIZE") == b":0\r\n", timeout=5, what="active expiry")
+
+
+def test_self_notification_resp3(vermilion_server, redis_server):
+    """A RESP3 client subscribed to its own key's events gets the push before the reply."""
+    out = []
+    for port in (vermilion_server.port, redis_server.port):
+        c = RawClient(port)
+        c.call("HELLO", "3")
+        c.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        try:
+            c.call("SUBSCRIBE", "__keyspace@0__:selfkey")
+            # The push comes before the command's reply.
+            got = [c.call("SET", "selfkey", "v"), c.read_reply(), c.call("DEL", "selfkey"), c.read_reply()]
+            out.append(got)
+        finally:
+            c.call("CONFIG", "SET", "notify-keyspace-events", "")
+            c.close()
+    assert out[0] == out[1]
