@@ -58,14 +58,25 @@ def cmd_pfadd(c: Any, argv: list[bytes]) -> Any:
     if v is None:
         v = hll.EMPTY
         updated = 1
-    buf = bytearray(v)
-    max_bytes = sparse_max(c)
-    for ele in argv[2:]:
-        buf, r = hll.add(buf, ele, max_bytes)
-        if r == 1:
-            updated += 1
-        elif r < 0:
-            raise CommandError(INVALID)
+    if v[4] == hll.DENSE:
+        # Dense: copy the 12 KB value only once a register really grows.
+        buf: bytearray | None = None
+        for ele in argv[2:]:
+            index, count = hll.pat_len(ele)
+            if buf is None:
+                if count <= hll.dense_get(v, index):
+                    continue
+                buf = bytearray(v)
+            updated += hll.dense_set(buf, index, count)
+    else:
+        buf = bytearray(v)
+        max_bytes = sparse_max(c)
+        for ele in argv[2:]:
+            buf, r = hll.add(buf, ele, max_bytes)
+            if r == 1:
+                updated += 1
+            elif r < 0:
+                raise CommandError(INVALID)
     if updated:
         hll.invalidate(buf)
         put(c, key, buf)
