@@ -9,9 +9,14 @@ request gets the same error), then looks the key up, then mutates.  Emptied sort
 are deleted.  Scores are replied as ``Double`` (a RESP3 double, a RESP2 bulk string in
 Redis 7.2's shortest form); ``WITHSCORES`` pairs are flat in RESP2 and nested in RESP3.
 
+Range replies are encoded in one pass by ``emit`` (a ``Raw`` for the client's protocol).
+
 Encoding: a sorted set is "listpack" until it exceeds ``zset-max-listpack-entries``
 elements or holds a member longer than ``zset-max-listpack-value``; then "skiplist" for
-good (``ZSet.big``).  New sets are created with Redis's size hints (zsetTypeCreate).
+good (``ZSet.big``; SORT also converts).  New sets are created with Redis 7.2's size
+hints (zsetTypeCreate: the number of pairs in the ZADD).  The encoding is observable
+beyond OBJECT ENCODING: a listpack stores integral scores as integers, so -0 reads back
+as 0, and mixed-score lex ranges follow the listpack walk.
 """
 
 from __future__ import annotations
