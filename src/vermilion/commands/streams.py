@@ -375,7 +375,10 @@ def _xrange(c: Any, argv: list[bytes], rev: bool) -> Any:
     if count == 0:
         return NullArray
     count = max(count, 0)
-    return _entries(s.rev_range(start, end, count) if rev else s.range(start, end, count))
+    if rev:
+        return _entries(s.rev_range(start, end, count))
+    n, chunks = s.range_encoded(start, end, count)
+    return Raw(b"*%d\r\n%b" % (n, b"".join(chunks)))
 
 
 @command("xrange", arity=-4, flags="readonly", acl="stream", group="stream", since="5.0.0",
@@ -605,14 +608,15 @@ def _do_read(c: Any, a: ReadArgs, props: list | None) -> Any:
                 items = _serve_group(c, key, s, g, consumer, g.last_id + 1, a.count, a.noack, props)
                 c.server.dirty += 1
         elif s.length and s.last_valid_id() > gt:
-            items = s.range(gt + 1, MAX_ID, a.count)
+            n, chunks = s.range_encoded(gt + 1, MAX_ID, a.count)
+            items = Raw(b"*%d\r\n%b" % (n, b"".join(chunks)))
         if items is None:
             continue
         served += 1
         if resp == 2:
             parts.append(b"*2\r\n")
         parts.append(b"$%d\r\n%b\r\n" % (len(key), key))
-        parts.append(_entries(items, resp))
+        parts.append(items if items.__class__ is Raw else _entries(items, resp))
     if not served:
         return None
     return Raw((b"*%d\r\n" if resp == 2 else b"%%%d\r\n") % served + b"".join(parts))
@@ -1238,7 +1242,8 @@ def cmd_xinfo_stream(c: Any, argv: list[bytes]) -> Any:
         info[b"first-entry"] = Raw(first[0][1]) if first else None
         info[b"last-entry"] = Raw(last[0][1]) if last else None
         return info
-    info[b"entries"] = _entries(s.range(0, MAX_ID, count))
+    n, chunks = s.range_encoded(0, MAX_ID, count)
+    info[b"entries"] = Raw(b"*%d\r\n%b" % (n, b"".join(chunks)))
     groups = []
     for name in sorted(s.groups):
         g = s.groups[name]

@@ -61,10 +61,15 @@ def test_stream_matches_model(script, node_entries):
         keys = sorted(model)
         assert len(s) == len(keys)
         assert [i for i, _ in s.range(0, MAX_ID)] == keys
+        n, chunks = s.range_encoded(0, MAX_ID)
+        assert n == len(keys) and b"".join(chunks) == b"".join(encode_entry(k, model[k]) for k in keys)
         assert [i for i, _ in s.rev_range(0, MAX_ID)] == keys[::-1]
         if keys:
             mid = keys[len(keys) // 2]
             assert [i for i, _ in s.range(mid, MAX_ID, 2)] == [k for k in keys if k >= mid][:2]
+            want = [k for k in keys if mid <= k <= keys[-1] - 1][:3]
+            n, chunks = s.range_encoded(mid, keys[-1] - 1, 3)
+            assert n == len(want) and b"".join(chunks) == b"".join(encode_entry(k, model[k]) for k in want)
             assert [i for i, _ in s.rev_range(0, mid, 2)] == [k for k in keys if k <= mid][::-1][:2]
             assert s.get(mid) == encode_entry(mid, model[mid])
             assert s.last_valid_id() == keys[-1]
