@@ -76,11 +76,13 @@ def cmd_acl_dryrun(c: Any, argv: list[bytes]) -> Any:
         raise CommandError(b"ERR User '%s' not found" % argv[2])
     cmd_argv = argv[3:]
     spec = COMMANDS.get(cmd_argv[0].lower())
-    if spec is not None and spec.subcommands:
+    if spec is not None and spec.subcommands and len(cmd_argv) > 1:
         spec = spec.subcommands.get(cmd_argv[1].lower()) if len(cmd_argv) > 1 else None
     if spec is None:
         raise CommandError(b"ERR Command '%s' not found" % argv[3])
     n = len(cmd_argv)
+    if spec.subcommands:  # a container without its subcommand: always an arity error
+        raise CommandError(b"ERR wrong number of arguments for '%s' command" % spec.fullname)
     if (spec.arity > 0 and spec.arity != n) or n < -spec.arity:
         raise CommandError(b"ERR wrong number of arguments for '%s' command" % spec.fullname)
     result, pos = acl.check_user(u, spec, cmd_argv)

@@ -114,7 +114,7 @@ def cmd_hello(c: Any, argv: list[bytes]) -> Any:
         else:
             raise CommandError(b"ERR Syntax error in HELLO option '%s'" % argv[i])
     if password is not None:
-        authenticate(c, user or b"default", password)
+        authenticate(c, user or b"default", password, argv[0])
     if not c.authenticated:
         raise CommandError(b"NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
     if name is not None:
@@ -129,12 +129,12 @@ def cmd_hello(c: Any, argv: list[bytes]) -> Any:
     return Raw(b"".join(out))
 
 
-def authenticate(c: Any, user: bytes, password: bytes) -> None:
+def authenticate(c: Any, user: bytes, password: bytes, argv0: bytes = b"auth") -> None:
     """Check credentials (``requirepass`` for the default user until ACL arrives)."""
     server = c.server
     auth_hook = server.extensions.get("authenticate")
     if auth_hook is not None:
-        auth_hook(c, user, password)
+        auth_hook(c, user, password, argv0)  # argv0: the ACL log's object
         return
     required = server.config["requirepass"].encode()
     if user == b"default" and (not required or password == required):
@@ -161,9 +161,9 @@ def cmd_auth(c: Any, argv: list[bytes]) -> Any:
         nopass = c.server.extensions.get("default_user_nopass")  # security/acl/state.py
         if nopass() if nopass is not None else not c.server.config["requirepass"]:
             raise CommandError(b"ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-        authenticate(c, b"default", argv[1])
+        authenticate(c, b"default", argv[1], argv[0])
     else:
-        authenticate(c, argv[1], argv[2])
+        authenticate(c, argv[1], argv[2], argv[0])
     return OK
 
 

@@ -4,8 +4,10 @@ A user has a root selector and any number of extra ``(...)`` selectors; a comman
 allowed when any selector allows it.  A selector holds:
 
 * ``allowed``: a Python int used as a bitmap over the command table's ``acl_id``s
-  (one bit per command and per subcommand), plus the ``allcommands`` flag that +@all
-  sets (it also covers commands added later, Redis's reserved "future commands" bit);
+  (one bit per command and per subcommand); ``allcommands`` while every bit is set
+  (the check skips the bitmap; cleared by any removal) and ``future``, set only by
+  +@all and cleared only by -@all (Redis's reserved "future commands" bit, which
+  decides whether the rules are described from ``+@all`` or ``-@all``);
 * ``firstargs``: ``acl_id -> [lower-cased first args]`` for the deprecated
   ``+select|0`` form on commands without subcommands;
 * key patterns ``[(pattern, perms, matcher)]`` with ``perms`` a mask of READ/WRITE
@@ -114,13 +116,14 @@ def all_command_bits() -> int:
 
 
 class Selector:
-    __slots__ = ("root", "allowed", "allcommands", "allkeys", "allchannels", "firstargs",
+    __slots__ = ("root", "allowed", "allcommands", "future", "allkeys", "allchannels", "firstargs",
                  "keys", "channels", "command_rules")
 
     def __init__(self, root: bool, allchannels: bool) -> None:
         self.root = root
         self.allowed = 0
-        self.allcommands = False
+        self.allcommands = False  # every bit set: the check can skip the bitmap
+        self.future = False  # +@all: also commands added later; describes as "+@all"
         self.allkeys = False
         self.allchannels = allchannels
         self.firstargs: dict[int, list[bytes]] = {}
@@ -132,6 +135,7 @@ class Selector:
         s = Selector(self.root, self.allchannels)
         s.allowed = self.allowed
         s.allcommands = self.allcommands
+        s.future = self.future
         s.allkeys = self.allkeys
         s.firstargs = {k: list(v) for k, v in self.firstargs.items()}
         s.keys = [list(k) for k in self.keys]
@@ -162,12 +166,12 @@ class Selector:
             self.channels = []
         elif low in (b"allcommands", b"+@all"):
             self.allowed = all_command_bits()
-            self.allcommands = True
+            self.allcommands = self.future = True
             self.command_rules = []
             self.firstargs = {}
         elif low in (b"nocommands", b"-@all"):
             self.allowed = 0
-            self.allcommands = False
+            self.allcommands = self.future = False
             self.command_rules = []
             self.firstargs = {}
         elif op[:1] in (b"~", b"%"):
@@ -264,6 +268,7 @@ class Selector:
             self.allowed |= bits
         else:
             self.allowed &= ~bits
+            self.allcommands = False  # (the "future commands" bit stays: Redis's reserved bit)
         if self.firstargs:
             for cid in [cid for cid in self.firstargs if bits >> cid & 1]:
                 del self.firstargs[cid]
@@ -279,7 +284,7 @@ class Selector:
     # ---- description ------------------------------------------------------------------
 
     def describe_commands(self) -> bytes:
-        head = b"+@all" if self.allcommands else b"-@all"
+        head = b"+@all" if self.future else b"-@all"
         return b" ".join([head, *self.command_rules])
 
     def describe_keys(self) -> bytes:

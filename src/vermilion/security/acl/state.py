@@ -117,7 +117,7 @@ class Acl:
 
     # ---- authentication ---------------------------------------------------------------
 
-    def authenticate(self, c: Any, username: bytes, password: bytes) -> None:
+    def authenticate(self, c: Any, username: bytes, password: bytes, argv0: bytes = b"auth") -> None:
         """AUTH / HELLO AUTH: switch the client to ``username`` or raise WRONGPASS (and
         log the failure)."""
         u = self.users.get(username)
@@ -127,9 +127,7 @@ class Acl:
             c.gate &= ~Gate.NOAUTH
             self.refresh_client(c)
             return
-        spec = c.last_cmd
-        obj = spec.name if spec is not None else b"auth"
-        self.add_log(c, DENIED_AUTH, obj, username)
+        self.add_log(c, DENIED_AUTH, argv0, username)
         raise WRONGPASS
 
     # ---- command checks ---------------------------------------------------------------
