@@ -180,3 +180,33 @@ def test_self_notification_resp3(vermilion_server, redis_server):
             c.call("CONFIG", "SET", "notify-keyspace-events", "")
             c.close()
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("classes", ["KEm", "KEn", "KEAnm", "Kn$", "Em"])
+def test_new_and_keymiss(watchers, classes):
+    compare(watchers, [("GET", "nokey"), ("SET", "a", "1"), ("SET", "a", "2"), ("LPUSH", "l", "x"),
+                       ("HSET", "h", "f", "v"), ("SADD", "s", "m"), ("ZADD", "z", "1", "m"),
+                       ("LRANGE", "nol", "0", "-1"), ("HGET", "noh", "f"), ("EXISTS", "nokey"),
+                       ("INCR", "n"), ("APPEND", "ap", "x"), ("MSET", "m1", "1", "m2", "2"),
+                       ("SET", "a", "3", "GET"), ("GETDEL", "nokey"), ("COPY", "a", "a2"),
+                       ("RENAME", "a2", "a3"), ("XADD", "x", "1-1", "f", "v"), ("PFADD", "hll", "a"),
+                       ("SINTERSTORE", "st", "s"), ("SETBIT", "b", "1", "1")], classes)
+
+
+def test_blocked_client_served_emits_events(watchers, vermilion_server, redis_server):
+    v, r = watchers("KEA")
+    blockers = []
+    for port in (vermilion_server.port, redis_server.port):
+        b = RawClient(port)
+        b.send(b"*3\r\n$5\r\nBLPOP\r\n$2\r\nbl\r\n$1\r\n0\r\n")
+        blockers.append(b)
+    from support.servers import wait_for
+
+    for w in (v, r):
+        wait_for(lambda w=w: b"blocked_clients:1" in w.cmd.call("INFO", "clients"), timeout=5, what="blocked")
+    ve = v.run([("RPUSH", "bl", "a")])[1]
+    re_ = r.run([("RPUSH", "bl", "a")])[1]
+    assert [_short(m) for m in ve] == [_short(m) for m in re_]
+    assert blockers[0].read_reply() == blockers[1].read_reply()
+    for b in blockers:
+        b.close()

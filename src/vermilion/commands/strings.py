@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..keyspace.notify import NOTIFY_STRING, notify
 from ..protocol.errors import CommandError, NotFloat, NotInteger, SyntaxErr, WrongType, err, wrong_arity
 from ..protocol.reply import EMPTY_BULK, OK, ONE, ZERO
 from ..protocol.resp_parser import string2ll
@@ -329,6 +330,8 @@ def cmd_mset(c: Any, argv: list[bytes]) -> Any:
     dbset = c.db.set
     for i in range(1, n, 2):
         dbset(argv[i], argv[i + 1])
+        if c.server.notify_flags:  # per key, after its own "new" (keyspace/notify.py)
+            notify(c.server, NOTIFY_STRING, b"set", argv[i], c.db.index)
     return OK
 
 
@@ -349,6 +352,8 @@ def cmd_msetnx(c: Any, argv: list[bytes]) -> Any:
             return ZERO
     for i in range(1, n, 2):
         db.set(argv[i], argv[i + 1])
+        if c.server.notify_flags:
+            notify(c.server, NOTIFY_STRING, b"set", argv[i], db.index)
     return ONE
 
 

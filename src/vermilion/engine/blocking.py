@@ -306,7 +306,7 @@ def _after_served_write(c: Any, spec: Any, st: BlockState, reply: Any) -> None:
     """A served blocked command changed data: keyspace events and WATCH, as dispatch
     does for any write (keyspace/notify.py, engine/multi.py); run in the served db."""
     server = c.server
-    if not (server.watching or server.config.values["notify-keyspace-events"]):
+    if not (server.watching or server.notify_flags):
         return
     from ..keyspace.notify import command_events  # noqa: PLC0415
     from .multi import touch_command  # noqa: PLC0415
@@ -314,7 +314,7 @@ def _after_served_write(c: Any, spec: Any, st: BlockState, reply: Any) -> None:
     saved_db = c.db
     c.db = st.db
     try:
-        if server.config.values["notify-keyspace-events"]:
+        if server.notify_flags:
             command_events(c, spec, st.argv, reply)
         if server.watching:
             touch_command(c, spec, st.argv)

@@ -214,7 +214,7 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     server.on_write(c, spec, argv)
                 if server.watching:  # someone WATCHes keys (engine/multi.py)
                     touch_command(c, spec, argv)
-                if server.config.values["notify-keyspace-events"]:  # keyspace/notify.py
+                if server.notify_flags:  # keyspace notifications (keyspace/notify.py)
                     command_events(c, spec, argv, reply)
             if server.ready_keys:  # a push woke blocked clients (engine/blocking.py)
                 server.blocking.handle_ready()

@@ -315,7 +315,7 @@ def run_queue(c: Any) -> list:
                     forms.extend(pa)
                 if server.watching:
                     touch_command(c, spec, argv)
-                if server.config.values["notify-keyspace-events"]:
+                if server.notify_flags:
                     command_events(c, spec, argv, reply)
             c.propagate_as = None
             t = perf_counter_ns()

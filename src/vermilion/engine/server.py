@@ -34,6 +34,8 @@ class Server:
         self.dirty = 0
         self.gate = 0  # nonzero: run the slow dispatch gates for every client
         self.watching = 0  # (db, key) pairs some client WATCHes (engine/multi.py)
+        # notify-keyspace-events bits, kept in step with CONFIG SET (keyspace/notify.py)
+        self.notify_flags = config["notify-keyspace-events"]
         self.cached_now_ms = int(time.time() * 1000)
         self.start_time_s = time.time()
         self.start_monotonic = time.monotonic()

@@ -51,6 +51,7 @@ from random import randrange
 from typing import Any
 
 from ..protocol.errors import WrongType
+from .notify import NOTIFY_KEY_MISS, NOTIFY_NEW, notify
 
 
 RANDOM_POOL_MIN = 4096  # below this many keys RANDOMKEY just skips into the dict
@@ -127,6 +128,8 @@ class Db:
         stats = self.server.stats
         if v is None:
             stats.keyspace_misses += 1
+            if self.server.notify_flags & NOTIFY_KEY_MISS:
+                notify(self.server, NOTIFY_KEY_MISS, b"keymiss", key, self.index)
         else:
             stats.keyspace_hits += 1
         return v
@@ -148,6 +151,8 @@ class Db:
         stats = self.server.stats
         if v is None:
             stats.keyspace_misses += 1
+            if self.server.notify_flags & NOTIFY_KEY_MISS:
+                notify(self.server, NOTIFY_KEY_MISS, b"keymiss", key, self.index)
             return None
         stats.keyspace_hits += 1
         if type(v) is not bytes:
@@ -202,6 +207,9 @@ class Db:
 
     def set(self, key: bytes, value: Any, *, keep_ttl: bool = False, expire_at_ms: int | None = None) -> None:
         """Store ``value`` (a new key or an overwrite); the TTL is cleared unless kept."""
+        if self.server.notify_flags & NOTIFY_NEW and key not in self.data:
+            self.data[key] = value
+            notify(self.server, NOTIFY_NEW, b"new", key, self.index)  # Redis's dbAdd
         self.data[key] = value
         if value.__class__ is not bytes and self.server.blocking.waiting:
             # A list/zset/stream stored under a key (RENAME, COPY, MOVE, RESTORE, SORT

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config.schema import DIRECTIVES
 from ..config.specials import (  # noqa: F401  (re-exported for the command modules)
     NOTIFY_EVICTED,
     NOTIFY_EXPIRED,
@@ -31,8 +32,16 @@ from ..config.specials import (  # noqa: F401  (re-exported for the command modu
 _KEY = "notify-keyspace-events"
 
 
+def _apply(server: Any, config: Any) -> None:
+    """CONFIG SET notify-keyspace-events: ``server.notify_flags`` is what every check reads."""
+    server.notify_flags = config[_KEY]
+
+
+DIRECTIVES[_KEY].apply = _apply
+
+
 def notify(server: Any, type_bit: int, event: bytes, key: bytes, dbid: int) -> None:
-    flags = server.config.values[_KEY]
+    flags = server.notify_flags
     if not flags & type_bit:
         return
     ps = server.extensions.get("pubsub")
@@ -46,7 +55,7 @@ def notify(server: Any, type_bit: int, event: bytes, key: bytes, dbid: int) -> N
 
 def enabled(server: Any, type_bit: int) -> bool:
     """True when events of this class are published (to skip building argument lists)."""
-    return bool(server.config.values[_KEY] & type_bit)
+    return bool(server.notify_flags & type_bit)
 
 
 # ---- the events of each write command ----------------------------------------------------
@@ -59,7 +68,8 @@ def enabled(server: Any, type_bit: int) -> bool:
 # destination existed, or nothing would have changed).
 #
 # A command is either in ``RULES`` or notifies from its own handler, never both:
-# DEL/UNLINK (only the handler knows which keys existed), SMOVE (whether ``dst``
+# DEL/UNLINK (only the handler knows which keys existed), MSET/MSETNX (each key's
+# ``set`` follows its own ``new``), SMOVE (whether ``dst``
 # already had the member), and the modules whose authors
 # call ``notify`` themselves -- sorted sets, geo, HyperLogLog and SORT.
 
@@ -117,11 +127,6 @@ def _set(c: Any, argv: list[bytes], reply: Any) -> None:
 def _set_expire(c: Any, argv: list[bytes], reply: Any) -> None:
     notify(c.server, _S, b"set", argv[1], c.db.index)
     notify(c.server, _G, b"expire", argv[1], c.db.index)
-
-
-def _mset(c: Any, argv: list[bytes], reply: Any) -> None:
-    for j in range(1, len(argv), 2):
-        notify(c.server, _S, b"set", argv[j], c.db.index)
 
 
 def _expire(c: Any, argv: list[bytes], reply: Any) -> None:
@@ -198,7 +203,7 @@ def _mpop(cls: int, first: int, events: dict) -> Any:
 RULES: dict[bytes, Any] = {
     # strings, bitmaps, HyperLogLog
     b"set": _set, b"setnx": _simple(_S, b"set"), b"getset": _simple(_S, b"set"),
-    b"setex": _set_expire, b"psetex": _set_expire, b"mset": _mset, b"msetnx": _mset,
+    b"setex": _set_expire, b"psetex": _set_expire,
     b"append": _simple(_S, b"append"), b"setrange": _simple(_S, b"setrange"),
     b"incr": _simple(_S, b"incrby"), b"decr": _simple(_S, b"incrby"),
     b"incrby": _simple(_S, b"incrby"), b"decrby": _simple(_S, b"incrby"),
