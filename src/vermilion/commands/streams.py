@@ -299,14 +299,14 @@ def cmd_xadd(c: Any, argv: list[bytes]) -> Any:
         new_id = a.id
     if new_id <= last:
         raise CommandError(b"ERR The ID specified in XADD is equal or smaller than the target stream top item")
+    reply = id_str(new_id)
     values = c.server.config.values
     s.append(new_id, argv[field_pos:], values.get("stream-node-max-entries", 100),
-             values.get("stream-node-max-bytes", 4096))
+             values.get("stream-node-max-bytes", 4096), reply)
     if created:
         c.db.set(key, s)
     else:
         c.server.dirty += 1
-    reply = id_str(new_id)
     rewrite = a.id is None or not a.seq_given
     if a.strategy:
         _trim(s, a)

@@ -90,22 +90,31 @@ def _as_int(s: bytes) -> int | None:
     return v if -(2**63) <= v < 2**63 else None
 
 
+_DIGITS = frozenset(b"0123456789")
+
+
 def _lp_str(s: bytes) -> int:
-    v = _as_int(s)
-    if v is not None:
-        return _lp_int(v)
+    """Bytes a listpack spends on element ``s`` (stored as an integer when it is one)."""
     n = len(s)
-    n += 1 if n < 64 else (2 if n < 4096 else 5)
+    if n and n <= 20 and s[-1] in _DIGITS:
+        v = _as_int(s)
+        if v is not None:
+            return _lp_int(v)
+    if n < 64:
+        return n + 2  # 1-byte header, 1-byte backlen
+    n += 2 if n < 4096 else 5
     return n + _backlen(n)
 
 
 # ---- entries ------------------------------------------------------------------------
 
 
-def encode_entry(i: int, fv: list[bytes]) -> bytes:
+def encode_entry(i: int, fv: list[bytes], s: bytes | None = None) -> bytes:
     """An entry as it appears in replies (``[id, [field, value, ...]]``), encoded once
-    when it is added: entries never change, and every read sends them as they are."""
-    s = id_str(i)
+    when it is added: entries never change, and every read sends them as they are.
+    ``s`` is ``id_str(i)`` when the caller has it already."""
+    if s is None:
+        s = id_str(i)
     return b"*2\r\n$%d\r\n%b\r\n*%d\r\n%b" % (
         len(s), s, len(fv), b"".join([b"$%d\r\n%b\r\n" % (len(x), x) for x in fv]))
 
@@ -132,7 +141,7 @@ class Node:
     def nbytes(self) -> int:
         return self.fixed_bytes + _lp_int(len(self.ids)) + _lp_int(self.deleted)
 
-    def add(self, i: int, fv: list[bytes]) -> None:
+    def add(self, i: int, fv: list[bytes], s: bytes | None = None) -> None:
         ms_diff = (i >> 64) - (self.master >> 64)
         seq_diff = (i & U64) - (self.master & U64)
         fields = fv[0::2]
@@ -146,7 +155,7 @@ class Node:
         self.fixed_bytes += n
         self.ids.append(i)
         self.offs.append(len(self.blob))
-        self.blob += encode_entry(i, fv)
+        self.blob += encode_entry(i, fv, s)
         self.last = i
 
     def entry(self, k: int) -> bytes:
@@ -263,8 +272,9 @@ class StreamValue:
 
     # ---- append -------------------------------------------------------------------
 
-    def append(self, i: int, fv: list[bytes], max_entries: int, max_bytes: int) -> None:
-        """Add entry ``i`` (greater than ``last_id``) with its field/value list."""
+    def append(self, i: int, fv: list[bytes], max_entries: int, max_bytes: int, s: bytes | None = None) -> None:
+        """Add entry ``i`` (greater than ``last_id``) with its field/value list; ``s``
+        is ``id_str(i)`` if the caller has it."""
         nodes = self.nodes
         node = nodes[-1] if nodes else None
         if node is not None:
@@ -278,7 +288,7 @@ class StreamValue:
             self.firsts.append(i)
         elif not node.ids:
             self.firsts[-1] = i
-        node.add(i, fv)
+        node.add(i, fv, s)
         self.length += 1
         self.entries_added += 1
         self.last_id = i
