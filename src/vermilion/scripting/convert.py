@@ -1,0 +1,290 @@
+"""Conversions between Lua values and Redis replies, as ``script_lua.c`` does them.
+
+Reply -> Lua (what ``redis.call`` returns), by the script's own protocol
+(``redis.setresp``, 2 by default):
+
+=====================  ===============================  ===============================
+reply                  RESP2 script                     RESP3 script
+=====================  ===============================  ===============================
+integer                number                           number
+bulk string            string                           string
+null (bulk/array)      false                            nil
+array                  table                            table
+status                 {ok=...}                         {ok=...}
+error                  {err=...}                        {err=...}
+map                    flat table                       {map={k=v,...}}
+set                    table                            {set={member=true,...}}
+double                 string (%.17g)                   {double=number}
+boolean                number 1/0                       true/false
+big number             string                           {big_number="..."}
+verbatim               string                           {verbatim_string={format=, string=}}
+=====================  ===============================  ===============================
+
+Handlers return typed values (``protocol/reply.py``); pre-encoded ``Raw`` replies are
+parsed back first.  The Python structure built here becomes Lua tables with one
+``table_from(..., recursive=True)`` call.
+
+Lua -> reply (what a script returns), by the *caller's* protocol (the encoder handles
+it): string -> bulk; number -> integer (truncated toward zero); true -> 1 / #t; false
+-> null / #f; nil -> null; a table with ``err`` -> error, ``ok`` -> status, ``double``,
+``map``, ``set``, ``big_number``, ``verbatim_string`` (RESP3 types, downgraded under
+RESP2); any other table -> array up to its first nil.  Nesting deeper than Redis's Lua
+stack allows ends in the ``reached lua stack limit`` error.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..protocol.encoder import format_double
+from ..protocol.reply import (
+    BigNumber, Bool, Double, ErrorReply, NoReply, Raw, SetReply, Simple, Verbatim, _NullArray,
+)
+
+# Redis checks lua_checkstack() while walking a returned table; the Lua stack
+# (LUAI_MAXCSTACK = 8000 slots, about 3 per level) runs out near this depth.
+MAX_REPLY_DEPTH = 2000
+
+
+# ---- reply value -> Lua-shaped Python value ------------------------------------------
+
+
+def reply_to_lua(v: Any, resp: int) -> Any:
+    """A handler's reply as the Python form of the Lua value ``redis.call`` returns."""
+    cls = v.__class__
+    if cls is bytes:
+        return v
+    if cls is int:
+        return v
+    if cls is Raw:
+        return reply_to_lua(parse_raw(v), resp)
+    if cls is Simple:
+        return {b"ok": bytes(v)}
+    if cls is ErrorReply:
+        return {b"err": bytes(v)}
+    if cls is list or cls is tuple:
+        return [reply_to_lua(x, resp) for x in v]
+    if v is None or cls is _NullArray:
+        return False if resp == 2 else None
+    if cls is Bool:
+        if resp == 2:
+            return 1 if v else 0
+        return bool(v)
+    if cls is Double:
+        if resp == 2:
+            return format_double(v)
+        return {b"double": float(v)}
+    if cls is dict:
+        if resp == 2:
+            out = []
+            for k, x in v.items():
+                out.append(reply_to_lua(k, resp))
+                out.append(reply_to_lua(x, resp))
+            return out
+        return {b"map": {_key(reply_to_lua(k, resp)): reply_to_lua(x, resp) for k, x in v.items()}}
+    if cls is SetReply:
+        if resp == 2:
+            return [reply_to_lua(x, resp) for x in v]
+        return {b"set": {_key(reply_to_lua(x, resp)): True for x in v}}
+    if cls is Verbatim:
+        if resp == 2:
+            return bytes(v)
+        return {b"verbatim_string": {b"format": b"txt", b"string": bytes(v)}}
+    if cls is BigNumber:
+        if resp == 2:
+            return b"%d" % v
+        return {b"big_number": b"%d" % v}
+    if cls is _Verb:
+        if resp == 2:
+            return v.text
+        return {b"verbatim_string": {b"format": v.fmt, b"string": v.text}}
+    if cls is _Big:
+        if resp == 2:
+            return v.text
+        return {b"big_number": v.text}
+    if isinstance(v, NoReply):
+        return False if resp == 2 else None
+    if isinstance(v, bytes):
+        return bytes(v)
+    if isinstance(v, bool):
+        return (1 if v else 0) if resp == 2 else v
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return format_double(v) if resp == 2 else {b"double": float(v)}
+    if isinstance(v, (list, tuple)):
+        return [reply_to_lua(x, resp) for x in v]
+    return False if resp == 2 else None
+
+
+def _key(k: Any) -> Any:
+    # Lua tables cannot hold nil keys; a table key (nested map) stays a table.
+    return b"" if k is None or k is False else k
+
+
+class _Verb:
+    __slots__ = ("fmt", "text")
+
+    def __init__(self, fmt: bytes, text: bytes) -> None:
+        self.fmt = fmt
+        self.text = text
+
+
+class _Big:
+    __slots__ = ("text",)
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+
+
+def parse_raw(data: bytes) -> Any:
+    """Parse one pre-encoded RESP2/RESP3 reply into typed reply values."""
+    v, _ = _parse(bytes(data), 0)
+    return v
+
+
+def _parse(d: bytes, i: int) -> tuple[Any, int]:
+    t = d[i:i + 1]
+    e = d.index(b"\r\n", i)
+    line = d[i + 1:e]
+    j = e + 2
+    if t == b"+":
+        return Simple(line), j
+    if t == b"-":
+        return ErrorReply(line), j
+    if t == b":":
+        return int(line), j
+    if t == b"$":
+        n = int(line)
+        if n < 0:
+            return None, j
+        return d[j:j + n], j + n + 2
+    if t == b"*" or t == b">" or t == b"~":
+        n = int(line)
+        if n < 0:
+            return _NullArray.__new__(_NullArray), j
+        items = []
+        for _ in range(n):
+            x, j = _parse(d, j)
+            items.append(x)
+        return (SetReply(items) if t == b"~" else items), j
+    if t == b"%":
+        n = int(line)
+        m = {}
+        for _ in range(n):
+            k, j = _parse(d, j)
+            x, j = _parse(d, j)
+            m[k if not isinstance(k, list) else tuple(k)] = x
+        return m, j
+    if t == b"_":
+        return None, j
+    if t == b",":
+        s = line.lower()
+        if s == b"inf":
+            return Double(math.inf), j
+        if s == b"-inf":
+            return Double(-math.inf), j
+        if s == b"nan":
+            return Double(math.nan), j
+        return Double(float(line)), j
+    if t == b"#":
+        return Bool(1 if line == b"t" else 0), j
+    if t == b"(":
+        return _Big(line), j
+    if t == b"=":
+        n = int(line)
+        body = d[j:j + n]
+        return _Verb(body[:3], body[4:]), j + n + 2
+    raise ValueError("bad RESP")
+
+
+# ---- Lua value -> reply value -------------------------------------------------------
+
+_LLONG_MIN = -(1 << 63)
+
+
+def lua_number_to_int(x: float) -> int:
+    """C's (long long) cast of a Lua number: truncation; NaN/overflow give LLONG_MIN."""
+    if x != x or x in (math.inf, -math.inf):
+        return _LLONG_MIN
+    n = int(x)
+    if n >= (1 << 63) or n < _LLONG_MIN:
+        return _LLONG_MIN
+    return n
+
+
+def lua_to_reply(v: Any, resp: int, real: Any, lua_resp: int = 2, depth: int = 0) -> Any:
+    """A script's return value as a reply value (``real`` unwraps read-only proxies).
+
+    Booleans follow the script's protocol (``redis.setresp``), as Redis does: under
+    RESP2 true is ``:1`` and false a null; under RESP3 they are booleans."""
+    cls = v.__class__
+    if cls is bytes:
+        return v
+    if cls is int:
+        return lua_number_to_int(v) if not -(1 << 63) <= v < (1 << 63) else v
+    if cls is float:
+        return lua_number_to_int(v)
+    if cls is bool:
+        if lua_resp == 3:
+            return Bool(1 if v else 0)
+        return 1 if v else None
+    if v is None:
+        return None
+    if not hasattr(v, "keys") or type(v).__name__ != "_LuaTable":
+        return None
+    if depth >= MAX_REPLY_DEPTH:
+        return ErrorReply(b"ERR reached lua stack limit")
+    t = real(v)
+    x = t[b"err"]
+    if x.__class__ is bytes:
+        return ErrorReply(_error_text(x))
+    x = t[b"ok"]
+    if x.__class__ is bytes:
+        return Simple(x.replace(b"\r", b" ").replace(b"\n", b" "))
+    x = t[b"double"]
+    if x is not None and x.__class__ in (int, float):
+        return Double(float(x))
+    x = t[b"big_number"]
+    if x.__class__ is bytes:
+        x = x.replace(b"\r", b" ").replace(b"\n", b" ")
+        return Raw(b"(%b\r\n" % x) if resp == 3 else x
+    x = t[b"map"]
+    if x is not None and type(x).__name__ == "_LuaTable":
+        m = real(x)
+        out = {}
+        for k, val in m.items():
+            out[_hashable(lua_to_reply(k, resp, real, lua_resp, depth + 1))] = lua_to_reply(val, resp, real, lua_resp, depth + 1)
+        return out
+    x = t[b"set"]
+    if x is not None and type(x).__name__ == "_LuaTable":
+        return SetReply(lua_to_reply(k, resp, real, lua_resp, depth + 1) for k in real(x).keys())
+    x = t[b"verbatim_string"]
+    if x is not None and type(x).__name__ == "_LuaTable":
+        vt = real(x)
+        fmt, text = vt[b"format"], vt[b"string"]
+        if fmt.__class__ is bytes and text.__class__ is bytes:
+            if resp == 3:
+                return Raw(b"=%d\r\n%b:%b\r\n" % (len(text) + 4, fmt[:3], text))
+            return text
+    out = []
+    i = 1
+    while True:
+        x = t[i]
+        if x is None:
+            break
+        out.append(lua_to_reply(x, resp, real, lua_resp, depth + 1))
+        i += 1
+    return out
+
+
+def _hashable(k: Any) -> Any:
+    if isinstance(k, list):
+        return tuple(k)
+    return k
+
+
+def _error_text(msg: bytes) -> bytes:
+    """An ``{err=...}`` string as the error Redis sends (``-%s``; CR/LF become spaces)."""
+    return msg.replace(b"\r", b" ").replace(b"\n", b" ")

@@ -1,0 +1,9 @@
+"""Redis's bundled Lua libraries, which stock Lua 5.1 lacks: ``bit``, ``cjson``,
+``struct`` and ``cmsgpack``.  Each module exposes ``build(runtime)`` returning the
+library table; ``LIBS`` maps the global name to it."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+LIBS: dict[bytes, Callable[[Any], Any]] = {}

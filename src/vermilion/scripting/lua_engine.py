@@ -1,0 +1,299 @@
+"""The Lua 5.1 state (through lupa) with Redis's sandbox, libraries and error handler.
+
+One ``LuaEngine`` per server (SCRIPT FLUSH builds a new one).  ``BOOT`` below runs once
+in a fresh state and leaves it as Redis 7 does (``script_lua.c``):
+
+* Globals: only Redis's allow list survives (``dofile``, ``loadfile``, ``print``,
+  ``io``, ``os``, ``package``, ``require``, ``module``, ``setfenv``, ``getfenv``,
+  ``newproxy`` and ``debug`` are removed; the engine keeps a private ``debug``).
+* Read-only tables.  Redis patches Lua with a read-only table flag; stock Lua has none,
+  so scripts see *proxies*: an empty table whose ``__index`` is the real table and
+  whose ``__newindex`` raises ``Attempt to modify a readonly table``.  ``_G`` and every
+  library table (``redis``, ``string``, ``math``, ``cjson``, ...) are proxied, and the
+  functions that could reach past a proxy (``rawset``, ``rawget``, ``setmetatable``,
+  ``getmetatable``, ``next``, ``pairs``, ``ipairs``) are wrapped to see the real table
+  or to refuse (``rawset``/``setmetatable`` in Python: a C-level function keeps the
+  caller's frame on a tail call, so errors point at the script's line as in Redis).  Reading a missing global raises ``Script attempted to access
+  nonexistent global variable 'x'`` (a metatable on the real globals table, so hits stay
+  a plain table lookup).  Chunks made by ``loadstring``/``load`` get the proxy as their
+  environment, and precompiled bytecode (which could break the VM) is refused.
+* ``math.random``/``math.randomseed`` use Redis's ``redisLrand48`` (the libc 48-bit
+  LCG, same numbers on every platform).  As in Redis 7 there is one sequence for the
+  server's life (not reseeded per EVAL, nor by SCRIPT FLUSH); ``math.randomseed(n)``
+  makes what follows deterministic.
+* The error handler is Redis's ``__redis__err__handler``: a non-table error becomes
+  ``{err='ERR ' .. msg}``, and the table gets the ``source``/``line`` of the first
+  frame that is not C or engine code, for the ``script: ..., on @user_script:1.`` tail.
+* A count hook calls back into Python every ``HOOK_INSTRUCTIONS`` instructions (busy
+  script detection and SCRIPT KILL: ``run_context.py``).  Once a script is killed the
+  hook fires on every line and raises again, so ``pcall`` cannot swallow the kill.
+
+Memory is capped (``MAX_MEMORY``) so a memory bomb ends in ``not enough memory``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lupa.lua51 as lupa
+
+HOOK_INSTRUCTIONS = 100000
+MAX_MEMORY = 1 << 30
+
+BOOT = r"""
+local py = ...
+local G = _G
+local dbg = debug
+local error_, type_, tostring_, rawset_, rawget_ = error, type, tostring, rawset, rawget
+local setmt, getmt, next_, pairs_, ipairs_ = setmetatable, getmetatable, next, pairs, ipairs
+local loadstring_, load_, setfenv_, xpcall_, sethook = loadstring, load, setfenv, xpcall, dbg.sethook
+
+local allowed = {
+  string=1, cjson=1, bit=1, cmsgpack=1, math=1, table=1, struct=1, redis=1,
+  xpcall=1, tostring=1, setmetatable=1, next=1, assert=1, tonumber=1, rawequal=1,
+  collectgarbage=1, getmetatable=1, rawset=1, pcall=1, coroutine=1, type=1, _G=1,
+  select=1, unpack=1, gcinfo=1, pairs=1, loadstring=1, ipairs=1, error=1, rawget=1,
+  load=1, _VERSION=1,
+}
+for _, name in ipairs_({"dofile", "loadfile", "print", "io", "os", "package", "require",
+                        "module", "setfenv", "getfenv", "newproxy", "debug", "python"}) do
+  G[name] = nil
+end
+
+local real = {}          -- proxy -> real table
+local function ro_error() error_("Attempt to modify a readonly table", 2) end
+local function protect(t)
+  local p = {}
+  setmt(p, {__index = t, __newindex = function() error_("Attempt to modify a readonly table", 2) end})
+  real[p] = t
+  return p
+end
+local function unwrap(t) return real[t] or t end
+
+local lrand, srand, floor_, ceil_, tonumber_, select_ = py.lrand48, py.srand48, math.floor, math.ceil, tonumber, select
+local function checkint(n, v, fname)
+  local x = tonumber_(v)
+  if x == nil then
+    local got = v == nil and (n > select_("#") and "no value" or "nil") or type_(v)
+    error_("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got " .. got .. ")", 0)
+  end
+  if x >= 0 then return floor_(x) end
+  return ceil_(x)
+end
+G.math.random = function(...)
+  local r = (lrand() % 2147483647) / 2147483647
+  local n = select_("#", ...)
+  if n == 0 then return r end
+  local a, b = ...
+  if n == 1 then
+    local u = checkint(1, a, "random")
+    if u < 1 then error_("bad argument #1 to 'random' (interval is empty)", 0) end
+    return floor_(r * u) + 1
+  elseif n == 2 then
+    local l = checkint(1, a, "random")
+    local u = checkint(2, b, "random")
+    if l > u then error_("bad argument #2 to 'random' (interval is empty)", 0) end
+    return floor_(r * (u - l + 1)) + l
+  end
+  error_("wrong number of arguments", 0)
+end
+G.math.randomseed = function(...)
+  local a = ...
+  local x = tonumber_(a)
+  if x == nil then
+    error_("bad argument #1 to 'randomseed' (number expected, got " .. (select_("#", ...) == 0 and "no value" or type_(a)) .. ")", 0)
+  end
+  srand(x >= 0 and floor_(x) or ceil_(x))
+end
+local function is_protected(t) return real[t] ~= nil or t == G end
+py.set_protection(is_protected, rawset_, setmt)
+G.rawset = py.rawset
+G.rawget = function(t, k) return rawget_(real[t] or t, k) end
+G.setmetatable = py.setmetatable
+G.getmetatable = function(t)
+  if real[t] or t == G then return {} end
+  return getmt(t)
+end
+G.next = function(t, k) return next_(real[t] or t, k) end
+G.pairs = function(t) return pairs_(real[t] or t) end
+G.ipairs = function(t) return ipairs_(real[t] or t) end
+
+local env   -- the proxy of G, set below
+G.loadstring = function(s, name)
+  if type_(s) == "string" and s:byte(1) == 27 then
+    return nil, "attempt to load binary code"
+  end
+  local f, e = loadstring_(s, name)
+  if f then setfenv_(f, env) end
+  return f, e
+end
+G.load = function(fn, name)
+  local f, e = load_(fn, name)
+  if f then setfenv_(f, env) end
+  return f, e
+end
+
+-- Library tables become read-only proxies; the error handler stays reachable as Redis's.
+for _, name in ipairs_({"string", "math", "table", "coroutine", "redis", "bit", "cjson",
+                        "struct", "cmsgpack"}) do
+  local t = G[name]
+  if t ~= nil then G[name] = protect(t) end
+end
+
+local unwrap_err = py.unwrap_error
+local function fixerr(e)
+  if type_(e) == "userdata" then
+    local t = unwrap_err(e)
+    if t ~= nil then return t end
+  end
+  return e
+end
+local pcall_ = pcall
+local function fixp(ok, ...)
+  if ok then return ok, ... end
+  return false, fixerr((...))
+end
+G.pcall = function(f, ...) return fixp(pcall_(f, ...)) end
+G.xpcall = function(f, h) return xpcall_(f, function(e) return h(fixerr(e)) end) end
+
+local function errh(err)
+  err = fixerr(err)
+  local lvl = 2
+  local i = dbg.getinfo(lvl, "nSl")
+  if i and i.what == "C" then
+    lvl = lvl + 1
+    i = dbg.getinfo(lvl, "nSl")
+  end
+  while i and i.source == "=vermilion" do
+    lvl = lvl + 1
+    i = dbg.getinfo(lvl, "nSl")
+  end
+  if type_(err) ~= "table" then
+    err = {err = "ERR " .. tostring_(err)}
+  end
+  if i then
+    err["source"] = i.source
+    err["line"] = i.currentline
+  end
+  return err
+end
+G.__redis__err__handler = errh
+
+env = protect(G)
+G._G = env
+local getinfo = dbg.getinfo
+setmt(G, {
+  __index = function(t, n)
+    local i = getinfo(2, "S")
+    if i and i.what ~= "C" then
+      error_("Script attempted to access nonexistent global variable '" .. tostring_(n) .. "'", 2)
+    end
+    return nil
+  end,
+  __newindex = function() error_("Attempt to modify a readonly table", 2) end,
+})
+
+local pyhook = py.hook
+local killed_hook
+local function count_hook()
+  if pyhook() then
+    sethook(killed_hook, "l")
+    error_({err = "ERR Script killed by user with SCRIPT KILL..."})
+  end
+end
+killed_hook = function()
+  error_({err = "ERR Script killed by user with SCRIPT KILL..."})
+end
+
+local eng = {}
+function eng.compile(body, chunkname)
+  local f, e = loadstring_(body, chunkname)
+  if f then setfenv_(f, env) end
+  return f, e
+end
+function eng.run(f)
+  sethook(count_hook, "", py.hook_count)
+  local ok, r = xpcall_(f, errh)
+  sethook()
+  return ok, r
+end
+function eng.run_fn(f, keys, args)
+  sethook(count_hook, "", py.hook_count)
+  local ok, r = xpcall_(function() return f(keys, args) end, errh)
+  sethook()
+  return ok, r
+end
+function eng.set_global(name, value) rawset_(G, name, value) end
+function eng.real(t) return real[t] or t end
+function eng.protect(t) return protect(t) end
+function eng.env() return env end
+function eng.new_env(extra)
+  -- An environment for FUNCTION LOAD: the globals plus ``extra`` (redis API subset).
+  local e = {}
+  setmt(e, {__index = function(t, n)
+      local v = extra[n]
+      if v ~= nil then return v end
+      v = rawget_(G, n)
+      if v == nil then
+        error_("Script attempted to access nonexistent global variable '" .. tostring_(n) .. "'", 2)
+      end
+      return v
+    end,
+    __newindex = function() error_("Attempt to modify a readonly table", 2) end})
+  real[e] = G
+  return e
+end
+function eng.setfenv(f, e) return setfenv_(f, e) end
+return eng
+"""
+
+REDIS_FUNCTIONS = (
+    b"call", b"pcall", b"error_reply", b"status_reply", b"sha1hex", b"log", b"setresp", b"set_repl",
+    b"replicate_commands", b"breakpoint", b"debug", b"acl_check_cmd",
+)
+
+
+class LuaEngine:
+    """One Lua state: the sandbox above plus the Python callbacks in ``py``."""
+
+    def __init__(self, py: dict[bytes, Any], redis_fields: dict[bytes, Any], libs: dict[bytes, Any]) -> None:
+        self.rt = rt = lupa.LuaRuntime(
+            encoding=None, register_eval=False, register_builtins=False,
+            unpack_returned_tuples=True, max_memory=MAX_MEMORY,
+        )
+        g = rt.globals()
+        redis = rt.table()
+        for k, v in redis_fields.items():
+            redis[k] = v
+        g[b"redis"] = redis
+        for name, build in libs.items():
+            g[name] = build(rt)
+        pyt = rt.table_from(py)
+        pyt[b"hook_count"] = HOOK_INSTRUCTIONS
+        loadstring = g[b"loadstring"]
+        for name in REDIS_FUNCTIONS:
+            redis[name] = py[name]
+        boot = loadstring(BOOT.encode(), b"=vermilion")
+        if isinstance(boot, tuple):
+            raise RuntimeError(boot[1])
+        self.eng = boot(pyt)
+        e = self.eng
+        self._compile = e[b"compile"]
+        self.run = e[b"run"]
+        self.run_fn = e[b"run_fn"]
+        self.set_global = e[b"set_global"]
+        self.table_from = rt.table_from
+        self.table = rt.table
+
+    def compile(self, body: bytes, chunkname: bytes = b"@user_script") -> tuple[Any, bytes | None]:
+        """Compile ``body``: (function, None) or (None, Lua's error message)."""
+        f, e = self._compile(body, chunkname)
+        if f is None:
+            return None, e if isinstance(e, bytes) else str(e).encode()
+        return f, None
+
+    def memory_used(self) -> int:
+        try:
+            return int(self.rt.get_memory_used() or 0)
+        except Exception:  # noqa: BLE001
+            return 0
