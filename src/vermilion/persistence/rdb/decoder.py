@@ -407,15 +407,14 @@ def _stream_node(r: Reader, s: StreamValue, start: int) -> None:
             prev = i
             node.add(i, fv)
             if flags & K.STREAM_ITEM_FLAG_DELETED:
-                node.ids.pop()
-                node.entries.pop()
+                node.remove(len(node.ids) - 1)  # a tombstone: its bytes counted, entry gone
                 node.deleted += 1
                 dead += 1
             else:
                 live += 1
         if live != count or dead != deleted or prev < 0:
             raise IndexError
-    except (IndexError, TypeError):
+    except (IndexError, TypeError, ValueError):
         raise RdbError("malformed stream listpack", start) from None
     if s.nodes and master <= s.nodes[-1].last:
         raise RdbError("stream nodes out of order", start)

@@ -86,7 +86,8 @@ def _id_lengths(i: int) -> bytes:
 
 def entry_fields(e: bytes) -> list[bytes]:
     """The field/value list of a stream entry, which the stream type keeps encoded as
-    its reply (``*2 $id *2k $field $value ...``, datatypes/stream.py encode_entry)."""
+    its reply (``*2 $id *2k $field $value ...``, datatypes/stream.py encode_entry;
+    ``Node.entries(lo, hi)`` returns them)."""
     p = e.index(b"\r\n", 4)
     p += 2 + int(e[5:p]) + 2  # skip the ID bulk string
     q = e.index(b"\r\n", p)
@@ -107,7 +108,7 @@ def _stream_body(s: StreamValue, out: bytearray, compress: bool) -> None:
     out += encode_length(len(nodes))
     for node in nodes:
         master = node.ids[0]
-        entries = [entry_fields(e) for e in node.entries]
+        entries = [entry_fields(e) for e in node.entries(0, len(node.ids))]
         fields = entries[0][0::2]
         nf = len(fields)
         ms0, seq0 = master >> 64, master & U64
