@@ -28,8 +28,19 @@ def bind_addresses(bind: str) -> list[tuple[str, bool]]:
 async def start_listeners(server: Any) -> bool:
     loop = asyncio.get_running_loop()
     cfg = server.config
-    port = cfg["port"]
-    if port:
+    endpoints: list[tuple[int, Any]] = [(cfg["port"], None)]
+    if cfg["tls-port"]:
+        from ..security.tls import TlsConfigError, build_context  # noqa: PLC0415
+
+        try:
+            endpoints.append((cfg["tls-port"], build_context(cfg, server.log)))
+        except TlsConfigError as e:
+            server.log("warning", str(e))
+            server.log("warning", "Failed to configure TLS. Check logs for more info.")
+            return False
+    for port, ssl_ctx in endpoints:
+        if not port:
+            continue
         for host, optional in bind_addresses(cfg["bind"]):
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             try:
@@ -45,9 +56,9 @@ async def start_listeners(server: Any) -> bool:
                 if optional and e.errno in (97, 99, 22, 93):  # EAFNOSUPPORT, EADDRNOTAVAIL...
                     continue
                 server.log("warning", f"Warning: Could not create server TCP listening socket {host}:{port}: bind: {e.strerror}")
-                server.log("warning", f"Failed listening on port {port} (tcp), aborting.")
+                server.log("warning", f"Failed listening on port {port} ({'tls' if ssl_ctx else 'tcp'}), aborting.")
                 return False
-            srv = await loop.create_server(lambda: RespConnection(server), sock=sock)
+            srv = await loop.create_server(lambda: RespConnection(server), sock=sock, ssl=ssl_ctx)
             server.listeners.append(srv)
     path = cfg["unixsocket"]
     if path:
