@@ -157,6 +157,7 @@ G.pcall = function(f, ...) return fixp(pcall_(f, ...)) end
 G.xpcall = function(f, h) return xpcall_(f, function(e) return h(fixerr(e)) end) end
 
 local function errh(err)
+  sethook()  -- a killed script's line hook must not fire inside the handler
   err = fixerr(err)
   local lvl = 2
   local i = dbg.getinfo(lvl, "nSl")
