@@ -3,13 +3,15 @@ the rax node count, and the propagated forms of stream commands (in-process serv
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vermilion.commands  # noqa: F401  (registers the command table)
 from vermilion.config.schema import Config
-from vermilion.datatypes.stream import MAX_ID, StreamValue, _lp_str, encode_entry, id_str
+from vermilion.datatypes.stream import MAX_ID, IdArray, StreamValue, _lp_str, encode_entry, id_str
 from vermilion.engine.client import Client
 from vermilion.engine.dispatch import call, resolve
 from vermilion.engine.server import Server
@@ -35,12 +37,12 @@ def test_stream_matches_model(script, node_entries):
         if op[0] == "add":
             for _ in range(op[1]):
                 ms += 1
-                i = ms << 64 | (ms % 3)
+                i = (ms // 3) << 64 | (ms % 3)  # runs of equal ms
                 fv = [b"f", b"%d" % ms]
                 s.append(i, fv, node_entries, 4096)
                 model[i] = fv
         elif op[0] == "del":
-            i = op[1] << 64 | (op[1] % 3)
+            i = (op[1] // 3) << 64 | (op[1] % 3)
             assert s.delete(i) == (i in model)
             model.pop(i, None)
         elif op[0] == "maxlen":
@@ -52,7 +54,7 @@ def test_stream_matches_model(script, node_entries):
             for k in sorted(model)[:removed]:
                 del model[k]
         else:
-            minid = op[1] << 64
+            minid = (op[1] // 3) << 64 | (op[1] % 3)
             removed = s.trim(None, minid, op[2], 0)
             gone = [k for k in sorted(model) if k < minid][:removed] if op[2] else [k for k in model if k < minid]
             assert removed == len(gone)
@@ -74,6 +76,23 @@ def test_stream_matches_model(script, node_entries):
             assert s.get(mid) == encode_entry(mid, model[mid])
             assert s.last_valid_id() == keys[-1]
         assert all(len(n.ids) + n.deleted <= node_entries for n in s.nodes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3)), unique=True), st.integers(0, 5),
+       st.integers(0, 4), st.integers(0, 20), st.integers(0, 20))
+def test_id_array_bisects_like_a_list(pairs, qm, qs, lo, hi):
+    ids = sorted((m << 64) | s for m, s in pairs)
+    arr = IdArray()
+    for i in ids:
+        arr.append(i)
+    q = (qm << 64) | qs
+    hi = min(hi, len(ids))
+    lo = min(lo, hi)
+    assert arr.left(q, lo, hi) == bisect_left(ids, q, lo, hi)
+    assert arr.right(q, lo, hi) == bisect_right(ids, q, lo, hi)
+    assert arr[:] == ids and len(arr) == len(ids)
+    assert arr.left(MAX_ID) == bisect_left(ids, MAX_ID) and arr.right(MAX_ID) == len(ids)
 
 
 def test_listpack_string_sizes():
