@@ -197,3 +197,13 @@ def test_dump_of_expired_key_and_wrong_type_ok(both):
     p = bulk(both.v.call("DUMP", "l"))
     both.check("RESTORE", "l2", "0", p)
     both.check("LRANGE", "l2", "0", "-1")
+
+
+# ---- SAVE / BGSAVE / DEBUG RELOAD argument errors (the saves themselves: integration) ----
+
+def test_save_and_bgsave_argument_errors(both):
+    both.check("SAVE", "now")
+    both.check("BGSAVE", "now")
+    both.check("BGSAVE", "SCHEDULE", "x")
+    both.check("DEBUG", "RELOAD", "BAD")
+    both.check("DEBUG", "RELOAD", "MERGE", "NOPE")

@@ -200,8 +200,41 @@ def test_save_errors_and_lastsave():
             assert raw.call("SAVE") == b"-ERR\r\n"  # Redis's shared.err: the reason is in the log
             raw.close()
             assert "Failed opening the temp RDB file" in v.read_log()
-            assert c.info("persistence")["rdb_last_bgsave_status"] == "err"
         finally:
             os.rmdir(blocker)
         assert c.save()
         assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+
+
+def test_failed_bgsave_refuses_writes_like_redis():
+    """stop-writes-on-bgsave-error: after a failed BGSAVE (here: the final rename hits a
+    directory), writes and PING get MISCONF on both servers until a save succeeds."""
+    servers = [ServerProcess(kind, args=["--save", "3600 1"]) for kind in ("vermilion", "redis")]
+    try:
+        replies = []
+        for srv in servers:
+            blocker = os.path.join(srv.dir, "dump.rdb")
+            os.mkdir(blocker)
+            open(os.path.join(blocker, "x"), "w").close()
+            raw = RawClient(srv.port)
+            assert raw.call("SET", "k", "v") == b"+OK\r\n"
+            assert raw.call("BGSAVE") == b"+Background saving started\r\n"
+            c = redis.Redis(port=srv.port)
+            wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, timeout=10, what="BGSAVE")
+            assert c.info("persistence")["rdb_last_bgsave_status"] == "err"
+            got = [raw.call(*cmd) for cmd in (("SET", "k", "2"), ("PING",), ("GET", "k"), ("DEL", "k"),
+                                              ("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"),
+                                              ("SET", "k", "3"),
+                                              ("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"),
+                                              ("INCR", "n"))]
+            os.unlink(os.path.join(blocker, "x"))
+            os.rmdir(blocker)
+            assert raw.call("SAVE") == b"+OK\r\n"
+            got.append(raw.call("SET", "k", "4"))
+            replies.append(got)
+            raw.close()
+        assert replies[0] == replies[1]
+        assert replies[0][0].startswith(b"-MISCONF ")
+    finally:
+        for srv in servers:
+            srv.stop()

@@ -17,6 +17,9 @@ the persistence half of serverCron).
   and save when save points are set (or SHUTDOWN SAVE), unless NOSAVE.
 * ``load_at_start`` reads ``dir/dbfilename`` before the server listens; a bad file is
   logged with the offset and the server exits with code 1.
+* After a failed BGSAVE, while save points are set and ``stop-writes-on-bgsave-error``
+  is on, write commands (and PING, as Redis) get MISCONF: the ``disk`` dispatch gate,
+  armed by ``ServerGate.DISK_ERROR`` until a save succeeds.
 
 State lives in ``server.extensions["rdb"]`` (an ``RdbState``).
 """
@@ -30,10 +33,18 @@ import time
 from typing import Any
 
 from .. import REDIS_VERSION
+from ..commands.spec import CmdFlag, CommandSpec
+from ..engine.dispatch import GATE_ORDER, register_gate
+from ..engine.gates import ServerGate
+from ..protocol.errors import CommandError
 from .rdb.decoder import Limits, RdbError, load
 from .rdb.encoder import write_rdb
 
 BGSAVE_RETRY_DELAY_S = 5
+MISCONF = (b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+           b"Commands that may modify the data set are disabled, because this instance is configured to "
+           b"report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+           b"Please check the Redis logs for details about the RDB error.")
 
 
 class RdbState:
@@ -130,15 +141,23 @@ def save(server: Any) -> bool:
     try:
         write_file(server, filename)
     except OSError as e:
+        # (a failed SAVE leaves rdb_last_bgsave_status alone, as in Redis)
         server.log("warning", "Failed opening the temp RDB file temp-%d.rdb (in server root dir %s) "
                               "for saving: %s" % (os.getpid(), os.getcwd(), e.strerror or e))
-        st.last_bgsave_ok = False
         return False
     server.log("notice", "DB saved on disk")
     server.dirty = 0
     server.lastsave_s = int(time.time())
-    st.last_bgsave_ok = True
+    _set_status(server, st, True)
     return True
+
+
+def _set_status(server: Any, st: RdbState, ok: bool) -> None:
+    st.last_bgsave_ok = ok
+    if ok:
+        server.gate &= ~ServerGate.DISK_ERROR
+    else:
+        server.gate |= ServerGate.DISK_ERROR
 
 
 def bgsave(server: Any) -> bool:
@@ -151,7 +170,7 @@ def bgsave(server: Any) -> bool:
     try:
         pid = os.fork()
     except OSError as e:
-        st.last_bgsave_ok = False
+        _set_status(server, st, False)
         server.log("warning", "Can't save in background: fork: %s" % e.strerror)
         return False
     if pid == 0:  # the child
@@ -190,15 +209,16 @@ def _child_done(server: Any, st: RdbState, status: int) -> None:
         if server.dirty < 0:
             server.dirty = 0
         server.lastsave_s = int(time.time())
-        st.last_bgsave_ok = True
+        _set_status(server, st, True)
     elif os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         server.log("warning", "Background saving terminated by signal %d" % sig)
         # Killed by us (SIGUSR1, as Redis) is not an error.
-        st.last_bgsave_ok = sig == signal.SIGUSR1 and st.last_bgsave_ok
+        if sig != signal.SIGUSR1:
+            _set_status(server, st, False)
     else:
         server.log("warning", "Background saving error")
-        st.last_bgsave_ok = False
+        _set_status(server, st, False)
 
 
 def kill_child(server: Any) -> None:
@@ -246,6 +266,33 @@ def cron(server: Any) -> None:
 
 def in_progress(server: Any) -> bool:
     return state(server).child_pid > 0
+
+
+# ---- writes refused after a failed BGSAVE ----------------------------------------------
+
+def _disk_gate(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
+    server = c.server
+    if not server.gate & ServerGate.DISK_ERROR or getattr(c, "kind", None) == "master":
+        return None
+    config = server.config
+    if not (config.get("stop-writes-on-bgsave-error", 1) and config.get("save")):
+        return None
+    if spec.flags & CmdFlag.WRITE or (spec.name == b"ping" and spec.parent is None) or _exec_writes(c, spec):
+        raise CommandError(MISCONF)
+    return None
+
+
+def _exec_writes(c: Any, spec: CommandSpec) -> bool:
+    if spec.name != b"exec":
+        return False
+    for item in getattr(c, "multi_queue", None) or ():
+        queued = item[0] if isinstance(item, (tuple, list)) else getattr(item, "spec", None)
+        if isinstance(queued, CommandSpec) and queued.flags & CmdFlag.WRITE:
+            return True
+    return False
+
+
+register_gate(GATE_ORDER["disk"], "rdb_disk_error", _disk_gate)
 
 
 # ---- shutdown -----------------------------------------------------------------------
