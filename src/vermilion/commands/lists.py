@@ -14,6 +14,7 @@ from typing import Any
 
 from ..datatypes.lists import ListValue
 from ..engine.blocking import block, may_block, parse_timeout_s, signal_key_ready
+from ..keyspace.notify import NOTIFY_GENERIC, NOTIFY_LIST, notify
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, SyntaxErr, WrongType
 from ..protocol.reply import NullArray, OK, Raw
@@ -348,6 +349,10 @@ def cmd_ltrim(c: Any, argv: list[bytes]) -> Any:
         return OK
     before = len(lst)
     lst.trim(start, stop, _fill(c))
+    if c.server.notify_flags:  # "ltrim" even when nothing was trimmed, as Redis
+        notify(c.server, NOTIFY_LIST, b"ltrim", key, c.db.index)
+        if not lst:
+            notify(c.server, NOTIFY_GENERIC, b"del", key, c.db.index)
     _removed(c, key, lst, before - len(lst))
     return OK
 

@@ -69,7 +69,7 @@ def enabled(server: Any, type_bit: int) -> bool:
 #
 # A command is either in ``RULES`` or notifies from its own handler, never both:
 # DEL/UNLINK (only the handler knows which keys existed), MSET/MSETNX (each key's
-# ``set`` follows its own ``new``), SMOVE (whether ``dst``
+# ``set`` follows its own ``new``), LTRIM (notifies even when nothing was trimmed), SMOVE (whether ``dst``
 # already had the member), and the modules whose authors
 # call ``notify`` themselves -- sorted sets, geo, HyperLogLog and SORT.
 
@@ -220,7 +220,7 @@ RULES: dict[bytes, Any] = {
     b"lpushx": _simple(_L, b"lpush"), b"rpushx": _simple(_L, b"rpush"),
     b"linsert": _simple(_L, b"linsert"), b"lset": _simple(_L, b"lset"),
     b"lpop": _removing(_L, b"lpop"), b"rpop": _removing(_L, b"rpop"),
-    b"lrem": _removing(_L, b"lrem"), b"ltrim": _removing(_L, b"ltrim"),
+    b"lrem": _removing(_L, b"lrem"),
     b"rpoplpush": _rpoplpush, b"brpoplpush": _rpoplpush, b"lmove": _lmove, b"blmove": _lmove,
     b"blpop": _popped_key(_L, b"lpop"), b"brpop": _popped_key(_L, b"rpop"),
     b"lmpop": _mpop(_L, 1, {b"left": b"lpop", b"right": b"rpop"}),
