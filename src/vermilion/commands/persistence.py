@@ -82,6 +82,20 @@ def debug_reload(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
+@debug_subcommand("set-skip-checksum-validation")
+def debug_set_skip_checksum_validation(c: Any, argv: list[bytes]) -> Any:
+    """Skip the CRC64 check of RESTORE payloads and loaded files (atoi semantics)."""
+    if len(argv) != 3:
+        raise CommandError(b"ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
+                           % argv[1])
+    try:
+        flag = int(argv[2])
+    except ValueError:
+        flag = 0
+    c.server.extensions["skip_checksum_validation"] = bool(flag)
+    return OK
+
+
 _base_persistence = info.SECTION_PROVIDERS["persistence"]
 
 
