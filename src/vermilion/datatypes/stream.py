@@ -140,6 +140,9 @@ class IdArray:
             return [(a << 64) | b for a, b in zip(self.ms[k], self.seq[k])]
         return (self.ms[k] << 64) | self.seq[k]
 
+    def __iter__(self) -> Any:
+        return ((a << 64) | b for a, b in zip(self.ms, self.seq))
+
     def __delitem__(self, k: Any) -> None:
         del self.ms[k]
         del self.seq[k]
