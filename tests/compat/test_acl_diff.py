@@ -508,3 +508,151 @@ def test_reset_and_whoami_after_auth(restricted):
         c.call("reset")
     assert v.call("acl", "whoami") == r.call("acl", "whoami") == b"$7\r\ndefault\r\n"
     assert v.call("flushall") == r.call("flushall")
+
+
+# ---- requirepass, config-file users, aclfile (own server pairs) ------------------------
+
+from support.servers import ServerProcess  # noqa: E402
+
+
+def _pair(args_v: list[str], args_r: list[str] | None = None, config_text: str | None = None, tmp=None):
+    cfg = None
+    if config_text is not None:
+        cfg = str(tmp / "acl-test.conf")
+        with open(cfg, "w") as f:
+            f.write(config_text)
+    v = ServerProcess("vermilion", args_v, config_file=cfg)
+    r = ServerProcess("redis", args_r if args_r is not None else args_v, config_file=cfg)
+    return v, r
+
+
+def _calls(port: int, *cmds) -> list[bytes]:
+    c = RawClient(port)
+    out = [c.call(*cmd) for cmd in cmds]
+    c.close()
+    return out
+
+
+def test_requirepass_is_the_default_users_password():
+    v, r = _pair(["--requirepass", "s3cret"])
+    try:
+        script = [("PING",), ("AUTH", "wrong"), ("AUTH", "default", "wrong"), ("AUTH", "s3cret"),
+                  ("ACL", "WHOAMI"), ("ACL", "LIST"), ("CONFIG", "SET", "requirepass", "other"),
+                  ("ACL", "GETUSER", "default"), ("AUTH", "s3cret"), ("AUTH", "default", "other"),
+                  ("CONFIG", "SET", "requirepass", ""), ("ACL", "LIST"), ("AUTH", "x")]
+        a, b = _calls(v.port, *script), _calls(r.port, *script)
+        assert [drop_sanitize(value(x)) for x in a] == [drop_sanitize(value(x)) for x in b]
+        # a new connection needs no AUTH once requirepass is cleared (default is nopass)
+        assert _calls(v.port, ("PING",)) == _calls(r.port, ("PING",)) == [b"+PONG\r\n"]
+    finally:
+        v.stop()
+        r.stop()
+
+
+def test_default_user_with_password_requires_auth():
+    """ACL SETUSER default >pw: new connections start unauthenticated."""
+    v, r = _pair([])
+    try:
+        for p in (v.port, r.port):
+            _calls(p, ("ACL", "SETUSER", "default", "resetpass", ">pw"))
+        script = [("GET", "x"), ("HELLO", "3"), ("HELLO", "3", "AUTH", "default", "nope"),
+                  ("HELLO", "2", "AUTH", "default", "pw"), ("GET", "x"), ("ACL", "SETUSER", "default", "off"),
+                  ("GET", "x")]
+        a, b = _calls(v.port, *script), _calls(r.port, *script)
+        # 7.2's NOAUTH text for HELLO says "HELLO <proto> AUTH"; 7.0's "HELLO AUTH"
+        b = [x.replace(b"the HELLO AUTH", b"the HELLO <proto> AUTH") for x in b]
+        assert [x.split(b"\r\n")[0] for x in a] == [x.split(b"\r\n")[0] for x in b]
+        assert _calls(v.port, ("PING",)) == _calls(r.port, ("PING",))
+    finally:
+        v.stop()
+        r.stop()
+
+
+def test_users_from_config_file(tmp_path):
+    text = ("user alice on >apw ~a* +get +set\n"
+            "user default on nopass ~* &* -@all +auth +ping +acl|whoami\n")
+    v, r = _pair([], config_text=text, tmp=tmp_path)
+    try:
+        script = [("ACL", "WHOAMI"), ("GET", "a1"), ("AUTH", "alice", "apw"), ("SET", "a1", "v"),
+                  ("GET", "b1"), ("ACL", "WHOAMI")]
+        a, b = _calls(v.port, *script), _calls(r.port, *script)
+        assert a == [to_72(x, b"default" if i < 3 else b"alice") for i, x in enumerate(b)]
+        a = _calls(v.port, ("AUTH", "alice", "apw"), ("ACL", "GETUSER", "alice"))[1]
+        b = _calls(r.port, ("AUTH", "alice", "apw"), ("ACL", "GETUSER", "alice"))[1]
+        assert a == to_72(b, b"alice")  # alice may not run ACL: NOPERM on both
+    finally:
+        v.stop()
+        r.stop()
+
+
+@pytest.mark.parametrize("line", ["user bob on +nosuch", "user bob on ~a b", "user bob (+get"])
+def test_bad_user_line_aborts_startup(tmp_path, line):
+    cfg = tmp_path / "bad.conf"
+    cfg.write_text(line + "\n")
+    for kind in ("vermilion", "redis"):
+        srv = ServerProcess(kind, [], config_file=str(cfg), wait=False)
+        try:
+            assert srv.proc.wait(20) == 1, kind
+        finally:
+            srv.stop()
+
+
+def test_aclfile_and_user_lines_are_exclusive(tmp_path):
+    acl_path = tmp_path / "users.acl"
+    acl_path.write_text("user default on nopass ~* &* +@all\n")
+    cfg = tmp_path / "both.conf"
+    cfg.write_text(f"aclfile {acl_path}\nuser bob on\n")
+    for kind in ("vermilion", "redis"):
+        srv = ServerProcess(kind, [], config_file=str(cfg), wait=False)
+        try:
+            assert srv.proc.wait(20) == 1, kind
+            assert "Configuring Redis with users defined in redis.conf and at the same setting an ACL file" \
+                   in srv.read_log(), kind
+        finally:
+            srv.stop()
+
+
+def test_aclfile_load_and_save(tmp_path):
+    paths = {}
+    procs = []
+    try:
+        for kind in ("vermilion", "redis"):
+            d = tmp_path / kind
+            d.mkdir()
+            p = d / "users.acl"
+            p.write_text("user alice on >apw ~a* +get\nuser default on nopass ~* &* +@all\n")
+            paths[kind] = p
+            procs.append(ServerProcess(kind, ["--aclfile", str(p)]))
+        v, r = procs
+        a, b = _calls(v.port, ("ACL", "LIST")), _calls(r.port, ("ACL", "LIST"))
+        assert drop_sanitize(value(a[0])) == drop_sanitize(value(b[0]))
+        # a logged-in alice survives an ACL LOAD that keeps her (7.2), bob is new
+        alice_v, alice_r = login(v.port, "alice", "apw", 2), login(r.port, "alice", "apw", 2)
+        for kind in paths:
+            paths[kind].write_text("user alice on >apw ~a* +get +set\nuser bob on nopass +@all ~*\n")
+        a, b = _calls(v.port, ("ACL", "LOAD"), ("ACL", "USERS")), _calls(r.port, ("ACL", "LOAD"), ("ACL", "USERS"))
+        assert a == b
+        assert alice_v.call("SET", "a1", "x") == b"+OK\r\n"
+        alice_v.close()
+        alice_r.close()
+        # errors: nothing changes, the message names the file and line
+        for kind in paths:
+            paths[kind].write_text("user carol on +nosuch\nnotuser x\nuser dave on #bad\n")
+        a, b = _calls(v.port, ("ACL", "LOAD"))[0], _calls(r.port, ("ACL", "LOAD"))[0]
+        assert a.replace(str(paths["vermilion"]).encode(), b"F") == b.replace(str(paths["redis"]).encode(), b"F")
+        assert _calls(v.port, ("ACL", "USERS")) == _calls(r.port, ("ACL", "USERS"))
+        # SAVE writes what LIST shows
+        a, b = _calls(v.port, ("ACL", "SETUSER", "erin", "on", ">e", "~e*", "+@hash"), ("ACL", "SAVE")), \
+            _calls(r.port, ("ACL", "SETUSER", "erin", "on", ">e", "~e*", "+@hash"), ("ACL", "SAVE"))
+        assert a == b
+        # (token order compared loosely: 7.0 re-derives the command rules from the bitmap)
+        saved_v = [sorted(x.split()) for x in paths["vermilion"].read_text().replace(" sanitize-payload", "").splitlines()]
+        saved_r = [sorted(x.split()) for x in paths["redis"].read_text().replace(" sanitize-payload", "").splitlines()]
+        assert saved_v == saved_r
+        # the saved file loads back
+        assert _calls(v.port, ("ACL", "LOAD")) == [b"+OK\r\n"]
+        a = _calls(v.port, ("ACL", "LIST"))[0]
+        assert b"user erin on sanitize-payload #" in a
+    finally:
+        for p in procs:
+            p.stop()

@@ -78,7 +78,7 @@ def load_file(acl: Any, path: str, current: Any) -> str | None:
         if not argv:
             continue
         if argv[0] != b"user" or len(argv) < 2:
-            errors.append(f"{path}:{linenum} should start with user keyword. ")
+            errors.append(f"{path}:{linenum} should start with user keyword followed by the username. ")
             continue
         name = argv[1]
         if _has_spaces(name):
