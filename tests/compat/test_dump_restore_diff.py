@@ -40,7 +40,8 @@ POPULATE = {
     "hash_small": [("HSET", "k", "f", "v", "n", "12")],
     "hash_big": [("HSET", "k", *[x for i in range(300) for x in (f"f{i}", "v" * (i % 90))])],
     "zset_small": [("ZADD", "k", "1", "a", "-2.5", "b", "0", "c")],
-    "zset_big": [("ZADD", "k", *[x for i in range(200) for x in (str(i / 4 - 7), f"m{i}")])],  # short-printing scores (7.0 prints %.17g)
+    # scores that print short (7.0 prints %.17g, 7.2 the shortest form)
+    "zset_big": [("ZADD", "k", *[x for i in range(200) for x in (str(i / 4 - 7), f"m{i}")])],
     "zset_inf": [("ZADD", "k", "inf", "p", "-inf", "n", "1125899906842624.5", "e")],
     "stream": [("XADD", "k", "1-1", "a", "1", "b", "2"), ("XADD", "k", "1-2", "a", "3", "b", "4"),
                ("XADD", "k", "2-0", "c", "5"), ("XADD", "k", "3-0", "a", "6", "b", "7"),

@@ -16,10 +16,10 @@ Every RDB version up to 11 and every encoding Redis has written are read:
 
 Module values and module aux data are refused with a clear error (no modules here).
 
-The input is untrusted: every read is bounds-checked, every element count is checked
-against the bytes left (each element takes at least one byte, so a hostile count cannot
-make us allocate more than the input justifies), LZF output is capped by what its
-input can expand to, and every failure raises ``RdbError`` naming the offset.
+The input is untrusted: reads go through ``reader.Reader`` (bounds-checked, element
+counts checked against the bytes left, LZF output capped by what its input can expand
+to), packed blobs through ``packed`` (bounds-checked too), and every failure raises
+``RdbError`` naming the offset.
 
 Values are built with the encodings Redis 7.2 gives them after a load, from ``Limits``
 (the ``*-max-listpack-*`` / ``*-max-intset-*`` settings).
@@ -27,8 +27,6 @@ Values are built with the encodings Redis 7.2 gives them after a load, from ``Li
 
 from __future__ import annotations
 
-import math
-import struct
 from typing import Any, Callable
 
 from ...datatypes.hashes import HashValue
@@ -38,24 +36,10 @@ from ...datatypes.stream import Consumer, Group, Nack, Node, StreamValue
 from ...datatypes.zset import ZSet
 from . import constants as K
 from .crc64 import crc64
-from .lzf import LzfError, decompress
 from .packed import PackedError, read_intset, read_listpack, read_ziplist, read_zipmap
+from .reader import EmptyKey, RdbError, Reader  # noqa: F401  (RdbError is part of this API)
 
 U64 = (1 << 64) - 1
-_unpack_double = struct.Struct("<d").unpack_from
-
-
-class RdbError(ValueError):
-    """A malformed RDB input; the message names the byte offset."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(f"{message} (at offset {offset})")
-        self.reason = message
-        self.offset = offset
-
-
-class EmptyKey(RdbError):
-    """A value with no elements (Redis skips such keys in files, refuses them in RESTORE)."""
 
 
 class Limits:
@@ -74,110 +58,6 @@ class Limits:
         self.set_value = get("set-max-listpack-value", 64)
         self.zset_entries = get("zset-max-listpack-entries", 128)
         self.zset_value = get("zset-max-listpack-value", 64)
-
-
-class Reader:
-    """A cursor over an RDB byte string; every method checks its bounds."""
-
-    __slots__ = ("buf", "pos", "end")
-
-    def __init__(self, buf: bytes, pos: int = 0, end: int | None = None) -> None:
-        self.buf = buf
-        self.pos = pos
-        self.end = len(buf) if end is None else end
-
-    def fail(self, message: str) -> RdbError:
-        return RdbError(message, self.pos)
-
-    def take(self, n: int) -> bytes:
-        p = self.pos
-        if n < 0 or p + n > self.end:
-            raise RdbError(f"unexpected end of data reading {n} bytes", p)
-        self.pos = p + n
-        return self.buf[p:p + n]
-
-    def u8(self) -> int:
-        p = self.pos
-        if p >= self.end:
-            raise RdbError("unexpected end of data", p)
-        self.pos = p + 1
-        return self.buf[p]
-
-    def length_or_encoding(self) -> tuple[int, bool]:
-        """rdbLoadLenByRef: (length, False), or (special encoding, True)."""
-        b = self.u8()
-        kind = b >> 6
-        if kind == 0:
-            return b & 0x3F, False
-        if kind == 1:
-            return ((b & 0x3F) << 8) | self.u8(), False
-        if kind == 3:
-            return b & 0x3F, True
-        if b == K.LEN_32BIT:
-            return int.from_bytes(self.take(4), "big"), False
-        if b == K.LEN_64BIT:
-            return int.from_bytes(self.take(8), "big"), False
-        raise RdbError(f"unknown length encoding {b:#x}", self.pos - 1)
-
-    def length(self) -> int:
-        start = self.pos
-        n, enc = self.length_or_encoding()
-        if enc:
-            raise RdbError("encoded value where a length was expected", start)
-        return n
-
-    def count(self, min_bytes: int = 1) -> int:
-        """An element count, refused when the bytes left cannot hold that many."""
-        start = self.pos
-        n = self.length()
-        if n * min_bytes > self.end - self.pos:
-            raise RdbError(f"element count {n} is larger than the data left", start)
-        return n
-
-    def string(self) -> bytes:
-        start = self.pos
-        n, enc = self.length_or_encoding()
-        if not enc:
-            return self.take(n)
-        if n == K.ENC_INT8:
-            return b"%d" % int.from_bytes(self.take(1), "little", signed=True)
-        if n == K.ENC_INT16:
-            return b"%d" % int.from_bytes(self.take(2), "little", signed=True)
-        if n == K.ENC_INT32:
-            return b"%d" % int.from_bytes(self.take(4), "little", signed=True)
-        if n == K.ENC_LZF:
-            clen = self.length()
-            ulen = self.length()
-            # One 3-byte back reference yields at most 264 bytes.
-            if clen == 0 or ulen > clen * 88 + 64:
-                raise RdbError("impossible LZF lengths", start)
-            data = self.take(clen)
-            try:
-                return decompress(data, ulen)
-            except LzfError as e:
-                raise RdbError(f"invalid LZF data: {e}", start) from None
-        raise RdbError(f"unknown string encoding {n}", start)
-
-    def millis(self) -> int:
-        return int.from_bytes(self.take(8), "little", signed=True)
-
-    def binary_double(self) -> float:
-        return _unpack_double(self.take(8))[0]
-
-    def ascii_double(self) -> float:
-        start = self.pos
-        n = self.u8()
-        if n == 253:
-            return math.nan
-        if n == 254:
-            return math.inf
-        if n == 255:
-            return -math.inf
-        raw = self.take(n)
-        try:
-            return float(raw)
-        except ValueError:
-            raise RdbError("invalid double", start) from None
 
 
 # ---- values -------------------------------------------------------------------------
