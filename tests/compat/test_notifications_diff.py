@@ -142,6 +142,13 @@ CASES = {
               ("LSET", "l", "5", "x"), ("SETBIT", "bb", "0", "0"), ("GETEX", "nokey", "EX", "10"),
               ("GETEX", "o", "EX", "10"), ("GETEX", "o", "EX", "10"), ("GETEX", "o", "PERSIST"),
               ("GETEX", "o", "PERSIST")],
+    "streams2": [("XGROUP", "CREATE", "ms", "g", "$", "MKSTREAM"), ("XADD", "ms", "1-1", "f", "v"),
+                 ("XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "ms", ">"),
+                 ("XCLAIM", "ms", "g", "bob", "0", "1-1"), ("XAUTOCLAIM", "ms", "g", "carol", "0", "0"),
+                 ("XACK", "ms", "g", "1-1"), ("XADD", "ms", "MAXLEN", "1", "2-1", "f", "v"),
+                 ("XADD", "ms", "NOMKSTREAM", "3-1", "f", "v"), ("XADD", "nos", "NOMKSTREAM", "*", "f", "v"),
+                 ("XTRIM", "ms", "MAXLEN", "5"), ("XDEL", "ms", "9-9"), ("XGROUP", "DELCONSUMER", "ms", "g", "zz"),
+                 ("XGROUP", "CREATECONSUMER", "ms", "g", "alice"), ("XGROUP", "DESTROY", "ms", "nog")],
     "transaction": [("MULTI",), ("SET", "a", "1"), ("LPUSH", "l", "x"), ("DEL", "a"), ("EXEC",)],
 }
 

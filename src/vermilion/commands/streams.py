@@ -22,6 +22,7 @@ from typing import Any
 from ..datatypes.stream import (INVALID_ENTRIES_READ, MAX_ID, U64, Consumer, Group, Nack, StreamValue, encoding,
                                 id_str)
 from ..engine.blocking import block, may_block, parse_timeout_ms, signal_key_ready
+from ..keyspace.notify import NOTIFY_STREAM, notify
 from ..keyspace.types import register_type
 from ..protocol.errors import CommandError, SyntaxErr, WrongType, wrong_arity
 from ..protocol.reply import NullArray, OK, Raw, Simple
@@ -308,8 +309,10 @@ def cmd_xadd(c: Any, argv: list[bytes]) -> Any:
     else:
         c.server.dirty += 1
     rewrite = a.id is None or not a.seq_given
+    notify(c.server, NOTIFY_STREAM, b"xadd", key, c.db.index)
     if a.strategy:
-        _trim(s, a)
+        if _trim(s, a):
+            notify(c.server, NOTIFY_STREAM, b"xtrim", key, c.db.index)
         if a.approx:
             rewrite = True
     if rewrite and c.server.propagate is not None:
@@ -597,6 +600,7 @@ def _do_read(c: Any, a: ReadArgs, props: list | None) -> Any:
             if consumer is None:
                 consumer = g.consumers[a.consumer] = Consumer(a.consumer, now)
                 c.server.dirty += 1
+                notify(c.server, NOTIFY_STREAM, b"xgroup-createconsumer", key, c.db.index)
                 if a.noack:
                     if props is not None:
                         props.append([b"XGROUP", b"CREATECONSUMER", key, a.group, a.consumer])
@@ -954,11 +958,12 @@ def _claim_one(c: Any, g: Group, consumer: Consumer, i: int, nack: Nack, when: i
         nack.delivery_count += 1
 
 
-def _get_consumer(c: Any, g: Group, name: bytes) -> Consumer:
+def _get_consumer(c: Any, g: Group, name: bytes, key: bytes) -> Consumer:
     consumer = g.consumers.get(name)
     if consumer is None:
         consumer = g.consumers[name] = Consumer(name, _now(c))
         c.server.dirty += 1
+        notify(c.server, NOTIFY_STREAM, b"xgroup-createconsumer", key, c.db.index)
     consumer.seen_time = _now(c)
     return consumer
 
@@ -1028,7 +1033,7 @@ def cmd_xclaim(c: Any, argv: list[bytes]) -> Any:
         propagate_last_id = True
     if deliverytime == -1 or deliverytime < 0 or deliverytime > now:
         deliverytime = now
-    consumer = _get_consumer(c, g, argv[3])
+    consumer = _get_consumer(c, g, argv[3], argv[1])
     out: list = []
     pel = g.pel
     for i in ids:
@@ -1110,7 +1115,7 @@ def cmd_xautoclaim(c: Any, argv: list[bytes]) -> Any:
     if g is None:
         raise _nogroup(key, gname)
     dirty0 = c.server.dirty
-    consumer = _get_consumer(c, g, argv[3])
+    consumer = _get_consumer(c, g, argv[3], key)
     now = _now(c)
     attempts = count * 10
     pel = g.pel

@@ -67,11 +67,14 @@ def enabled(server: Any, type_bit: int) -> bool:
 # its list is ``lpop`` then ``del``; a STORE whose result is empty is ``del`` (the
 # destination existed, or nothing would have changed).
 #
-# A command is either in ``RULES`` or notifies from its own handler, never both:
-# DEL/UNLINK (only the handler knows which keys existed), MSET/MSETNX (each key's
-# ``set`` follows its own ``new``), LTRIM (notifies even when nothing was trimmed), SMOVE (whether ``dst``
-# already had the member), and the modules whose authors
-# call ``notify`` themselves -- sorted sets, geo, HyperLogLog and SORT.
+# A command is either in ``RULES`` or notifies from its own handler, never both.  The
+# handlers notify where only they know what happened or the order needs it:
+#   * DEL/UNLINK: which keys existed;
+#   * SMOVE: whether ``dst`` already had the member;
+#   * MSET/MSETNX: each key's ``set`` follows its own ``new``;
+#   * LTRIM: ``ltrim`` even when nothing was trimmed;
+#   * XADD (``xadd`` then ``xtrim``) and consumer creation (XREADGROUP, XCLAIM, ...);
+#   * sorted sets, geo, HyperLogLog and SORT, whose modules call ``notify`` throughout.
 
 _G = NOTIFY_GENERIC
 _S = NOTIFY_STRING
@@ -235,7 +238,7 @@ RULES: dict[bytes, Any] = {
     b"sinterstore": _store(_SET, b"sinterstore"), b"sunionstore": _store(_SET, b"sunionstore"),
     b"sdiffstore": _store(_SET, b"sdiffstore"),
     # streams
-    b"xadd": _simple(_X, b"xadd"), b"xtrim": _simple(_X, b"xtrim"), b"xdel": _simple(_X, b"xdel"),
+    b"xtrim": _simple(_X, b"xtrim"), b"xdel": _simple(_X, b"xdel"),
     b"xsetid": _simple(_X, b"xsetid"),
     b"xgroup|create": _simple(_X, b"xgroup-create", 2),
     b"xgroup|setid": _simple(_X, b"xgroup-setid", 2),
