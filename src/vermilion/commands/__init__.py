@@ -35,6 +35,7 @@ MODULES = (
     "pubsub",
     "transactions",
     "scripting",
+    "functions",
 )
 
 for _name in MODULES:

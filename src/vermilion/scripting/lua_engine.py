@@ -195,15 +195,15 @@ setmt(G, {
 })
 
 local pyhook = py.hook
-local killed_hook
+local kill_msg
+local function killed_hook() error_({err = kill_msg}) end
 local function count_hook()
-  if pyhook() then
+  local m = pyhook()
+  if m then
+    kill_msg = m
     sethook(killed_hook, "l")
-    error_({err = "ERR Script killed by user with SCRIPT KILL..."})
+    error_({err = m})
   end
-end
-killed_hook = function()
-  error_({err = "ERR Script killed by user with SCRIPT KILL..."})
 end
 
 local eng = {}
@@ -245,6 +245,36 @@ function eng.new_env(extra)
   return e
 end
 function eng.setfenv(f, e) return setfenv_(f, e) end
+
+-- FUNCTION LOAD runs the library code with the globals proxy pointing at a small API
+-- (``redis.register_function``, ``redis.log``, the constants), as Redis swaps the
+-- globals' ``__index``; callbacks keep the same proxy, which points back at the
+-- full globals once loading is over.
+local strict_mt = {__index = function(t, n)
+  error_("Script attempted to access nonexistent global variable '" .. tostring_(n) .. "'", 2)
+end}
+function eng.load_mode(regfn)
+  local mt = getmt(env)
+  if regfn == nil then
+    mt.__index = G
+    return
+  end
+  local r = real[rawget_(G, "redis")]
+  local api_redis = {register_function = regfn, log = r.log, LOG_DEBUG = r.LOG_DEBUG,
+    LOG_VERBOSE = r.LOG_VERBOSE, LOG_NOTICE = r.LOG_NOTICE, LOG_WARNING = r.LOG_WARNING,
+    REDIS_VERSION = r.REDIS_VERSION, REDIS_VERSION_NUM = r.REDIS_VERSION_NUM}
+  setmt(api_redis, strict_mt)
+  local api = {redis = protect(api_redis)}
+  setmt(api, strict_mt)
+  mt.__index = api
+end
+function eng.run_load(f)
+  sethook(count_hook, "", py.hook_count)
+  local ok, r = xpcall_(f, errh)
+  sethook()
+  return ok, r
+end
+function eng.is_function(f) return type_(f) == "function" end
 return eng
 """
 
@@ -285,6 +315,9 @@ class LuaEngine:
         self.set_global = e[b"set_global"]
         self.table_from = rt.table_from
         self.table = rt.table
+        self.load_mode = e[b"load_mode"]
+        self.run_load = e[b"run_load"]
+        self.is_function = e[b"is_function"]
 
     def compile(self, body: bytes, chunkname: bytes = b"@user_script") -> tuple[Any, bytes | None]:
         """Compile ``body``: (function, None) or (None, Lua's error message)."""

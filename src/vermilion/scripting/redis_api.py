@@ -245,7 +245,7 @@ class RedisApi:
         seed = int(seed) & 0xFFFFFFFF
         self.rand_x = (seed << 16) | 0x330E
 
-    def hook(self) -> bool:
+    def hook(self) -> Any:
         from .run_context import hook  # noqa: PLC0415
 
         return hook(self.state)

@@ -173,19 +173,25 @@ def finish_propagation(run: RunContext) -> None:
 # ---- the busy script ----------------------------------------------------------------
 
 
-def hook(state: Any) -> bool:
-    """The Lua count hook: True once the running script must die (SCRIPT KILL)."""
+KILLED = b"ERR Script killed by user with SCRIPT KILL..."
+
+
+def hook(state: Any) -> bytes | None:
+    """The Lua count hook: the error to raise once the running script must die."""
     run = state.run
     if run is None:
-        return False
+        deadline = state.load_deadline
+        if deadline and time.monotonic() > deadline:
+            return b"ERR FUNCTION LOAD timeout"
+        return None
     if run.killed:
-        return True
+        return KILLED
     server = state.server
     if not run.timed_out:
         threshold_ms = server.config.get("busy-reply-threshold", 5000)
         elapsed_ms = (time.monotonic() - run.start_s) * 1000
         if threshold_ms <= 0 or elapsed_ms < threshold_ms:
-            return False
+            return None
         run.timed_out = True
         server.gate |= ServerGate.BUSY
         server.log("warning", "Slow script detected: still in execution after %d milliseconds. "
@@ -195,7 +201,7 @@ def hook(state: Any) -> bool:
     net_while_blocked(server, run.caller)
     if state.shutdown_asked:
         run.killed = True
-    return run.killed
+    return KILLED if run.killed else None
 
 
 def end_busy(state: Any, run: RunContext) -> None:

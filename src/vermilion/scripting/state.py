@@ -51,6 +51,7 @@ class ScriptingState:
         self.client.deny_blocking = True
         self.run: RunContext | None = None
         self.shutdown_asked = False
+        self.load_deadline = 0.0
         self.pending_conns: list[Any] = []
         self.scripts: dict[bytes, Script] = {}
         self.scripts_bytes = 0
@@ -58,6 +59,7 @@ class ScriptingState:
         self.fengine: LuaEngine | None = None
         self.active_engine = self.engine
         self.functions: Any = None  # library.FunctionsState, built on first use
+        self.running_function: tuple | None = None  # (name, argv, start) for FUNCTION STATS
 
     def _new_engine(self) -> LuaEngine:
         from .libs import LIBS  # noqa: PLC0415
