@@ -93,8 +93,22 @@ def restore(c: Any, argv: list[bytes]) -> Any:
     db.set(key, value, expire_at_ms=ttl if ttl else None)
     if ttl and not absttl:
         _propagate(c, argv[:2] + [b"%d" % ttl] + argv[3:] + [b"ABSTTL"])
+    set_lru_or_lfu(server, db, key, idle_s, freq)
     notify(server, NOTIFY_GENERIC, b"restore", key, db.index)
     return OK
+
+
+def set_lru_or_lfu(server: Any, db: Any, key: bytes, idle_s: int, freq: int) -> None:
+    """objectSetLRUOrLFU: an LFU policy takes ``freq``, another policy the idle time, in
+    ``db.lru`` (present once eviction tracks accesses); -1 means not given."""
+    lru = db.lru
+    if lru is None:
+        return
+    lfu = "lfu" in str(server.config.get("maxmemory-policy", ""))
+    if lfu and freq >= 0:
+        lru[key] = freq
+    elif not lfu and idle_s >= 0:
+        lru[key] = server.cached_now_ms - idle_s * 1000
 
 
 def _propagate(c: Any, argv: list[bytes]) -> None:

@@ -37,6 +37,7 @@ from ..commands.spec import CmdFlag, CommandSpec
 from ..engine.dispatch import GATE_ORDER, register_gate
 from ..engine.gates import ServerGate
 from ..protocol.errors import CommandError
+from .dump import rdb_serialized_length, set_lru_or_lfu
 from .rdb.decoder import Limits, RdbError, load
 from .rdb.encoder import write_rdb
 
@@ -84,8 +85,6 @@ def install(server: Any) -> RdbState:
     server.cron_jobs.append(cron)
     server.extensions["shutdown_prepare"] = shutdown_prepare
     server.shutdown_hooks.insert(0, _shutdown_hook)
-    from .dump import rdb_serialized_length  # noqa: PLC0415
-
     server.extensions["rdb_serialized_length"] = rdb_serialized_length(server)
     return st
 
@@ -352,6 +351,8 @@ def load_file(server: Any, filename: str, merge: bool = False, replace_dup: bool
                 raise RdbError("RDB has duplicated key '%s' in DB %d" % (key.decode("latin-1"), db_index), 0)
             db.unlink(key)
         db.set(key, value, expire_at_ms=expire_at_ms)
+        if idle >= 0 or freq >= 0:
+            set_lru_or_lfu(server, db, key, idle, freq)
         return True
 
     try:
