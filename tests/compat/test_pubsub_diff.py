@@ -202,3 +202,14 @@ def test_subscribe_inside_multi(both, pair):
     both.check("EXEC")
     pair.check("PUBLISH", "m1", "x")
     both.check_raw(b"", replies=1)
+
+
+def test_subscribe_commands_inside_exec(both):
+    both.check("MULTI")
+    for args in (("SSUBSCRIBE", "s"), ("SUBSCRIBE", "a"), ("PSUBSCRIBE", "p"), ("PING",)):
+        both.check(*args)
+    both.check("EXEC")
+    both.check_raw(cmd("SUNSUBSCRIBE"), replies=1)
+    both.check_raw(cmd("UNSUBSCRIBE"), replies=1)
+    both.check_raw(cmd("PUNSUBSCRIBE"), replies=1)
+    both.check("PING")

@@ -53,6 +53,16 @@ def notify(server: Any, type_bit: int, event: bytes, key: bytes, dbid: int) -> N
         ps.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
 
 
+def key_evicted(server: Any, db: Any, key: bytes) -> None:
+    """For the eviction engine, after it deleted ``key``: the ``evicted`` event and
+    WATCH invalidation (Redis's performEvictions)."""
+    notify(server, NOTIFY_EVICTED, b"evicted", key, db.index)
+    if server.watching:
+        from ..engine.multi import touch  # noqa: PLC0415
+
+        touch(server, db, key)
+
+
 def enabled(server: Any, type_bit: int) -> bool:
     """True when events of this class are published (to skip building argument lists)."""
     return bool(server.notify_flags & type_bit)
