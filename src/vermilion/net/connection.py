@@ -112,10 +112,19 @@ class RespConnection(asyncio.Protocol):
             # process(), inlined: this is the per-request path.
             out = run_batch(c, self.parser)
             if out:
-                self.transport.write(out)
+                transport = self.transport
+                transport.write(out)
                 stats.net_output_bytes += len(out)
+                if transport.get_write_buffer_size():  # the client is not keeping up
+                    self._check_output_limit(c)
             if c.close_after_reply:
                 self.transport.close()
+
+    def _check_output_limit(self, c: Client) -> None:
+        """client-output-buffer-limit for what the socket did not take (pubsub/limits.py)."""
+        from ..pubsub.limits import check_output_limit  # noqa: PLC0415
+
+        check_output_limit(c, self.transport.get_write_buffer_size())
 
     def process(self) -> None:
         """Run what is buffered; also called to resume a client after it was unblocked."""
@@ -126,6 +135,8 @@ class RespConnection(asyncio.Protocol):
         if out:
             self.transport.write(out)
             self.server.stats.net_output_bytes += len(out)
+            if self.transport.get_write_buffer_size():
+                self._check_output_limit(c)
         if c.close_after_reply:
             self.transport.close()
 
@@ -147,3 +158,28 @@ class RespConnection(asyncio.Protocol):
             server.clients.pop(c.id, None)
             for hook in server.extensions.get("client_closed", ()):
                 hook(c)
+
+
+def apply_parser_limits(server: Any, config: Any) -> None:
+    """CONFIG SET proto-max-bulk-len / client-query-buffer-limit: connected clients'
+    parsers take the new limits at once, as Redis checks the live values."""
+    bulk, qbuf = config["proto-max-bulk-len"], config["client-query-buffer-limit"]
+    for c in list(server.clients.values()):
+        transport = c.transport
+        proto = transport.get_protocol() if transport is not None else None
+        parser = getattr(proto, "parser", None)
+        for p in (parser, getattr(parser, "py", None)):
+            if p is not None:
+                p.max_bulk_len = bulk
+                p.max_query_buf = qbuf
+
+
+def _register_config_hooks() -> None:
+    from ..config.schema import DIRECTIVES  # noqa: PLC0415
+
+    for name in ("proto-max-bulk-len", "client-query-buffer-limit"):
+        if DIRECTIVES[name].apply is None:
+            DIRECTIVES[name].apply = apply_parser_limits
+
+
+_register_config_hooks()
