@@ -244,3 +244,12 @@ def test_skip_checksum_validation(both):
         both.check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0")
     both.check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION")
     both.check("RESTORE", "k3", "0", bytes(p))
+
+
+def test_bgsave_inside_exec_is_scheduled(both):
+    both.check("MULTI")
+    both.check("BGSAVE")
+    both.check("EXEC")
+    both.check("MULTI")
+    both.check("SAVE")
+    both.check("EXEC")

@@ -43,6 +43,10 @@ def cmd_bgsave(c: Any, argv: list[bytes]) -> Any:
     server = c.server
     if saver.in_progress(server):
         raise err(IN_PROGRESS)
+    if c.deny_blocking:
+        # Inside EXEC (server.in_exec): the fork waits for the cron, as Redis does.
+        saver.state(server).bgsave_scheduled = True
+        return Simple(b"Background saving scheduled")
     if not saver.bgsave(server):
         raise _plain_err()
     return Simple(b"Background saving started")
