@@ -238,3 +238,22 @@ def test_failed_bgsave_refuses_writes_like_redis():
     finally:
         for srv in servers:
             srv.stop()
+
+
+def test_shutdown_kills_a_running_bgsave_child():
+    with ServerProcess("vermilion", args=["--save", "", "--rdb-key-save-delay", "100000"]) as v:
+        c = redis.Redis(port=v.port)
+        c.execute_command("DEBUG", "POPULATE", "100")
+        assert c.bgsave()
+        info = c.info("persistence")
+        assert info["rdb_bgsave_in_progress"] == 1 and info["rdb_current_bgsave_time_sec"] >= 0
+        with pytest.raises(redis.ResponseError, match="Background save already in progress"):
+            c.save()
+        try:
+            c.shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass
+        assert v.proc.wait(10) == 0
+        log = v.read_log()
+        assert "There is a child saving an .rdb. Killing it!" in log
+        assert not [f for f in os.listdir(v.dir) if f.startswith("temp-")]

@@ -120,7 +120,8 @@ def write_file(server: Any, filename: str) -> None:
         with open(tmp, "wb") as f:
             write_rdb(f.write, server.dbs, aux_fields(server), state(server).functions,
                       compress=bool(config.get("rdbcompression", 1)),
-                      checksum=bool(config.get("rdbchecksum", 1)))
+                      checksum=bool(config.get("rdbchecksum", 1)),
+                      key_delay_us=config.get("rdb-key-save-delay", 0))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, filename)

@@ -26,6 +26,7 @@ key has a TTL), then EOF and the CRC64 of everything before it (zero when
 from __future__ import annotations
 
 import struct
+import time
 from typing import Any, Callable, Iterable
 
 from ...datatypes.hashes import HashValue
@@ -249,10 +250,13 @@ class FileWriter:
 
 
 def write_rdb(write: Callable[[bytes], Any], dbs: Iterable[Any], aux: list[tuple[bytes, bytes]],
-              functions: Iterable[bytes] = (), compress: bool = False, checksum: bool = True) -> int:
+              functions: Iterable[bytes] = (), compress: bool = False, checksum: bool = True,
+              key_delay_us: int = 0) -> int:
     """Write a whole RDB file through ``write``; returns the number of bytes written.
 
-    ``dbs`` are objects with ``index``, ``data`` and ``expires`` (keyspace/db.py)."""
+    ``dbs`` are objects with ``index``, ``data`` and ``expires`` (keyspace/db.py).
+    ``key_delay_us`` sleeps after each key (``rdb-key-save-delay``, a testing aid)."""
+    delay_s = key_delay_us / 1e6 if key_delay_us > 0 else 0.0
     w = FileWriter(write, checksum)
     buf = w.buf
     buf += b"REDIS%04d" % K.RDB_VERSION_WRITTEN
@@ -283,6 +287,8 @@ def write_rdb(write: Callable[[bytes], Any], dbs: Iterable[Any], aux: list[tuple
             encode_body(value, buf, compress)
             if len(buf) >= FLUSH_BYTES:
                 w.flush()
+            if delay_s:
+                time.sleep(delay_s)
     buf.append(K.OPCODE_EOF)
     w.flush()
     tail = (w.crc if checksum else 0).to_bytes(8, "little")
