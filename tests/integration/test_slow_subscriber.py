@@ -94,3 +94,21 @@ def test_reading_subscriber_is_not_disconnected(server):
     sub.close()
     pub.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
     pub.close()
+
+
+def test_normal_class_limit(server):
+    admin = RawClient(server.port)
+    admin.call("SET", "big", "b" * (512 * 1024))
+    admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0")
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", server.port))
+        s.sendall(encode_command("CLIENT", "SETNAME", "hog") + encode_command("GET", "big") * 40)
+        wait_for(lambda: b"name=hog" not in admin.call("CLIENT", "LIST"), timeout=6,
+                 what="normal-class disconnect")
+        s.close()
+    finally:
+        admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
+        admin.call("DEL", "big")
+        admin.close()

@@ -73,13 +73,14 @@ def deliver(sub: Any, data: bytes) -> None:
 
 
 class PubSub:
-    __slots__ = ("server", "channels", "patterns", "shard")
+    __slots__ = ("server", "channels", "patterns", "shard", "subscribers")
 
     def __init__(self, server: Any) -> None:
         self.server = server
         self.channels: dict[bytes, dict[Any, None]] = {}
         self.patterns: dict[bytes, list] = {}
         self.shard: dict[bytes, dict[Any, None]] = {}
+        self.subscribers: dict[Any, None] = {}  # clients with any subscription
 
     # ---- subscribe / unsubscribe --------------------------------------------------------
 
@@ -94,6 +95,7 @@ class PubSub:
             subs = table[channel] = {}
         subs[c] = None
         c.gate |= _PUBSUB
+        self.subscribers[c] = None
 
     def unsubscribe(self, c: Any, channel: bytes, shard: bool = False) -> bool:
         mine = c.ssubscriptions if shard else c.subscriptions
@@ -118,6 +120,7 @@ class PubSub:
             entry = self.patterns[pattern] = [compile_glob(pattern), {}]
         entry[1][c] = None
         c.gate |= _PUBSUB
+        self.subscribers[c] = None
 
     def punsubscribe(self, c: Any, pattern: bytes) -> bool:
         if pattern not in c.psubscriptions:
@@ -131,10 +134,10 @@ class PubSub:
         self._update_gate(c)
         return True
 
-    @staticmethod
-    def _update_gate(c: Any) -> None:
+    def _update_gate(self, c: Any) -> None:
         if not (c.subscriptions or c.psubscriptions or c.ssubscriptions):
             c.gate &= ~_PUBSUB
+            self.subscribers.pop(c, None)
 
     def drop_client(self, c: Any) -> None:
         """Forget every subscription of ``c`` (disconnect, RESET)."""
@@ -145,6 +148,7 @@ class PubSub:
         for p in list(c.psubscriptions):
             self.punsubscribe(c, p)
         c.gate &= ~_PUBSUB
+        self.subscribers.pop(c, None)
 
     # ---- publish ---------------------------------------------------------------------
 

@@ -11,8 +11,9 @@ the limit ``(hard, soft, soft_seconds)`` applies, as in Redis:
   under the soft limit clears the mark.
 
 The check runs after every message delivered to a subscriber (``channels.deliver``)
-and from a cron job for every client whose class has a limit (soft-limit timing,
-and normal/replica clients whose replies are written by the connection).
+and from a cron job: subscribers every tick (soft-limit timing), other clients whose
+class has a limit once a second (their replies are written by the connection, which
+does not check; Redis checks on every reply).
 """
 
 from __future__ import annotations
@@ -63,14 +64,26 @@ def _close(c: Any) -> bool:
 
 
 def output_limits_cron(server: Any) -> None:
+    """Every tick: the subscribers.  Once a second: every client, when the normal class
+    has a limit, else the replicas (the only other limited class)."""
+    ps = server.extensions.get("pubsub")
+    if ps is not None and ps.subscribers:
+        _check_all(list(ps.subscribers))
+    now_ms = server.cached_now_ms
+    if now_ms - server.extensions.get("obuf_cron_last_ms", 0) < 1000:
+        return
+    server.extensions["obuf_cron_last_ms"] = now_ms
     limits = server.config.values["client-output-buffer-limit"]
-    check_normal = any(limits["normal"][:2])
-    for c in list(server.clients.values()):
+    if any(limits["normal"][:2]):
+        _check_all([c for c in server.clients.values() if c.kind != "master"])
+    elif any(limits["slave"][:2]):
+        _check_all([c for c in server.clients.values() if c.kind == "replica"])
+
+
+def _check_all(clients: list) -> None:
+    for c in clients:
         transport = c.transport
-        if transport is None:
-            continue
-        if not check_normal and c.kind == "normal" and not (
-                c.subscriptions or c.psubscriptions or c.ssubscriptions):
+        if transport is None or transport.is_closing():
             continue
         used = transport.get_write_buffer_size()
         if used or c.obuf_soft_ms:
