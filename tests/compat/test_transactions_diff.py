@@ -129,6 +129,22 @@ def test_watch_no_change_is_not_a_touch(both, other):
     both.check("EXEC")
 
 
+def test_del_touches_only_deleted_keys(both, other):
+    both.check("WATCH", "wb")
+    other.check("SET", "wa", "1")
+    other.check("DEL", "wa", "wb")
+    other.check("UNLINK", "wa", "wb")
+    both.check("MULTI")
+    both.check("PING")
+    both.check("EXEC")
+    both.check("SET", "wb", "1")
+    both.check("WATCH", "wb")
+    other.check("DEL", "nokey", "wb")
+    both.check("MULTI")
+    both.check("PING")
+    both.check("EXEC")
+
+
 def test_watch_nonexistent_key_then_created(both, other):
     both.check("WATCH", "nk")
     other.check("SET", "nk", "v")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.multi import touch
 from ..keyspace.notify import NOTIFY_GENERIC, notify
 from ..keyspace.scan import keys_matching, parse_cursor, scan
 from ..keyspace.types import copy_value, encoding, type_name
@@ -66,6 +67,8 @@ def _delete_keys(c: Any, argv: list[bytes]) -> int:
         if delete(key):
             n += 1
             notify(c.server, NOTIFY_GENERIC, b"del", key, c.db.index)
+            if c.server.watching:  # only the keys that went (engine/multi.py)
+                touch(c.server, c.db, key)
     return n
 
 

@@ -15,6 +15,7 @@ is touched (every watcher gets ``Gate.DIRTY_CAS``) after
 
 * a command that changed data (``server.dirty`` moved): its key-spec keys other than
   read-only ones, plus MOVE's / COPY ... DB's target (dispatch and the EXEC runner);
+  DEL and UNLINK touch only the keys they deleted (from their handler);
 * its expiry or eviction (``server.on_key_expired``);
 * FLUSHDB/FLUSHALL and SWAPDB, for keys that exist on either side (hooks), as
   Redis's ``touchAllWatchedKeysInDb``.
@@ -44,6 +45,8 @@ _MULTI = Gate.MULTI
 _DIRTY = Gate.DIRTY_CAS
 _NO_MULTI = CmdFlag.NO_MULTI
 _SKIP = KeyFlag.RO | KeyFlag.NOT_KEY  # keys a write command only reads
+_RM = KeyFlag.RM
+_WRITES = KeyFlag.RW | KeyFlag.OW
 _RUN_IN_MULTI = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
 
 
@@ -146,8 +149,8 @@ def touch_command(c: Any, spec: Any, argv: list[bytes]) -> None:
     server = c.server
     db = c.db
     for pos, flags in get_keys(spec, argv):
-        if flags & _SKIP:
-            continue
+        if flags & _SKIP or (flags & _RM and not flags & _WRITES):
+            continue  # read-only; or DEL/UNLINK, which touch the keys they deleted
         touch(server, db, argv[pos])
     name = spec.name
     if name == b"move" and len(argv) > 2:
