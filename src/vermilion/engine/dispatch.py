@@ -28,6 +28,7 @@ from .client import Gate
 _WRITE = CmdFlag.WRITE.value
 _REPLY_SKIP = Gate.REPLY_SKIP.value
 _MUTED = (Gate.REPLY_OFF | Gate.REPLY_SKIP).value
+_ACL_ONLY = Gate.ACL.value
 _MULTI = Gate.MULTI.value
 
 
@@ -171,7 +172,13 @@ def run_batch(c: Any, parser: Any) -> bytes:
                         c.gate &= ~_REPLY_SKIP
                     continue
             c.last_cmd = spec
-            if c.gate or server.gate:
+            if c.gate == _ACL_ONLY and not server.gate:
+                # Only ACL rules apply to this client (security/acl): that gate alone.
+                e = server.extensions["acl"].check(c, spec, argv)
+                if e is not None:
+                    reject(stats, out, e, spec)
+                    continue
+            elif c.gate or server.gate:
                 from .gates import check  # noqa: PLC0415  (cold path)
 
                 try:

@@ -326,11 +326,9 @@ class Selector:
         if keys and not self.allkeys:
             patterns = self.keys
             for pos, kflags in keys:
-                need = 0
-                if kflags & _ACCESS:
-                    need = READ
-                if kflags & _WRITE_FLAGS:
-                    need |= WRITE
+                need = _NEED.get(kflags)
+                if need is None:
+                    need = _need(kflags)
                 key = argv[pos]
                 for _pat, perms, match in patterns:
                     if perms & need == need and match(key):
@@ -354,6 +352,17 @@ class Selector:
             if compile_glob(pat)(channel):
                 return True
         return False
+
+
+_NEED: dict[Any, int] = {}  # key-spec flags -> permissions needed (enum & is slow)
+
+
+def _need(kflags: Any) -> int:
+    need = READ if kflags & _ACCESS else 0
+    if kflags & _WRITE_FLAGS:
+        need |= WRITE
+    _NEED[kflags] = need
+    return need
 
 
 def _pattern_string(pat: bytes, perms: int) -> bytes:
