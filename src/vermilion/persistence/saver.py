@@ -92,21 +92,18 @@ def install(server: Any) -> RdbState:
 # ---- writing ------------------------------------------------------------------------
 
 def aux_fields(server: Any) -> list[tuple[bytes, bytes]]:
-    used = 0
-    try:
-        import resource  # noqa: PLC0415
+    """rdbSaveInfoAuxFields: who wrote the file, when, and the replication position."""
+    from ..commands.info import used_memory  # noqa: PLC0415  (commands import this module)
 
-        used = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    except (ImportError, OSError):
-        pass
+    replid = getattr(server, "replid", None) or server.run_id
     return [
         (b"redis-ver", REDIS_VERSION.encode()),
         (b"redis-bits", b"64"),
         (b"ctime", b"%d" % int(time.time())),
-        (b"used-mem", b"%d" % used),
+        (b"used-mem", b"%d" % used_memory(server)),
         (b"repl-stream-db", b"0"),
-        (b"repl-id", server.run_id.encode()[:40].ljust(40, b"0")),
-        (b"repl-offset", b"0"),
+        (b"repl-id", str(replid).encode()),
+        (b"repl-offset", b"%d" % int(getattr(server, "master_repl_offset", 0) or 0)),
         (b"aof-base", b"0"),
     ]
 
