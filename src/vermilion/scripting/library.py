@@ -22,6 +22,7 @@ from typing import Any
 
 from ..protocol.errors import CommandError
 from .run_context import ScriptError, error_table_text
+from .libs.cjson import _WHERE as lib_where
 from .state import SCRIPT_FLAGS
 
 _NAME_RE = re.compile(rb"[A-Za-z0-9_]+")
@@ -96,6 +97,7 @@ class FunctionsState:
         lib = Library(name, code)
         collector = _Registrar(engine, lib)
         engine.load_mode(collector)
+        lib_where[0] = engine.where
         state.load_deadline = time.monotonic() + LOAD_TIMEOUT_S
         try:
             ok, result = engine.run_load(func)

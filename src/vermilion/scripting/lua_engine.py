@@ -299,6 +299,9 @@ class LuaEngine:
         g[b"redis"] = redis
         for name, build in libs.items():
             g[name] = build(rt)
+        from .libs.cjson import WHERE_LUA  # noqa: PLC0415
+
+        self.where = rt.execute(WHERE_LUA)
         pyt = rt.table_from(py)
         pyt[b"hook_count"] = HOOK_INSTRUCTIONS
         loadstring = g[b"loadstring"]

@@ -19,6 +19,7 @@ from typing import Any
 from ..protocol.errors import CommandError
 from ..protocol.reply import ErrorReply
 from .convert import lua_to_reply
+from .libs.cjson import _WHERE as lib_where
 from .lua_engine import LuaEngine
 from .redis_api import RedisApi
 from .run_context import RunContext, end_busy, finish_propagation
@@ -112,6 +113,7 @@ class ScriptingState:
         c.propagate_as = None
         self.run = run
         self.active_engine = engine
+        lib_where[0] = engine.where
         try:
             if is_eval:
                 set_global = engine.set_global

@@ -6,4 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-LIBS: dict[bytes, Callable[[Any], Any]] = {}
+from . import bit, cjson
+
+LIBS: dict[bytes, Callable[[Any], Any]] = {
+    b"cjson": cjson.build,
+    b"bit": bit.build,
+}
