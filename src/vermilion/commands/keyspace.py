@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.multi import touch
 from ..keyspace.notify import NOTIFY_GENERIC, notify
 from ..keyspace.scan import keys_matching, parse_cursor, scan
 from ..keyspace.types import copy_value, encoding, type_name
@@ -68,6 +67,8 @@ def _delete_keys(c: Any, argv: list[bytes]) -> int:
             n += 1
             notify(c.server, NOTIFY_GENERIC, b"del", key, c.db.index)
             if c.server.watching:  # only the keys that went (engine/multi.py)
+                from ..engine.multi import touch  # noqa: PLC0415  (only while someone watches)
+
                 touch(c.server, c.db, key)
     return n
 

@@ -17,8 +17,6 @@ from .spec import arg, ks
 _MULTI = Gate.MULTI
 _DIRTY = Gate.DIRTY_CAS
 
-multi.install_gates()
-
 
 @command("multi", arity=1, flags="noscript loading stale fast allow_busy", acl="transaction",
          group="transactions", since="1.2.0",
