@@ -216,3 +216,23 @@ def test_acl_file_roundtrip(tmp_path):
     assert "Error in applying operation '+nosuch'" in err and err.endswith("no change to the previously "
                                                                           "active ACL rules was performed")
     assert b"bob" not in other.users.users
+
+
+def test_exec_recheck_error():
+    from vermilion.config.schema import Config
+    from vermilion.engine.client import Client
+    from vermilion.engine.server import Server
+    from vermilion.security.acl.state import get_acl, install
+
+    srv = Server(Config())
+    assert install(srv) is None
+    acl = get_acl(srv)
+    set_user(acl.users, b"mx", [b"on", b"nopass", b"~*", b"&*", b"+@all"])
+    c = Client(srv, 1, "a:1", "b:2", -1, lambda d: None, lambda: None)
+    acl.authenticate(c, b"mx", b"")
+    spec, argv = COMMANDS[b"get"], [b"GET", b"k"]
+    assert acl.exec_check(c, spec, argv) is None
+    set_user(acl.users, b"mx", [b"-get"])
+    err = acl.exec_check(c, spec, argv)
+    assert err.msg.endswith(b"following reason: no permission to execute the command or subcommand")
+    assert acl.log.entries[0].context == b"multi" and acl.log.entries[0].object == b"get"

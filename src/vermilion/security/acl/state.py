@@ -146,6 +146,22 @@ class Acl:
         self.add_log(c, result, obj, u.name, context)
         return CommandError(b"NOPERM " + error_message(result, u, spec, argv[pos], False))
 
+    def exec_check(self, c: Any, spec: Any, argv: list[bytes]) -> CommandError | None:
+        """EXEC re-checks each queued command (the rules may have changed since it was
+        queued): Redis 7.2's execCommand error, logged with the ``multi`` context.
+        For engine/multi.py's ``run_queue``: reply this error instead of running."""
+        u = self.users.get(c.user)
+        if u is None or u.unrestricted:
+            return None
+        result, pos = self.check_user(u, spec, argv)
+        if result == OK:
+            return None
+        obj = spec.fullname if result == DENIED_CMD else argv[pos]
+        self.add_log(c, result, obj, u.name, b"multi")
+        return CommandError(b"NOPERM ACLs rules changed between the moment the transaction was accumulated "
+                            b"and the EXEC call. This command is no longer allowed for the following reason: "
+                            + EXEC_REASONS.get(result, b"no permission"))
+
     def check_user(self, u: User, spec: Any, argv: list[bytes]) -> tuple[int, int]:
         keys = keys_mod.get_keys(spec, argv) if spec.has_keys else None
         channels = command_channels(spec, argv)
@@ -185,6 +201,13 @@ class Acl:
         return [("user %s %s" % (n.decode("utf-8", "surrogateescape"),
                                  self.users.users[n].describe().decode("utf-8", "surrogateescape")))
                 for n in self.users.names()]
+
+
+EXEC_REASONS = {
+    DENIED_CMD: b"no permission to execute the command or subcommand",
+    DENIED_KEY: b"no permission to touch the specified keys",
+    DENIED_CHANNEL: b"no permission to access one of the channels used as arguments",
+}
 
 
 def error_message(result: int, u: User, spec: Any, value: bytes, verbose: bool) -> bytes:
