@@ -342,10 +342,7 @@ def test_dump_missing_key(both):
     both.check("RESTORE", "k", "0")
 
 
-def test_dump_restore_not_supported_yet(raw):
-    raw.call("SET", "dumped", "1")
-    assert raw.call("DUMP", "dumped").startswith(b"-ERR DUMP is not supported yet")
-    assert raw.call("RESTORE", "k", "0", "x").startswith(b"-ERR RESTORE is not supported yet")
+# DUMP / RESTORE: tests/compat/test_dump_restore_diff.py
 
 
 # ---- OBJECT ----------------------------------------------------------------------------
