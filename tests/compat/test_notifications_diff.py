@@ -238,3 +238,8 @@ def test_blocked_client_served_emits_events(watchers, vermilion_server, redis_se
     assert blockers[0].read_reply() == blockers[1].read_reply()
     for b in blockers:
         b.close()
+
+
+def test_script_writes_emit_events(watchers):
+    compare(watchers, [("EVAL", "redis.call('SET', KEYS[1], 'v'); redis.call('LPUSH', KEYS[2], 'x'); "
+                                "return redis.call('DEL', KEYS[1])", "2", "sk", "sl")])

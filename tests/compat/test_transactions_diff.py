@@ -145,6 +145,14 @@ def test_del_touches_only_deleted_keys(both, other):
     both.check("EXEC")
 
 
+def test_watch_touched_by_script(both, other):
+    both.check("WATCH", "sw")
+    other.check("EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "sw")
+    both.check("MULTI")
+    both.check("PING")
+    both.check("EXEC")
+
+
 def test_watch_nonexistent_key_then_created(both, other):
     both.check("WATCH", "nk")
     other.check("SET", "nk", "v")

@@ -119,8 +119,13 @@ def call(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
     server = c.server
     dirty = server.dirty
     reply = spec.handler(c, argv)
-    if server.dirty != dirty and server.propagate is not None:
-        server.propagate(c, spec, argv)
+    if server.dirty != dirty:
+        if server.propagate is not None:
+            server.propagate(c, spec, argv)
+        if server.watching:
+            touch_command(c, spec, argv)
+        if server.notify_flags:
+            command_events(c, spec, argv, reply)
     return reply
 
 

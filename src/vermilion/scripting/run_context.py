@@ -153,6 +153,8 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
     st.usec += (time.perf_counter_ns() - t0) // 1000
     if server.dirty != dirty:
         run.wrote = True
+        if server.watching or (server.notify_flags and not is_err):
+            _watch_and_events(c, spec, argv, None if is_err else reply)
         forms = c.propagate_as
         c.propagate_as = None
         if server.propagate is not None and run.repl_flags:
@@ -160,6 +162,19 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
     elif c.propagate_as is not None:
         c.propagate_as = None
     return reply, is_err
+
+
+def _watch_and_events(c: Any, spec: Any, argv: list[bytes], reply: Any) -> None:
+    """WATCH invalidation and keyspace events of a script's write, as dispatch does."""
+    server = c.server
+    if server.watching:
+        from ..engine.dispatch import touch_command  # noqa: PLC0415
+
+        touch_command(c, spec, argv)
+    if server.notify_flags and reply is not None:
+        from ..keyspace.notify import command_events  # noqa: PLC0415
+
+        command_events(c, spec, argv, reply)
 
 
 def finish_propagation(run: RunContext) -> None:
