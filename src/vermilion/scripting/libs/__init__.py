@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import bit, cjson
+from . import bit, cjson, cmsgpack, struct
 
 LIBS: dict[bytes, Callable[[Any], Any]] = {
     b"cjson": cjson.build,
     b"bit": bit.build,
+    b"struct": struct.build,
+    b"cmsgpack": cmsgpack.build,
 }
