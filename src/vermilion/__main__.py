@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if not load_at_start(server):
         return 1
+    from .replication.primary import install as install_replication
+
+    install_replication(server)  # replicaof from the config starts the link once the loop runs
     try:
         import uvloop
     except ImportError:

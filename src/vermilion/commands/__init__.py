@@ -36,6 +36,7 @@ MODULES = (
     "transactions",
     "scripting",
     "functions",
+    "replication",
 )
 
 for _name in MODULES:

@@ -2,7 +2,8 @@
 
 DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX MOVE COPY DUMP RESTORE
 EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST TOUCH
-OBJECT (ENCODING FREQ IDLETIME REFCOUNT HELP) WAIT.
+OBJECT (ENCODING FREQ IDLETIME REFCOUNT HELP).
+(WAIT is in commands/replication.py.)
 
 Handlers validate everything before they change anything, and they set
 ``c.propagate_as`` (only when someone listens: ``server.propagate``) where Redis
@@ -567,27 +568,3 @@ def cmd_object_refcount(c: Any, argv: list[bytes]) -> Any:
          summary="Returns helpful text about the different subcommands.", complexity="O(1)")
 def cmd_object_help(c: Any, argv: list[bytes]) -> Any:
     return [Simple(line) for line in OBJECT_HELP]
-
-
-# ---- WAIT ---------------------------------------------------------------------------------
-
-@command("wait", arity=3, flags="noscript", acl="connection", group="generic", since="3.0.0",
-         summary="Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.",
-         complexity="O(1)",
-         tips=("request_policy:all_shards", "response_policy:agg_min"),
-         args=(arg("numreplicas", "integer"), arg("timeout", "integer")))
-def cmd_wait(c: Any, argv: list[bytes]) -> Any:
-    if c.server.is_replica_of_primary():
-        raise err("WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "
-                  "replica is configured to be writable (which is not the default) writes to replicas are "
-                  "just local and are not propagated.")
-    _int(argv[1])
-    timeout = string2ll(argv[2])
-    if timeout is None:
-        raise err("timeout is not an integer or out of range")
-    if timeout < 0:
-        raise err("timeout is negative")
-    if timeout > 0 and timeout > LLONG_MAX - c.server.cached_now_ms:
-        raise err("timeout is out of range")
-    # No replicas exist yet: zero replicas acknowledged (replication will block here).
-    return 0
