@@ -38,7 +38,7 @@ from ..engine.dispatch import GATE_ORDER, register_gate
 from ..engine.gates import ServerGate
 from ..protocol.errors import CommandError
 from .dump import rdb_serialized_length, set_lru_or_lfu
-from .rdb.decoder import Limits, RdbError, load
+from .rdb.decoder import KeyRefused, Limits, RdbError, load
 from .rdb.encoder import write_rdb
 
 BGSAVE_RETRY_DELAY_S = 5
@@ -339,14 +339,14 @@ def load_file(server: Any, filename: str, merge: bool = False, replace_dup: bool
 
     def sink(db_index: int, key: bytes, value: Any, expire_at_ms: int | None, idle: int, freq: int) -> bool:
         if db_index >= len(dbs):
-            raise RdbError("FATAL: Data file was created with a Redis server configured to handle "
-                           "more than %d databases" % len(dbs), 0)
+            raise KeyRefused("FATAL: Data file was created with a Redis server configured to handle "
+                             "more than %d databases" % len(dbs))
         if expire_at_ms is not None and expire_at_ms < now and master:
             return False
         db = dbs[db_index]
         if key in db.data:
             if not replace_dup:
-                raise RdbError("RDB has duplicated key '%s' in DB %d" % (key.decode("latin-1"), db_index), 0)
+                raise KeyRefused("RDB has duplicated key '%s' in DB %d" % (key.decode("latin-1"), db_index))
             db.unlink(key)
         db.set(key, value, expire_at_ms=expire_at_ms)
         if idle >= 0 or freq >= 0:

@@ -296,3 +296,15 @@ def test_every_truncation_of_a_real_file_fails_cleanly():
 def test_empty_keys_are_skipped_in_files():
     got, info = load_all(_file(b"\x01\x01k\x00" + b"\x00\x01s\x01v"))
     assert list(got) == [(0, b"s")] and info.empty_keys_skipped == 1
+
+
+def test_a_refusing_sink_becomes_an_rdb_error_at_the_key():
+    from vermilion.persistence.rdb.decoder import KeyRefused  # noqa: PLC0415
+
+    def sink(db, key, value, expire, idle, freq):
+        raise KeyRefused("RDB has duplicated key 'k' in DB 0")
+
+    data = _file(b"\x00\x01k\x01v")
+    with pytest.raises(RdbError) as e:
+        load(data, Limits(), sink)
+    assert e.value.offset == 9 and "duplicated key" in str(e.value)

@@ -372,6 +372,10 @@ def _stream(r: Reader, t: int) -> StreamValue:
 
 # ---- files --------------------------------------------------------------------------
 
+class KeyRefused(ValueError):
+    """Raised by a sink that cannot take a key (duplicate, database out of range)."""
+
+
 class LoadInfo:
     """What a load found besides keys."""
 
@@ -391,7 +395,7 @@ def load(buf: bytes, lim: Limits,
          verify_checksum: bool = True) -> LoadInfo:
     """Parse a whole RDB file, calling ``sink(db, key, value, expire_at_ms, idle_s,
     freq)`` for every key (idle_s/freq are -1 when absent); ``sink`` returns False
-    when it dropped the key as expired.  Raises RdbError."""
+    when it dropped the key as expired, or raises KeyRefused.  Raises RdbError."""
     info = LoadInfo()
     if len(buf) < 9 or buf[:5] != b"REDIS":
         raise RdbError("wrong signature trying to load DB from file", 0)
@@ -449,7 +453,11 @@ def load(buf: bytes, lim: Limits,
         except EmptyKey:
             info.empty_keys_skipped += 1
         else:
-            if sink(db, key, value, expire, idle, freq):
+            try:
+                kept = sink(db, key, value, expire, idle, freq)
+            except KeyRefused as e:
+                raise RdbError(str(e), at) from None
+            if kept:
                 info.keys_loaded += 1
             else:
                 info.keys_expired += 1
