@@ -218,6 +218,21 @@ def test_getuser_sanitize_payload_is_72(acl):
     assert (b"$", b"user t_s on sanitize-payload resetchannels -@all") in lst
 
 
+def test_acl_pubsub_default(acl):
+    acl.check("CONFIG", "SET", "acl-pubsub-default", "allchannels")
+    try:
+        acl.check("ACL", "SETUSER", "t_ch", "on")
+        acl.check("ACL", "SETUSER", "t_ch2", "on", "resetchannels", "&x", "reset")
+        for name in ("t_ch", "t_ch2"):
+            a, b = acl.both("ACL", "GETUSER", name, compare=False)
+            assert drop_sanitize(value(a)) == drop_sanitize(value(b))
+    finally:
+        acl.check("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+    acl.check("ACL", "SETUSER", "t_ch3", "on")
+    a, b = acl.both("ACL", "GETUSER", "t_ch3", compare=False)
+    assert drop_sanitize(value(a)) == drop_sanitize(value(b))
+
+
 def test_getuser_missing_and_arity(acl):
     acl.check("ACL", "GETUSER", "t_none")
     acl.check("ACL", "GETUSER")

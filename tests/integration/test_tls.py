@@ -159,3 +159,28 @@ def test_bad_tls_config_aborts_startup(certs, extra, message):
         assert message in srv.read_log()
     finally:
         srv.stop()
+
+
+def test_config_set_tls_port_and_certificate(certs, tmp_path):
+    """CONFIG SET tls-port starts TLS at runtime; a bad certificate is refused with
+    Redis's error and the old settings stay; a new key pair is picked up."""
+    with ServerProcess("vermilion", []) as srv:
+        c = redis.Redis(port=srv.port)
+        tls_port = free_port()
+        c.config_set("tls-cert-file", str(certs / "server.crt"))
+        c.config_set("tls-key-file", str(certs / "server.key"))
+        c.config_set("tls-ca-cert-file", str(certs / "ca.crt"))
+        c.config_set("tls-port", tls_port)
+        from support.servers import wait_for
+
+        wait_for(lambda: _cli(certs, tls_port, "PING").stdout.strip() == "PONG", what="TLS listener")
+        with pytest.raises(redis.ResponseError) as e:
+            c.config_set("tls-cert-file", "/nonexistent.crt")
+        assert "Unable to update TLS configuration. Check server logs." in str(e.value)
+        assert c.config_get("tls-cert-file")["tls-cert-file"] == str(certs / "server.crt")
+        c.config_set("tls-auth-clients", "no")
+        assert _cli(certs, tls_port, "PING", cert=False).stdout.strip() == "PONG"
+        c.config_set("tls-port", 0)
+        wait_for(lambda: _cli(certs, tls_port, "PING").stdout.strip() != "PONG", what="TLS listener closed")
+        assert c.ping()
+        c.close()

@@ -29,9 +29,9 @@ async def start_listeners(server: Any) -> bool:
     loop = asyncio.get_running_loop()
     cfg = server.config
     endpoints: list[tuple[int, Any]] = [(cfg["port"], None)]
-    if cfg["tls-port"]:
-        from ..security.tls import TlsConfigError, build_context  # noqa: PLC0415
+    from ..security.tls import TlsConfigError, build_context  # noqa: PLC0415  (also: CONFIG SET tls-*)
 
+    if cfg["tls-port"]:
         try:
             endpoints.append((cfg["tls-port"], build_context(cfg, server.log)))
         except TlsConfigError as e:
@@ -60,6 +60,9 @@ async def start_listeners(server: Any) -> bool:
                 return False
             srv = await loop.create_server(lambda: RespConnection(server), sock=sock, ssl=ssl_ctx)
             server.listeners.append(srv)
+            if ssl_ctx is not None:  # CONFIG SET tls-* updates them (security/tls.py)
+                server.extensions["tls_context"] = ssl_ctx
+                server.extensions.setdefault("tls_listeners", []).append(srv)
     path = cfg["unixsocket"]
     if path:
         try:

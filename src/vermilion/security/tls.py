@@ -119,3 +119,108 @@ def client_context(config: Any) -> ssl.SSLContext:
 
 def tls_enabled(config: Any) -> bool:
     return bool(config["tls-port"])
+
+
+# ---- CONFIG SET ------------------------------------------------------------------------
+
+UPDATE_FAILED = "Unable to update TLS configuration. Check server logs."
+TLS_DIRECTIVES = ("tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-ca-cert-file", "tls-ca-cert-dir",
+                  "tls-auth-clients", "tls-protocols", "tls-ciphers", "tls-ciphersuites",
+                  "tls-prefer-server-ciphers", "tls-session-caching", "tls-dh-params-file")
+
+
+def apply_tls_config(server: Any, config: Any) -> None:
+    """CONFIG SET of a tls-* directive (Redis's applyTLSConfig): the new settings are
+    validated by building a fresh context, then copied into the live one, so new
+    connections use them and open ones are untouched.  (CA certificates can be added
+    to a live context but not removed.)"""
+    from ..config.schema import ConfigValueError  # noqa: PLC0415
+
+    if not config["tls-port"] and not config["tls-replication"] and not config["tls-cluster"]:
+        return
+    try:
+        fresh = build_context(config, server.log)
+    except TlsConfigError as e:
+        server.log("warning", str(e))
+        raise ConfigValueError(UPDATE_FAILED) from None
+    live = server.extensions.get("tls_context")
+    if live is None:
+        server.extensions["tls_context"] = fresh
+        return
+    _load_identity(live, config["tls-cert-file"], config["tls-key-file"], config["tls-key-file-pass"])
+    if config["tls-ca-cert-file"] or config["tls-ca-cert-dir"]:
+        _load_ca(live, config["tls-ca-cert-file"], config["tls-ca-cert-dir"])
+    live.minimum_version, live.maximum_version = fresh.minimum_version, fresh.maximum_version
+    live.verify_mode = fresh.verify_mode
+    live.options = fresh.options
+    if config["tls-ciphers"]:
+        live.set_ciphers(config["tls-ciphers"])
+
+
+def apply_tls_port(server: Any, config: Any) -> None:
+    """CONFIG SET tls-port: listen on the new port (0 closes the TLS listeners)."""
+    import socket  # noqa: PLC0415
+
+    from ..config.schema import ConfigValueError  # noqa: PLC0415
+    from ..net.listener import bind_addresses  # noqa: PLC0415
+
+    loop = getattr(server, "loop", None)
+    if loop is None:
+        return
+    port = config["tls-port"]
+    socks: list[socket.socket] = []
+    ctx = server.extensions.get("tls_context")
+    if port:
+        try:
+            if ctx is None:
+                ctx = build_context(config, server.log)
+            for host, optional in bind_addresses(config["bind"]):
+                family = socket.AF_INET6 if ":" in host else socket.AF_INET
+                sock = socket.socket(family, socket.SOCK_STREAM)
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    if family == socket.AF_INET6:
+                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                    sock.bind((host, port))
+                    sock.listen(config["tcp-backlog"])
+                    sock.setblocking(False)
+                except OSError:
+                    sock.close()
+                    if optional:
+                        continue
+                    raise
+                socks.append(sock)
+        except (OSError, TlsConfigError) as e:
+            for s in socks:
+                s.close()
+            server.log("warning", f"Failed to listen on port {port} (tls): {e}")
+            raise ConfigValueError("Unable to listen on this port. Check server logs.") from None
+    old = server.extensions.get("tls_listeners", [])
+    for srv in old:
+        srv.close()
+        if srv in server.listeners:
+            server.listeners.remove(srv)
+    server.extensions["tls_listeners"] = []
+    server.extensions["tls_context"] = ctx
+    from ..net.connection import RespConnection  # noqa: PLC0415
+
+    async def serve(sock: socket.socket) -> None:
+        srv = await loop.create_server(lambda: RespConnection(server), sock=sock, ssl=ctx)
+        server.listeners.append(srv)
+        server.extensions["tls_listeners"].append(srv)
+
+    for sock in socks:
+        loop.create_task(serve(sock))
+
+
+def _register_config_hooks() -> None:
+    from ..config.schema import DIRECTIVES  # noqa: PLC0415
+
+    for name in TLS_DIRECTIVES:
+        if DIRECTIVES[name].apply is None:
+            DIRECTIVES[name].apply = apply_tls_config
+    if DIRECTIVES["tls-port"].apply is None:
+        DIRECTIVES["tls-port"].apply = apply_tls_port
+
+
+_register_config_hooks()

@@ -286,10 +286,18 @@ def _apply_requirepass(server: Any, config: Any) -> None:
         update_default_password(acl, config["requirepass"])
 
 
+def _apply_pubsub_default(server: Any, config: Any) -> None:
+    """acl-pubsub-default: the channel rule new users (and ``reset``) start from."""
+    acl = server.extensions.get("acl")
+    if acl is not None:
+        acl.users.allchannels_default = config["acl-pubsub-default"] == "allchannels"
+
+
 def _register_config_hook() -> None:
     from ...config.schema import DIRECTIVES  # noqa: PLC0415
 
     DIRECTIVES["requirepass"].apply = _apply_requirepass
+    DIRECTIVES["acl-pubsub-default"].apply = _apply_pubsub_default
 
 
 _register_config_hook()
