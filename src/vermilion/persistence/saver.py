@@ -316,9 +316,11 @@ def shutdown_prepare(server: Any, flags: set[bytes]) -> bool:
 
 
 def _shutdown_hook(server: Any) -> None:
-    """A shutdown not through SHUTDOWN (SIGTERM/SIGINT): save as Redis does."""
+    """A shutdown not through SHUTDOWN (a signal): save as Redis does, with the flags of
+    ``shutdown-on-sigterm`` (save, nosave, force; the hook cannot tell SIGINT apart)."""
     if not state(server).final_save_done:
-        shutdown_prepare(server, set())
+        words = str(server.config.get("shutdown-on-sigterm", "default") or "default").split()
+        shutdown_prepare(server, {w.encode() for w in words if w != "default"})
 
 
 # ---- loading ------------------------------------------------------------------------

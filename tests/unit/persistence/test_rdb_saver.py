@@ -90,3 +90,15 @@ def test_child_outcomes_set_the_status_and_the_disk_gate():
     assert not st.last_bgsave_ok and s.gate & saver.ServerGate.DISK_ERROR and s.dirty == 7
     saver._child_done(s, st, 0)
     assert st.last_bgsave_ok and not s.gate & saver.ServerGate.DISK_ERROR and s.dirty == 2
+
+
+@pytest.mark.parametrize("setting,saves", [("default", 1), ("nosave", 0), ("save", 1), ("nosave force", 0)])
+def test_signal_shutdown_follows_shutdown_on_sigterm(monkeypatch, setting, saves):
+    saved = []
+    monkeypatch.setattr(saver, "save", lambda server: saved.append(server) or True)
+    s = _server([(3600, 1)])
+    s.config["shutdown-on-sigterm"] = setting
+    saver.install(s)
+    saver._shutdown_hook(s)
+    saver._shutdown_hook(s)  # once only
+    assert len(saved) == saves
