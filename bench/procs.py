@@ -199,7 +199,8 @@ def wait_until_ready(port: int, proc: subprocess.Popen | None, deadline_s: float
 def _spawn(name: str, argv: list[str], port: int, log_dir: str) -> Server | None:
     log_path = os.path.join(log_dir, f"{name}-{port}.log")
     log = open(log_path, "wb")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # cwd: a server's files (a dump at shutdown, say) land in the temporary directory.
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=log_dir)
     log.close()
     try:
         ready = wait_until_ready(port, proc)

@@ -76,6 +76,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if a.python is None:
         venv = os.path.join(REPO, ".venv", "bin", "python")
         a.python = venv if os.path.exists(venv) else sys.executable
+    # absolute: the servers run in a temporary directory
+    a.python = os.path.abspath(a.python) if os.sep in a.python else (shutil.which(a.python) or a.python)
     return a
 
 
