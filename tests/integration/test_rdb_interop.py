@@ -187,10 +187,14 @@ def test_save_errors_and_lastsave():
     with ServerProcess("vermilion", args=["--save", ""]) as v:
         c = redis.Redis(port=v.port)
         before = c.lastsave()
+        saves = c.info("persistence")["rdb_saves"]
+        c.execute_command("DEBUG", "RELOAD")
+        assert c.info("persistence")["rdb_saves"] == saves  # as Redis: not counted
         c.set("k", "v")
         assert c.info("persistence")["rdb_changes_since_last_save"] >= 1
         assert c.save()
         assert c.info("persistence")["rdb_changes_since_last_save"] == 0
+        assert c.info("persistence")["rdb_saves"] == saves + 1
         assert c.lastsave() >= before
         # A directory where the temp file should go makes the write fail.
         blocker = os.path.join(v.dir, "temp-%d.rdb" % v.proc.pid)

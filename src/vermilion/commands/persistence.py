@@ -28,6 +28,7 @@ def cmd_save(c: Any, argv: list[bytes]) -> Any:
     server = c.server
     if saver.in_progress(server):
         raise err(IN_PROGRESS)
+    saver.state(server).saves += 1
     if not saver.save(server):
         raise _plain_err()
     return OK

@@ -131,9 +131,9 @@ def write_file(server: Any, filename: str) -> None:
 
 
 def save(server: Any) -> bool:
-    """SAVE (rdbSave): a synchronous snapshot; False (logged) on failure."""
+    """rdbSave: a synchronous snapshot; False (logged) on failure.  (INFO's rdb_saves
+    counts SAVE commands and BGSAVEs, not DEBUG RELOAD or shutdown saves.)"""
     st = state(server)
-    st.saves += 1
     filename = server.config.get("dbfilename", "dump.rdb")
     try:
         write_file(server, filename)
