@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for s in servers:
             s.stop()
+    shutil.rmtree(log_dir, ignore_errors=True)  # kept only when something failed
 
     vermilion = servers[0] if servers else None
     python = a.python
