@@ -282,9 +282,14 @@ def write_rdb(write: Callable[[bytes], Any], dbs: Iterable[Any], aux: list[tuple
             if when is not None:
                 buf.append(K.OPCODE_EXPIRETIME_MS)
                 buf += when.to_bytes(8, "little", signed=True)
-            buf.append(object_type(value))
-            buf += encode_string(key, compress)
-            encode_body(value, buf, compress)
+            if value.__class__ is bytes:  # the common case, inlined
+                buf.append(K.TYPE_STRING)
+                buf += encode_string(key, compress)
+                buf += encode_string(value, compress)
+            else:
+                buf.append(object_type(value))
+                buf += encode_string(key, compress)
+                encode_body(value, buf, compress)
             if len(buf) >= FLUSH_BYTES:
                 w.flush()
             if delay_s:

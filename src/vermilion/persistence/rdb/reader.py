@@ -91,6 +91,13 @@ class Reader:
 
     def string(self) -> bytes:
         start = self.pos
+        if start < self.end:
+            b = self.buf[start]
+            if b < 0x40:  # the common case: a raw string under 64 bytes
+                stop = start + 1 + b
+                if stop <= self.end:
+                    self.pos = stop
+                    return self.buf[start + 1:stop]
         n, enc = self.length_or_encoding()
         if not enc:
             return self.take(n)
