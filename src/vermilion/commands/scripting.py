@@ -56,8 +56,8 @@ def _eval(c: Any, argv: list[bytes], by_sha: bool, readonly: bool) -> Any:
     keys, args = split_keys(argv)
     state = scripting_state(c.server)
     if by_sha:
-        sha = argv[1][:40].lower()
-        script = state.scripts.get(sha)
+        sha = argv[1].lower()
+        script = state.scripts.get(sha) if len(sha) == 40 else None
         if script is None:
             raise CommandError(b"NOSCRIPT No matching script. Please use EVAL.")
     else:

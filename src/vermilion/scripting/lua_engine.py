@@ -70,41 +70,8 @@ local function protect(t)
 end
 local function unwrap(t) return real[t] or t end
 
-local lrand, srand, floor_, ceil_, tonumber_, select_ = py.lrand48, py.srand48, math.floor, math.ceil, tonumber, select
-local function checkint(n, v, fname)
-  local x = tonumber_(v)
-  if x == nil then
-    local got = v == nil and (n > select_("#") and "no value" or "nil") or type_(v)
-    error_("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got " .. got .. ")", 0)
-  end
-  if x >= 0 then return floor_(x) end
-  return ceil_(x)
-end
-G.math.random = function(...)
-  local r = (lrand() % 2147483647) / 2147483647
-  local n = select_("#", ...)
-  if n == 0 then return r end
-  local a, b = ...
-  if n == 1 then
-    local u = checkint(1, a, "random")
-    if u < 1 then error_("bad argument #1 to 'random' (interval is empty)", 0) end
-    return floor_(r * u) + 1
-  elseif n == 2 then
-    local l = checkint(1, a, "random")
-    local u = checkint(2, b, "random")
-    if l > u then error_("bad argument #2 to 'random' (interval is empty)", 0) end
-    return floor_(r * (u - l + 1)) + l
-  end
-  error_("wrong number of arguments", 0)
-end
-G.math.randomseed = function(...)
-  local a = ...
-  local x = tonumber_(a)
-  if x == nil then
-    error_("bad argument #1 to 'randomseed' (number expected, got " .. (select_("#", ...) == 0 and "no value" or type_(a)) .. ")", 0)
-  end
-  srand(x >= 0 and floor_(x) or ceil_(x))
-end
+G.math.random = py.random
+G.math.randomseed = py.randomseed
 local function is_protected(t) return real[t] ~= nil or t == G end
 py.set_protection(is_protected, rawset_, setmt)
 G.rawset = py.rawset
@@ -149,9 +116,15 @@ local function fixerr(e)
   return e
 end
 local pcall_ = pcall
+-- Redis's luaRedisPcall: an error table caught by pcall becomes its ``err`` string.
 local function fixp(ok, ...)
   if ok then return ok, ... end
-  return false, fixerr((...))
+  local e = fixerr((...))
+  if type_(e) == "table" then
+    local m = rawget_(e, "err")
+    if type_(m) == "string" then e = m end
+  end
+  return false, e
 end
 G.pcall = function(f, ...) return fixp(pcall_(f, ...)) end
 G.xpcall = function(f, h) return xpcall_(f, function(e) return h(fixerr(e)) end) end

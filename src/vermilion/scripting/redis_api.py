@@ -15,13 +15,32 @@ messages follow ``script_lua.c``; ``luaPushError`` texts get Redis's ``ERR`` cod
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
+
+from .libs.cjson import lua_error as _lib_error
 
 from .convert import reply_to_lua
 from .run_context import ScriptError, call_command, error_table_text, lookup
 
 LOG_LEVELS = {0: "debug", 1: "verbose", 2: "notice", 3: "warning"}
 _ARG_ERROR = b"ERR Lua redis lib command arguments must be strings or integers"
+
+
+def _checkint(args: tuple, i: int, fname: str) -> int:
+    """``luaL_checkint``: a number (or numeric string), truncated toward zero."""
+    v = args[i] if i < len(args) else None
+    if v.__class__ is bytes:
+        try:
+            v = float(v)
+        except ValueError:
+            v = b""
+    if v.__class__ not in (int, float):
+        got = b"no value" if i >= len(args) else (b"nil" if v is None else b"string" if v == b"" else b"table")
+        if args and i < len(args) and args[i].__class__ is bool:
+            got = b"boolean"
+        raise _lib_error(b"bad argument #%d to '%s' (number expected, got %s)" % (i + 1, fname.encode(), got))
+    return int(v) if math.isfinite(v) else 0
 
 
 def lua_args_to_argv(args: tuple) -> list[bytes] | None:
@@ -69,7 +88,7 @@ class RedisApi:
             b"sha1hex": self.sha1hex, b"log": self.log, b"setresp": self.setresp,
             b"set_repl": self.set_repl, b"replicate_commands": self.replicate_commands,
             b"breakpoint": self.breakpoint, b"debug": self.debug, b"acl_check_cmd": self.acl_check_cmd,
-            b"lrand48": self.lrand48, b"srand48": self.srand48, b"hook": self.hook,
+            b"random": self.random, b"randomseed": self.randomseed, b"hook": self.hook,
             b"pcall": self.pcall, b"unwrap_error": self.unwrap_error,
             b"set_protection": self.set_protection, b"rawset": self.rawset,
             b"setmetatable": self.setmetatable,
@@ -235,6 +254,26 @@ class RedisApi:
         return self.lua_setmetatable(*args)
 
     # ---- math.random ----------------------------------------------------------------
+
+    def random(self, *args: Any) -> Any:
+        """Redis's ``redis_math_random``: Lua's math.random over ``redisLrand48``."""
+        r = (self.lrand48() % 2147483647) / 2147483647
+        if not args:
+            return r
+        if len(args) == 1:
+            u = _checkint(args, 0, "random")
+            if u < 1:
+                raise _lib_error(b"bad argument #1 to 'random' (interval is empty)")
+            return math.floor(r * u) + 1
+        if len(args) == 2:
+            lo, up = _checkint(args, 0, "random"), _checkint(args, 1, "random")
+            if lo > up:
+                raise _lib_error(b"bad argument #2 to 'random' (interval is empty)")
+            return math.floor(r * (up - lo + 1)) + lo
+        raise _lib_error(b"wrong number of arguments")
+
+    def randomseed(self, *args: Any) -> None:
+        self.srand48(_checkint(args, 0, "randomseed"))
 
     def lrand48(self) -> int:
         x = (0x5DEECE66D * self.rand_x + 0xB) & 0xFFFFFFFFFFFF

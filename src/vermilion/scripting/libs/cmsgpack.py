@@ -139,7 +139,7 @@ def _is_array(items: list) -> bool:
 
 
 def _pack_number(n: Any, out: bytearray) -> None:
-    if math.isfinite(n) and n == int(n) and -(2 ** 63) <= n < 2 ** 64:
+    if math.isfinite(n) and n == int(n) and -(2 ** 63) <= n < 2 ** 63:
         v = int(n)
         if v >= 0:
             if v <= 127:

@@ -57,7 +57,7 @@ class _Fmt:
             elif opt == "!":
                 a = self.number(MAXALIGN)
                 if a & (a - 1):
-                    raise lua_error(b"bad argument #1 to '%s' (format asks for alignment not power of 2)" % fname.encode())
+                    raise lua_error(b"alignment %d is not a power of 2" % a)
                 self.align = a
             elif opt in _SIZES:
                 yield opt, _SIZES[opt]
@@ -143,7 +143,7 @@ def pack(*args: Any) -> bytes:
                 if size == 0:
                     size = len(s)
                 if len(s) < size:
-                    raise lua_error(b"bad argument #%d to 'pack' (string too short)" % a)
+                    raise lua_error(b"bad argument #%d to 'pack' (string too short)" % (a + 1))
                 out += s[:size]
             else:
                 out += s + b"\0"
@@ -185,7 +185,7 @@ def unpack(*args: Any) -> tuple:
         elif opt == "s":
             end = data.find(b"\0", pos)
             if end < 0:
-                raise lua_error(b"bad argument #2 to 'unpack' (unfinished string in data)")
+                raise lua_error(b"unfinished string in data")
             out.append(data[pos:end])
             size = end - pos + 1
         pos += size
