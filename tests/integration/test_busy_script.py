@@ -95,7 +95,7 @@ def test_function_kill_and_wrong_kill_command(server):
     assert probe.call("SCRIPT", "KILL") == fbusy
     assert probe.call("FUNCTION", "KILL") == b"+OK\r\n"
     reply = runner.join()
-    assert reply.startswith(b"-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:1.")
+    assert reply.startswith(b"-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.")
     assert probe.call("PING") == b"+PONG\r\n"
     c.close()
     probe.close()
