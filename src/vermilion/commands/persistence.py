@@ -22,7 +22,7 @@ def _plain_err() -> CommandError:
 
 
 @command("save", arity=1, flags="admin noscript no_async_loading no_multi", group="server", since="1.0.0",
-         summary="Synchronously save the dataset to disk",
+         summary="Synchronously saves the database(s) to disk.",
          complexity="O(N) where N is the total number of keys in all databases")
 def cmd_save(c: Any, argv: list[bytes]) -> Any:
     server = c.server
@@ -35,7 +35,7 @@ def cmd_save(c: Any, argv: list[bytes]) -> Any:
 
 
 @command("bgsave", arity=-1, flags="admin noscript no_async_loading", group="server", since="1.0.0",
-         summary="Asynchronously save the dataset to disk", complexity="O(1)",
+         summary="Asynchronously saves the database(s) to disk.", complexity="O(1)",
          history=(("3.2.2", "Added the `SCHEDULE` option."),),
          args=(arg("schedule", "pure-token", token="SCHEDULE", since="3.2.2", flags=("optional",)),))
 def cmd_bgsave(c: Any, argv: list[bytes]) -> Any:
