@@ -63,7 +63,9 @@ _FCALL_ARGS = (
 @command("fcall", arity=-3, flags="noscript stale skip_monitor no_mandatory_keys", acl="scripting",
          group="scripting", since="7.0.0", summary="Invokes a function.",
          complexity="Depends on the function that is executed.",
-         keys=[ks("RW ACCESS UPDATE", 2, keynum=(0, 1, 1))], args=_FCALL_ARGS)
+         keys=[ks("RW ACCESS UPDATE", 2, keynum=(0, 1, 1),
+                  notes="We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")],
+         args=_FCALL_ARGS)
 def cmd_fcall(c: Any, argv: list[bytes]) -> Any:
     return _fcall(c, argv, False)
 
@@ -71,7 +73,9 @@ def cmd_fcall(c: Any, argv: list[bytes]) -> Any:
 @command("fcall_ro", arity=-3, flags="readonly noscript stale skip_monitor no_mandatory_keys", acl="scripting",
          group="scripting", since="7.0.0", summary="Invokes a read-only function.",
          complexity="Depends on the function that is executed.",
-         keys=[ks("RO ACCESS", 2, keynum=(0, 1, 1))], args=_FCALL_ARGS)
+         keys=[ks("RO ACCESS", 2, keynum=(0, 1, 1),
+                  notes="We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")],
+         args=_FCALL_ARGS)
 def cmd_fcall_ro(c: Any, argv: list[bytes]) -> Any:
     return _fcall(c, argv, True)
 
@@ -123,64 +127,6 @@ FUNCTION_HELP = (
 )
 
 
-@command("function|help", arity=2, flags="loading stale", acl="scripting", since="7.0.0",
-         summary="Returns helpful text about the different subcommands.", complexity="O(1)")
-def cmd_function_help(c: Any, argv: list[bytes]) -> Any:
-    return help_reply(FUNCTION_HELP)
-
-
-@command("function|load", arity=-3, flags="write denyoom noscript", acl="scripting", since="7.0.0",
-         summary="Creates a library.", complexity="O(1) (considering compilation time is redundant)",
-         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
-         args=(arg("replace", "pure-token", token="REPLACE", flags=("optional",)),
-               arg("function-code", "string")))
-def cmd_function_load(c: Any, argv: list[bytes]) -> Any:
-    replace = False
-    i = 2
-    while i < len(argv) - 1:
-        if argv[i].lower() == b"replace":
-            replace = True
-            i += 1
-        else:
-            raise CommandError(b"ERR Unknown option given: " + argv[i])
-    if i != len(argv) - 1:
-        raise CommandError(b"ERR Function code is missing")
-    name = functions_state(c.server).load(argv[i], replace)
-    c.server.dirty += 1
-    return name
-
-
-@command("function|delete", arity=3, flags="write noscript", acl="scripting", since="7.0.0",
-         summary="Deletes a library and its functions.", complexity="O(1)",
-         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
-         args=(arg("library-name", "string"),))
-def cmd_function_delete(c: Any, argv: list[bytes]) -> Any:
-    fs = functions_state(c.server)
-    lib = fs.libraries.pop(argv[2], None)
-    if lib is None:
-        raise CommandError(b"ERR Library not found")
-    for name in lib.functions:
-        fs.functions.pop(name, None)
-    c.server.dirty += 1
-    return OK
-
-
-@command("function|flush", arity=-2, flags="write noscript", acl="scripting", since="7.0.0",
-         summary="Deletes all libraries and functions.",
-         complexity="O(N) where N is the number of functions deleted",
-         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
-         args=(arg("flush-type", "oneof", flags=("optional",), arguments=(
-             arg("async", "pure-token", token="ASYNC"),
-             arg("sync", "pure-token", token="SYNC"),
-         )),))
-def cmd_function_flush(c: Any, argv: list[bytes]) -> Any:
-    if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"sync", b"async")):
-        raise CommandError(b"ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
-    functions_state(c.server).flush()
-    c.server.dirty += 1
-    return OK
-
-
 @command("function|list", arity=-2, flags="noscript", acl="scripting", since="7.0.0",
          summary="Returns information about all libraries.",
          complexity="O(N) where N is the number of functions",
@@ -223,13 +169,6 @@ def cmd_function_list(c: Any, argv: list[bytes]) -> Any:
     return out
 
 
-@command("function|dump", arity=2, flags="noscript", acl="scripting", since="7.0.0",
-         summary="Dumps all libraries into a serialized binary payload.",
-         complexity="O(N) where N is the number of functions")
-def cmd_function_dump(c: Any, argv: list[bytes]) -> Any:
-    return functions_state(c.server).dump_payload()
-
-
 @command("function|restore", arity=-3, flags="write denyoom noscript", acl="scripting", since="7.0.0",
          summary="Restores all libraries from a payload.",
          complexity="O(N) where N is the number of functions on the payload",
@@ -253,6 +192,80 @@ def cmd_function_restore(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
+@command("function|help", arity=2, flags="loading stale", acl="scripting", since="7.0.0",
+         summary="Returns helpful text about the different subcommands.", complexity="O(1)")
+def cmd_function_help(c: Any, argv: list[bytes]) -> Any:
+    return help_reply(FUNCTION_HELP)
+
+
+@command("function|kill", arity=2, flags="noscript allow_busy", acl="scripting", since="7.0.0",
+         summary="Terminates a function during execution.", complexity="O(1)",
+         tips=("request_policy:all_shards", "response_policy:one_succeeded"))
+def cmd_function_kill(c: Any, argv: list[bytes]) -> Any:
+    return kill_running(c, is_eval=False)
+
+
+
+
+@command("function|load", arity=-3, flags="write denyoom noscript", acl="scripting", since="7.0.0",
+         summary="Creates a library.", complexity="O(1) (considering compilation time is redundant)",
+         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
+         args=(arg("replace", "pure-token", token="REPLACE", flags=("optional",)),
+               arg("function-code", "string")))
+def cmd_function_load(c: Any, argv: list[bytes]) -> Any:
+    replace = False
+    i = 2
+    while i < len(argv) - 1:
+        if argv[i].lower() == b"replace":
+            replace = True
+            i += 1
+        else:
+            raise CommandError(b"ERR Unknown option given: " + argv[i])
+    if i != len(argv) - 1:
+        raise CommandError(b"ERR Function code is missing")
+    name = functions_state(c.server).load(argv[i], replace)
+    c.server.dirty += 1
+    return name
+
+
+@command("function|flush", arity=-2, flags="write noscript", acl="scripting", since="7.0.0",
+         summary="Deletes all libraries and functions.",
+         complexity="O(N) where N is the number of functions deleted",
+         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
+         args=(arg("flush-type", "oneof", flags=("optional",), arguments=(
+             arg("async", "pure-token", token="ASYNC"),
+             arg("sync", "pure-token", token="SYNC"),
+         )),))
+def cmd_function_flush(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"sync", b"async")):
+        raise CommandError(b"ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+    functions_state(c.server).flush()
+    c.server.dirty += 1
+    return OK
+
+
+@command("function|dump", arity=2, flags="noscript", acl="scripting", since="7.0.0",
+         summary="Dumps all libraries into a serialized binary payload.",
+         complexity="O(N) where N is the number of functions")
+def cmd_function_dump(c: Any, argv: list[bytes]) -> Any:
+    return functions_state(c.server).dump_payload()
+
+
+@command("function|delete", arity=3, flags="write noscript", acl="scripting", since="7.0.0",
+         summary="Deletes a library and its functions.", complexity="O(1)",
+         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
+         args=(arg("library-name", "string"),))
+def cmd_function_delete(c: Any, argv: list[bytes]) -> Any:
+    fs = functions_state(c.server)
+    lib = fs.libraries.pop(argv[2], None)
+    if lib is None:
+        raise CommandError(b"ERR Library not found")
+    for name in lib.functions:
+        fs.functions.pop(name, None)
+    c.server.dirty += 1
+    return OK
+
+
 @command("function|stats", arity=2, flags="noscript allow_busy", acl="scripting", since="7.0.0",
          summary="Returns information about a function during execution.", complexity="O(1)",
          tips=("nondeterministic_output", "request_policy:all_shards", "response_policy:special"))
@@ -269,11 +282,3 @@ def cmd_function_stats(c: Any, argv: list[bytes]) -> Any:
         b"running_script": running,
         b"engines": {b"LUA": {b"libraries_count": len(fs.libraries), b"functions_count": len(fs.functions)}},
     }
-
-
-@command("function|kill", arity=2, flags="noscript allow_busy", acl="scripting", since="7.0.0",
-         summary="Terminates a function during execution.", complexity="O(1)",
-         tips=("request_policy:all_shards", "response_policy:one_succeeded"))
-def cmd_function_kill(c: Any, argv: list[bytes]) -> Any:
-    return kill_running(c, is_eval=False)
-

@@ -139,6 +139,40 @@ def cmd_script_exists(c: Any, argv: list[bytes]) -> Any:
     return [1 if a.lower() in scripts else 0 for a in argv[2:]]
 
 
+@command("script|kill", arity=2, flags="noscript allow_busy", acl="scripting", since="2.6.0",
+         summary="Terminates a server-side Lua script during execution.", complexity="O(1)",
+         tips=("request_policy:all_shards", "response_policy:one_succeeded"))
+def cmd_script_kill(c: Any, argv: list[bytes]) -> Any:
+    return kill_running(c, is_eval=True)
+
+
+@command("script|debug", arity=3, flags="noscript", acl="scripting", since="3.2.0",
+         summary="Sets the debug mode of server-side Lua scripts.", complexity="O(1)",
+         args=(arg("mode", "oneof", arguments=(
+             arg("yes", "pure-token", token="YES"),
+             arg("sync", "pure-token", token="SYNC"),
+             arg("no", "pure-token", token="NO"),
+         )),))
+def cmd_script_debug(c: Any, argv: list[bytes]) -> Any:
+    mode = argv[2].lower()
+    if mode == b"no":
+        return OK
+    if mode in (b"yes", b"sync"):
+        raise CommandError(b"ERR The Lua debugger (LDB) is not supported by this server")
+    raise CommandError(b"ERR Use SCRIPT DEBUG YES/SYNC/NO")
+
+
+
+@command("script|load", arity=3, flags="noscript stale", acl="scripting", since="2.6.0",
+         summary="Loads a server-side Lua script to the script cache.",
+         complexity="O(N) with N being the length in bytes of the script body.",
+         tips=("request_policy:all_nodes", "response_policy:all_succeeded"),
+         args=(arg("script", "string"),))
+def cmd_script_load(c: Any, argv: list[bytes]) -> Any:
+    sha, _ = scripting_state(c.server).create_script(argv[2])
+    return sha
+
+
 @command("script|flush", arity=-2, flags="noscript", acl="scripting", since="2.6.0",
          summary="Removes all server-side Lua scripts from the script cache.",
          complexity="O(N) with N being the number of scripts in cache",
@@ -153,13 +187,6 @@ def cmd_script_flush(c: Any, argv: list[bytes]) -> Any:
         raise CommandError(b"ERR SCRIPT FLUSH only support SYNC|ASYNC option")
     scripting_state(c.server).flush_scripts()
     return OK
-
-
-@command("script|kill", arity=2, flags="noscript allow_busy", acl="scripting", since="2.6.0",
-         summary="Terminates a server-side Lua script during execution.", complexity="O(1)",
-         tips=("request_policy:all_shards", "response_policy:one_succeeded"))
-def cmd_script_kill(c: Any, argv: list[bytes]) -> Any:
-    return kill_running(c, is_eval=True)
 
 
 def kill_running(c: Any, is_eval: bool) -> Any:
@@ -183,29 +210,3 @@ def kill_running(c: Any, is_eval: bool) -> Any:
         raise CommandError(BUSY_EVAL)
     run.killed = True
     return OK
-
-
-@command("script|load", arity=3, flags="noscript stale", acl="scripting", since="2.6.0",
-         summary="Loads a server-side Lua script to the script cache.",
-         complexity="O(N) with N being the length in bytes of the script body.",
-         tips=("request_policy:all_nodes", "response_policy:all_succeeded"),
-         args=(arg("script", "string"),))
-def cmd_script_load(c: Any, argv: list[bytes]) -> Any:
-    sha, _ = scripting_state(c.server).create_script(argv[2])
-    return sha
-
-
-@command("script|debug", arity=3, flags="noscript", acl="scripting", since="3.2.0",
-         summary="Sets the debug mode of server-side Lua scripts.", complexity="O(1)",
-         args=(arg("mode", "oneof", arguments=(
-             arg("yes", "pure-token", token="YES"),
-             arg("sync", "pure-token", token="SYNC"),
-             arg("no", "pure-token", token="NO"),
-         )),))
-def cmd_script_debug(c: Any, argv: list[bytes]) -> Any:
-    mode = argv[2].lower()
-    if mode == b"no":
-        return OK
-    if mode in (b"yes", b"sync"):
-        raise CommandError(b"ERR The Lua debugger (LDB) is not supported by this server")
-    raise CommandError(b"ERR Use SCRIPT DEBUG YES/SYNC/NO")
