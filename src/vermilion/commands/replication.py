@@ -252,9 +252,9 @@ def replication_fields(server: Any) -> list[tuple[str, Any]]:
             out.append(("master_link_down_since_seconds",
                         int(time.time()) - link.down_since_s if link.down_since_s else -1))
         out += [
-            ("slave_priority", cfg.get("replica-priority", 100)),
-            ("slave_read_only", cfg.get("replica-read-only", 1)),
-            ("replica_announced", cfg.get("replica-announced", 1)),
+            ("slave_priority", int(cfg.get("replica-priority", 100))),
+            ("slave_read_only", int(cfg.get("replica-read-only", 1))),
+            ("replica_announced", int(cfg.get("replica-announced", 1))),
         ]
     out.append(("connected_slaves", len(st.replicas)))
     if cfg.get("min-replicas-to-write", 0) and cfg.get("min-replicas-max-lag", 10):
