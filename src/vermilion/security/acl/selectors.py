@@ -326,9 +326,8 @@ class Selector:
         if keys and not self.allkeys:
             patterns = self.keys
             for pos, kflags in keys:
-                need = _NEED.get(kflags)
-                if need is None:
-                    need = _need(kflags)
+                ent = _NEED.get(id(kflags))  # id: Enum.__hash__ is Python code
+                need = ent[1] if ent is not None and ent[0] is kflags else _need(kflags)
                 key = argv[pos]
                 for _pat, perms, match in patterns:
                     if perms & need == need and match(key):
@@ -354,14 +353,16 @@ class Selector:
         return False
 
 
-_NEED: dict[Any, int] = {}  # key-spec flags -> permissions needed (enum & is slow)
+# id(key-spec flags) -> (flags, permissions needed): enum & and hash are slow, and
+# the flags objects are the enum's cached members (the entry keeps them alive).
+_NEED: dict[int, tuple[Any, int]] = {}
 
 
 def _need(kflags: Any) -> int:
     need = READ if kflags & _ACCESS else 0
     if kflags & _WRITE_FLAGS:
         need |= WRITE
-    _NEED[kflags] = need
+    _NEED[id(kflags)] = (kflags, need)
     return need
 
 
