@@ -137,3 +137,17 @@ def test_password_or_config_lifts_protection(open_servers):
             c.call("CONFIG", "SET", "protected-mode", "yes")
             c.close()
     assert _first_reply(OUTSIDE, v.port) == DENIED
+
+
+@needs_outside
+def test_explicit_bind_does_not_lift_protection():
+    """Redis 7 looks only at protected-mode and the default user: binding a
+    non-loopback address explicitly still refuses non-local clients."""
+    v = ServerProcess("vermilion", ["--bind", f"{OUTSIDE} 127.0.0.1"])
+    r = ServerProcess("redis", ["--bind", f"{OUTSIDE} 127.0.0.1"])
+    try:
+        a, b = _first_reply(OUTSIDE, v.port), _first_reply(OUTSIDE, r.port)
+        assert a == b.replace(b"4) Setup a an ", b"4) Set up an ") == DENIED
+    finally:
+        v.stop()
+        r.stop()
