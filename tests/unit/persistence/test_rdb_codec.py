@@ -308,3 +308,36 @@ def test_a_refusing_sink_becomes_an_rdb_error_at_the_key():
     with pytest.raises(RdbError) as e:
         load(data, Limits(), sink)
     assert e.value.offset == 9 and "duplicated key" in str(e.value)
+
+
+def test_stream_v3_payload_with_consumer_active_time():
+    from vermilion.persistence.rdb.packed import Listpack  # noqa: PLC0415
+
+    sid = (5 << 64).to_bytes(16, "big")
+    lp = Listpack()
+    for x in (1, 0, 1):
+        lp.add_int(x)
+    lp.add(b"f")
+    lp.add_int(0)  # master entry terminator
+    for x in (K.STREAM_ITEM_FLAG_SAMEFIELDS, 0, 0):
+        lp.add_int(x)
+    lp.add(b"v")
+    lp.add_int(4)  # lp-count: flags, ms, seq, one value
+    body = bytes([K.TYPE_STREAM_LISTPACKS_3]) + encode_length(1) + encode_string(sid) + encode_string(lp.to_bytes())
+    body += encode_length(1) + encode_length(5) + encode_length(0)  # length, last id
+    body += encode_length(5) + encode_length(0) + encode_length(0) + encode_length(0) + encode_length(1)
+    body += encode_length(1) + encode_string(b"g") + encode_length(5) + encode_length(0) + encode_length(1)
+    body += encode_length(1) + sid + struct.pack("<q", 777) + encode_length(2)
+    body += encode_length(1) + encode_string(b"c") + struct.pack("<q", 1000) + struct.pack("<q", 2000)
+    body += encode_length(1) + sid
+    s = read_payload(_with_footer(body, 11), Limits())
+    assert [(i, entry_fields(e)) for i, e in s.range(0, MAX_ID)] == [(5 << 64, [b"f", b"v"])]
+    g = s.groups[b"g"]
+    c = g.consumers[b"c"]
+    assert (c.seen_time, c.active_time) == (1000, 2000)
+    nack = g.pel.map[5 << 64]
+    assert (nack.delivery_time, nack.delivery_count, nack.consumer) == (777, 2, c)
+    assert g.entries_read == 1 and s.entries_added == 1
+    # ... and what we write (version 10, type 19) reads back the same, active time aside.
+    again = read_payload(dump_payload(s), Limits())
+    assert plain(again) == plain(s) and again.groups[b"g"].consumers[b"c"].active_time == 1000
