@@ -97,7 +97,7 @@ def cmd_replconf(c: Any, argv: list[bytes]) -> Any:
                 raise err("value is not an integer or out of range")
             st.info_of(c).listening_port = port
         elif opt == b"ip-address":
-            if len(val) >= 46:
+            if len(val) >= 256:  # NET_HOST_STR_LEN
                 raise err("REPLCONF ip-address provided by replica instance is too long: %d bytes" % len(val))
             st.info_of(c).ip_address = val.decode("latin-1")
         elif opt == b"capa":
@@ -258,10 +258,7 @@ def replication_fields(server: Any) -> list[tuple[str, Any]]:
         ]
     out.append(("connected_slaves", len(st.replicas)))
     if cfg.get("min-replicas-to-write", 0) and cfg.get("min-replicas-max-lag", 10):
-        lag = cfg.get("min-replicas-max-lag", 10)
-        now = int(time.time())
-        out.append(("min_slaves_good_slaves", sum(1 for r in st.replicas.values()
-                                                  if r.state == ONLINE and now - r.ack_time_s <= lag)))
+        out.append(("min_slaves_good_slaves", st.good_replicas()))
     now = int(time.time())
     for i, r in enumerate(st.replicas.values()):
         out.append(("slave%d" % i, "ip=%s,port=%d,state=%s,offset=%d,lag=%d"
@@ -298,8 +295,9 @@ SECTION_PROVIDERS["stats"] = stats_fields
 
 # ---- gates ------------------------------------------------------------------------------
 
-READONLY = CommandError(b"READONLY You can't write against a read only replica.")
-MASTERDOWN = CommandError(b"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+READONLY = b"READONLY You can't write against a read only replica."
+NOREPLICAS = b"NOREPLICAS Not enough good replicas to write."
+MASTERDOWN = b"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 
 
 def _is_write(c: Any, spec: Any) -> bool:
@@ -316,7 +314,7 @@ def _readonly_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
     if server.role != "slave" or c.kind == "master" or not server.config.get("replica-read-only", 1):
         return None
     if _is_write(c, spec):
-        raise READONLY
+        raise CommandError(READONLY)
     return None
 
 
@@ -327,8 +325,20 @@ def _stale_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
     link = state(server).link
     if link is None or link.state is S.CONNECTED or spec.flags & CmdFlag.STALE:
         return None
-    raise MASTERDOWN
+    raise CommandError(MASTERDOWN)
 
 
+def _min_replicas_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
+    server = c.server
+    cfg = server.config
+    need = cfg.get("min-replicas-to-write", 0)
+    if not need or not cfg.get("min-replicas-max-lag", 10) or server.role == "slave":
+        return None
+    if _is_write(c, spec) and state(server).good_replicas() < need:
+        raise CommandError(NOREPLICAS)
+    return None
+
+
+register_gate(GATE_ORDER["min_replicas"], "min_replicas", _min_replicas_gate)
 register_gate(GATE_ORDER["readonly_replica"], "readonly_replica", _readonly_gate)
 register_gate(GATE_ORDER["stale"], "stale", _stale_gate)

@@ -407,6 +407,10 @@ class ReplState:
         link = self.link
         if link is not None:
             link.cron()
+        backlog = self.backlog
+        if backlog is not None and backlog.size != server.config.get("repl-backlog-size", backlog.size):
+            backlog.resize(server.config["repl-backlog-size"])  # CONFIG SET repl-backlog-size
+        self._min_replicas_gate(server)
         if self.waiters:
             for c in [c for c in self.waiters if c.blocked is None]:
                 del self.waiters[c]
@@ -426,6 +430,24 @@ class ReplState:
                     r.client.write(b"\n")
                 elif wall - r.ack_time_s > timeout_s and r.capa:
                     self.drop(r, "Disconnecting timedout replica (streaming sync)")
+
+
+    def _min_replicas_gate(self, server: Any) -> None:
+        """Keep ``ServerGate.MIN_REPLICAS`` set while min-replicas-to-write applies, so the
+        ``min_replicas`` gate (commands/replication.py) runs."""
+        from ..engine.gates import ServerGate  # noqa: PLC0415
+
+        cfg = server.config
+        if cfg.get("min-replicas-to-write", 0) and cfg.get("min-replicas-max-lag", 10):
+            server.gate |= ServerGate.MIN_REPLICAS
+        elif server.gate & ServerGate.MIN_REPLICAS:
+            server.gate &= ~ServerGate.MIN_REPLICAS
+
+    def good_replicas(self) -> int:
+        """Online replicas whose last ACK is at most min-replicas-max-lag seconds old."""
+        lag = self.server.config.get("min-replicas-max-lag", 10)
+        now = int(time.time())
+        return sum(1 for r in self.replicas.values() if r.state == ONLINE and now - r.ack_time_s <= lag)
 
 
 class Feeder:
@@ -501,6 +523,7 @@ def install(server: Any) -> ReplState:
     server.extensions["repl"] = st
     server.cron_jobs.append(st.cron)
     server.extensions.setdefault("client_closed", []).append(st.client_closed)
+    st._min_replicas_gate(server)
     target = server.config.get("replicaof")
     if target:
         from .replica_link import start_replication  # noqa: PLC0415

@@ -342,6 +342,8 @@ class ReplicaLink:
             return
         spec.stats.calls += 1
         server.stats.total_commands_processed += 1
+        c.last_cmd = spec
+        c.last_interaction_ms = server.cached_now_ms
         c.propagate_as = None
         if server.dirty != dirty:
             if server.watching:
