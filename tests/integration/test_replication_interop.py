@@ -222,3 +222,25 @@ def test_vermilion_replica_of_real_and_chained():
                 wait_for(lambda: redis.Redis(port=sub.port).get("promoted") == b"1", 10, what="promoted write")
                 assert info(v.port, "stats")["sync_partial_ok"] >= 1
                 converge(v.port, sub.port)
+
+
+def test_restarted_vermilion_replica_continues_from_its_snapshot():
+    """The replica's snapshot records repl-id, repl-offset and the stream's db: after a
+    restart it asks PSYNC <id> <offset+1> and the real primary answers +CONTINUE."""
+    with ServerProcess("redis", args=["--repl-diskless-sync-delay", "0"]) as real:
+        rr = redis.Redis(port=real.port, db=3)
+        rr.set("a", "1")
+        with ServerProcess("vermilion", args=["--replicaof", "127.0.0.1", str(real.port)]) as v:
+            converge(real.port, v.port)
+            rr.set("b", "2")  # the stream has SELECT 3 selected
+            converge(real.port, v.port)
+            assert redis.Redis(port=v.port).save()
+            folder, port = v.dir, v.port
+        rr.set("c", "3")  # no SELECT: the restarted replica must apply it to db 3
+        with ServerProcess("vermilion", port=port,
+                           args=["--dir", folder, "--replicaof", "127.0.0.1", str(real.port)]) as v2:
+            wait_for(lambda: link_up(v2.port), 10, what="link up after restart")
+            stats = info(real.port, "stats")
+            assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
+            converge(real.port, v2.port)
+            assert redis.Redis(port=v2.port, db=3).get("c") == b"3"

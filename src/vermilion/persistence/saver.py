@@ -101,7 +101,7 @@ def aux_fields(server: Any) -> list[tuple[bytes, bytes]]:
         (b"redis-bits", b"64"),
         (b"ctime", b"%d" % int(time.time())),
         (b"used-mem", b"%d" % used_memory(server)),
-        (b"repl-stream-db", b"0"),
+        (b"repl-stream-db", b"%d" % int(getattr(server, "repl_stream_db", 0) or 0)),
         (b"repl-id", str(replid).encode()),
         (b"repl-offset", b"%d" % int(getattr(server, "master_repl_offset", 0) or 0)),
         (b"aof-base", b"0"),

@@ -100,6 +100,7 @@ class ReplState:
 
     def __init__(self, server: Any) -> None:
         self.server = server
+        self._replid = ""
         self.replid = new_replid()
         self.replid2 = "0" * 40
         self.second_replid_offset = -1
@@ -124,6 +125,19 @@ class ReplState:
 
     # ---- offsets ---------------------------------------------------------------------
 
+    # The snapshot writer (persistence/saver.aux_fields) reads ``server.replid``,
+    # ``server.master_repl_offset`` and ``server.repl_stream_db``: they are kept in step
+    # here, so a restarted replica can continue with PSYNC (restore_from_rdb).
+
+    @property
+    def replid(self) -> str:
+        return self._replid
+
+    @replid.setter
+    def replid(self, value: str) -> None:
+        self._replid = value
+        self.server.replid = value
+
     @property
     def master_repl_offset(self) -> int:
         return self.backlog.offset if self.backlog is not None else self.offset
@@ -131,6 +145,7 @@ class ReplState:
     def set_offset(self, offset: int) -> None:
         """Take the primary's offset (after a full sync from it as a replica)."""
         self.offset = offset
+        self.server.master_repl_offset = offset
         if self.backlog is not None:
             self.backlog = Backlog(self.backlog.size, offset)
 
@@ -160,6 +175,7 @@ class ReplState:
     def feed(self, db_index: int, argv: list[bytes]) -> None:
         if db_index != self.last_db:
             self.last_db = db_index
+            self.server.repl_stream_db = db_index
             index = b"%d" % db_index
             data = b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%b\r\n%b" % (len(index), index, encode_command(argv))
         else:
@@ -171,6 +187,7 @@ class ReplState:
         if backlog is None:
             return
         backlog.append(data)
+        self.server.master_repl_offset = backlog.offset
         for r in self.replicas.values():
             if r.state == ONLINE:
                 r.client.write(data)
@@ -526,7 +543,49 @@ def install(server: Any) -> ReplState:
     st._min_replicas_gate(server)
     target = server.config.get("replicaof")
     if target:
+        restore_from_rdb(server, st)
         from .replica_link import start_replication  # noqa: PLC0415
 
         start_replication(server, target[0], int(target[1]))
     return st
+
+
+def read_rdb_aux(path: str) -> dict[bytes, bytes]:
+    """The AUX fields at the head of an RDB file (empty if unreadable)."""
+    from ..persistence.rdb import constants as K  # noqa: PLC0415
+    from ..persistence.rdb.reader import RdbError, Reader  # noqa: PLC0415
+
+    try:
+        with open(path, "rb") as f:
+            buf = f.read(1 << 16)
+    except OSError:
+        return {}
+    aux: dict[bytes, bytes] = {}
+    if not buf.startswith(b"REDIS"):
+        return aux
+    r = Reader(buf, 9)
+    try:
+        while r.u8() == K.OPCODE_AUX:
+            k = r.string()
+            aux[k] = r.string()
+    except (RdbError, ValueError):
+        pass
+    return aux
+
+
+def restore_from_rdb(server: Any, st: ReplState) -> None:
+    """A replica starting from its own snapshot keeps its place in the primary's stream
+    (Redis's loadDataFromDisk + replicationCacheMasterUsingMyself): the snapshot's
+    repl-id, repl-offset and repl-stream-db let the first PSYNC continue."""
+    aux = read_rdb_aux(os.path.abspath(server.config.get("dbfilename", "dump.rdb")))
+    replid = aux.get(b"repl-id", b"")
+    offset = aux.get(b"repl-offset", b"")
+    stream_db = aux.get(b"repl-stream-db", b"0")
+    if len(replid) != 40 or not offset.isdigit():
+        return
+    st.replid = replid.decode("latin-1")
+    st.offset = int(offset)
+    server.master_repl_offset = st.offset
+    st.stream_db = int(stream_db) if stream_db.isdigit() else 0
+    st.has_cached = True
+    server.log("notice", "Restoring replication ID / offset from the RDB file: %s:%d" % (st.replid, st.offset))

@@ -314,6 +314,9 @@ class ReplicaLink:
             st.feed_raw(raw)
         else:
             st.offset += len(raw)
+            self.server.master_repl_offset = st.offset
+        if self.master is not None:
+            self.server.repl_stream_db = self.master.db.index
 
     def _run(self, argv: list[bytes]) -> None:
         from ..engine.dispatch import resolve, touch_command  # noqa: PLC0415
