@@ -330,7 +330,9 @@ def run_queue(c: Any) -> list:
     finally:
         c.deny_blocking = old_deny
         discard_state(c)
-    if len(forms) > 1:
+    if server.propagate is None:
+        c.propagate_as = None  # nobody listens: leave nothing behind
+    elif len(forms) > 1:
         c.propagate_as = [[b"MULTI"], *forms, [b"EXEC"]]
     else:
         c.propagate_as = forms
