@@ -358,6 +358,22 @@ class ReplState:
         if any(r.state == WAIT_BGSAVE_START for r in self.replicas.values()):
             self.start_bgsave()
 
+    def shutdown(self, server: Any) -> None:
+        """At exit: stop a snapshot child and remove its file; close the link."""
+        if self.fork_pid > 0:
+            try:
+                os.kill(self.fork_pid, signal.SIGUSR1)
+                os.waitpid(self.fork_pid, 0)
+            except OSError:
+                pass
+            try:
+                os.unlink(self.fork_file)
+            except OSError:
+                pass
+            self.fork_pid = -1
+        if self.link is not None:
+            self.link.stop()
+
     def drop(self, r: ReplicaInfo, why: str) -> None:
         self.server.log("warning", "%s: closing replica %s:%d" % (why, r.ip(), r.listening_port))
         self.replicas.pop(r.client.id, None)
@@ -539,6 +555,7 @@ def install(server: Any) -> ReplState:
     st = ReplState(server)
     server.extensions["repl"] = st
     server.cron_jobs.append(st.cron)
+    server.shutdown_hooks.append(st.shutdown)
     server.extensions.setdefault("client_closed", []).append(st.client_closed)
     st._min_replicas_gate(server)
     target = server.config.get("replicaof")

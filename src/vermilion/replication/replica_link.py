@@ -57,7 +57,8 @@ class ReplicaLink:
         self.sync_total = -1
         self.sync_read = 0
         self.read_offset = 0
-        self.multi: list[list[bytes]] | None = None
+        self.multi: list[list[bytes]] | None = None  # commands of a MULTI waiting for EXEC
+        self.multi_raw: list[bytes] = []
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -142,6 +143,8 @@ class ReplicaLink:
         server = self.server
         st = state(server)
         self.state = S.CONNECTING
+        self.multi = None  # a transaction cut by the lost link is resent whole
+        self.multi_raw = []
         server.log("notice", "Connecting to MASTER %s:%d" % (self.host, self.port))
         reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port),
                                                 server.config.get("repl-timeout", 60))
@@ -296,27 +299,38 @@ class ReplicaLink:
                 self.apply(st, argv)
 
     def apply(self, st: Any, argv: list[bytes]) -> None:
-        """Run one command of the primary's stream, then account its bytes."""
+        """Run one command of the primary's stream, then account its bytes.
+
+        A transaction is applied at its EXEC, and only then do its bytes count: a link
+        lost in the middle leaves the offset before MULTI, so PSYNC resends it whole
+        (Redis does not advance a master client's offset inside MULTI either)."""
         raw = encode_command(argv)
         name = argv[0].lower()
         multi = self.multi
-        if name == b"multi":
-            self.multi = []
-        elif multi is not None and name != b"exec":
+        if multi is not None:
             multi.append(argv)
-        elif name == b"exec" and multi is not None:
+            self.multi_raw.append(raw)
+            if name != b"exec":
+                return
             self.multi = None
-            for cmd in multi:
+            for cmd in multi[:-1]:
                 self._run(cmd)
+            raw = b"".join(self.multi_raw)
+            self.multi_raw = []
+        elif name == b"multi":
+            self.multi = []
+            self.multi_raw = [raw]
+            return
         else:
             self._run(argv)
+        server = self.server
         if st.backlog is not None:
             st.feed_raw(raw)
         else:
             st.offset += len(raw)
-            self.server.master_repl_offset = st.offset
+            server.master_repl_offset = st.offset
         if self.master is not None:
-            self.server.repl_stream_db = self.master.db.index
+            server.repl_stream_db = self.master.db.index
 
     def _run(self, argv: list[bytes]) -> None:
         from ..engine.dispatch import resolve, touch_command  # noqa: PLC0415
