@@ -221,25 +221,29 @@ def test_new_and_keymiss(watchers, classes):
                        ("SINTERSTORE", "st", "s"), ("SETBIT", "b", "1", "1")], classes)
 
 
-def test_blocked_client_served_emits_events(watchers, vermilion_server, redis_server):
+@pytest.mark.parametrize("blocking,push", [
+    (("BLPOP", "bl", "0"), ("RPUSH", "bl", "a")),
+    (("BRPOP", "bl", "bl2", "0"), ("RPUSH", "bl2", "a", "b")),
+    (("BLMOVE", "bl", "dst", "LEFT", "RIGHT", "0"), ("RPUSH", "bl", "a")),
+    (("BLMPOP", "0", "1", "bl", "LEFT", "COUNT", "5"), ("RPUSH", "bl", "a")),
+    (("BZPOPMIN", "bz", "0"), ("ZADD", "bz", "1", "m")),
+    (("BZMPOP", "0", "1", "bz", "MAX"), ("ZADD", "bz", "1", "m", "2", "n")),
+])
+def test_blocked_client_served_emits_events(watchers, vermilion_server, redis_server, blocking, push):
+    from support.raw import encode_command
+    from support.servers import wait_for
+
     v, r = watchers("KEA")
     blockers = []
     for port in (vermilion_server.port, redis_server.port):
         b = RawClient(port)
-        b.send(b"*3\r\n$5\r\nBLPOP\r\n$2\r\nbl\r\n$1\r\n0\r\n")
+        b.send(encode_command(*blocking))
         blockers.append(b)
-    from support.servers import wait_for
-
     for w in (v, r):
         wait_for(lambda w=w: b"blocked_clients:1" in w.cmd.call("INFO", "clients"), timeout=5, what="blocked")
-    ve = v.run([("RPUSH", "bl", "a")])[1]
-    re_ = r.run([("RPUSH", "bl", "a")])[1]
+    ve = v.run([push])[1]
+    re_ = r.run([push])[1]
     assert [_short(m) for m in ve] == [_short(m) for m in re_]
     assert blockers[0].read_reply() == blockers[1].read_reply()
     for b in blockers:
         b.close()
-
-
-def test_script_writes_emit_events(watchers):
-    compare(watchers, [("EVAL", "redis.call('SET', KEYS[1], 'v'); redis.call('LPUSH', KEYS[2], 'x'); "
-                                "return redis.call('DEL', KEYS[1])", "2", "sk", "sl")])
