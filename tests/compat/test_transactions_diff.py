@@ -316,3 +316,52 @@ def test_reset_inside_multi(both):
     both.check("RESET")
     both.check("EXEC")
     both.check("GET", "w")
+
+
+def _stats(raw: bytes) -> dict:
+    out = {}
+    for line in raw.decode().split("\r\n"):
+        if line.startswith(("cmdstat_", "errorstat_")):
+            name, _, fields = line.partition(":")
+            out[name] = {k: v for k, v in (f.split("=") for f in fields.split(",")) if "usec" not in k}
+    return out
+
+
+def test_commandstats_and_errorstats_of_transactions(both):
+    both.check("CONFIG", "RESETSTAT")
+    both.check("SET", "s", "x")
+    both.check("MULTI")
+    both.check("SET", "a", "1")
+    both.check("INCR", "s")
+    both.check("EXEC")
+    both.check("MULTI")
+    both.check("GET")
+    both.check("EXEC")
+    both.check("EXEC")
+    both.check("DISCARD")
+    both.check("MULTI")
+    both.check("MULTI")
+    both.check("DISCARD")
+    a, b = both.both("INFO", "commandstats", compare=False)
+    assert _stats(a) == _stats(b)
+    a, b = both.both("INFO", "errorstats", compare=False)
+    assert _stats(a) == _stats(b)
+
+
+def test_watch_in_other_db_not_touched(both, other):
+    both.check("SELECT", "1")
+    both.check("WATCH", "k")
+    other.check("SET", "k", "v")  # db 0
+    both.check("MULTI")
+    both.check("GET", "k")
+    both.check("EXEC")
+    other.check("SELECT", "1")
+    other.check("SET", "k", "v")
+    other.check("SELECT", "0")
+    both.check("WATCH", "k")
+    other.check("MOVE", "k", "1")  # db 0 -> db 1: touches k in db 1
+    both.check("MULTI")
+    both.check("GET", "k")
+    both.check("EXEC")
+    both.check("FLUSHDB")
+    both.check("SELECT", "0")
