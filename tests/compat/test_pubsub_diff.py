@@ -213,3 +213,23 @@ def test_subscribe_commands_inside_exec(both):
     both.check_raw(cmd("UNSUBSCRIBE"), replies=1)
     both.check_raw(cmd("PUNSUBSCRIBE"), replies=1)
     both.check("PING")
+
+
+def test_commandstats_of_subscribed_context(both2, pair):
+    def stats(raw: bytes) -> dict:
+        out = {}
+        for line in raw.decode().split("\r\n"):
+            if line.startswith(("cmdstat_", "errorstat_")):
+                name, _, fields = line.partition(":")
+                out[name] = {k: v for k, v in (f.split("=") for f in fields.split(",")) if "usec" not in k}
+        return out
+
+    pair.check("CONFIG", "RESETSTAT")
+    both2.check_raw(cmd("SUBSCRIBE", "a", "b"), replies=2)
+    both2.check("GET", "k")
+    both2.check("PING")
+    pair.check("PUBLISH", "a", "m")
+    both2.check_raw(b"", replies=1)
+    for section in ("commandstats", "errorstats"):
+        a, b = pair.both("INFO", section, compare=False)
+        assert stats(a) == stats(b)
