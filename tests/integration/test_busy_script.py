@@ -41,8 +41,17 @@ class Runner:
         return self.reply
 
 
-def _wait_busy(port: int) -> RawClient:
+def _probe(port: int) -> RawClient:
+    """A connection the server has fully registered (a round trip done) before the
+    script starts: one accepted in the very loop iteration that starts the script is
+    only served once it ends (see scripting/run_context.py)."""
     probe = RawClient(port)
+    assert probe.call("PING") == b"+PONG\r\n"
+    return probe
+
+
+def _wait_busy(port: int, probe: RawClient | None = None) -> RawClient:
+    probe = probe or _probe(port)
 
     def busy() -> bool:
         return probe.call("PING") == BUSY
@@ -54,9 +63,10 @@ def _wait_busy(port: int) -> RawClient:
 def test_busy_then_script_kill(server):
     other = RawClient(server.port)
     assert other.call("SET", "k", "v") == b"+OK\r\n"
+    probe = _probe(server.port)
     t0 = time.monotonic()
     runner = Runner(server.port, "EVAL", "local i = 0 while true do i = i + 1 end", "0")
-    probe = _wait_busy(server.port)
+    _wait_busy(server.port, probe)
     # The threshold (200 ms) passed; an existing client and a new connection get -BUSY.
     assert time.monotonic() - t0 >= 0.2
     assert other.call("GET", "k") == BUSY
@@ -76,8 +86,9 @@ def test_busy_then_script_kill(server):
 
 def test_pcall_cannot_swallow_the_kill(server):
     script = "while true do pcall(function() local i = 0 while true do i = i + 1 end end) end"
+    probe = _probe(server.port)
     runner = Runner(server.port, "EVAL", script, "0")
-    probe = _wait_busy(server.port)
+    _wait_busy(server.port, probe)
     assert probe.call("SCRIPT", "KILL") == b"+OK\r\n"
     assert runner.join().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
     assert probe.call("PING") == b"+PONG\r\n"
@@ -88,8 +99,8 @@ def test_function_kill_and_wrong_kill_command(server):
     c = RawClient(server.port)
     lib = "#!lua name=busylib\nredis.register_function('spin', function() local i = 0 while true do i = i + 1 end end)"
     assert c.call("FUNCTION", "LOAD", "REPLACE", lib) == b"$7\r\nbusylib\r\n"
+    probe = _probe(server.port)
     runner = Runner(server.port, "FCALL", "spin", "0")
-    probe = RawClient(server.port)
     fbusy = b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n"
     wait_for(lambda: probe.call("PING") == fbusy, 10, what="BUSY replies")
     assert probe.call("SCRIPT", "KILL") == fbusy
@@ -103,10 +114,21 @@ def test_function_kill_and_wrong_kill_command(server):
 
 def test_unkillable_after_write_then_shutdown_nosave():
     with ServerProcess("vermilion", args=["--busy-reply-threshold", "100"]) as srv:
+        probe = _probe(srv.port)
         runner = Runner(srv.port, "EVAL", "redis.call('set', 'w', 1) while true do end", "0")
-        probe = _wait_busy(srv.port)
+        _wait_busy(srv.port, probe)
         assert probe.call("SCRIPT", "KILL").startswith(
             b"-UNKILLABLE Sorry the script already executed write commands against the dataset.")
         probe.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
         wait_for(lambda: srv.proc.poll() is not None, 10, what="server exit")
         runner.thread.join(5)
+
+
+def test_loop_inside_a_coroutine_is_killable(server):
+    probe = _probe(server.port)
+    runner = Runner(server.port, "EVAL", "coroutine.wrap(function() while true do end end)()", "0")
+    _wait_busy(server.port, probe)
+    assert probe.call("SCRIPT", "KILL") == b"+OK\r\n"
+    assert runner.join().startswith(b"-ERR ")
+    assert probe.call("PING") == b"+PONG\r\n"
+    probe.close()

@@ -100,6 +100,25 @@ G.load = function(fn, name)
   return f, e
 end
 
+-- Coroutines: debug.sethook is per thread, so each new coroutine gets the count hook
+-- (otherwise a loop inside a coroutine could never be reported busy nor killed).
+local co_create, co_resume, unpack_ = coroutine.create, coroutine.resume, unpack
+local count_hook_ref  -- set once count_hook exists (below)
+local function hooked(f)
+  local co = co_create(f)
+  sethook(co, function() return count_hook_ref() end, "", py.hook_count)
+  return co
+end
+G.coroutine.create = hooked
+G.coroutine.wrap = function(f)
+  local co = hooked(f)
+  return function(...)
+    local r = {co_resume(co, ...)}
+    if r[1] then return unpack_(r, 2, table.maxn(r)) end
+    error_(r[2], type_(r[2]) == "string" and 2 or 0)
+  end
+end
+
 -- Library tables become read-only proxies; the error handler stays reachable as Redis's.
 for _, name in ipairs_({"string", "math", "table", "coroutine", "redis", "bit", "cjson",
                         "struct", "cmsgpack"}) do
@@ -178,6 +197,7 @@ local function count_hook()
     error_({err = m})
   end
 end
+count_hook_ref = count_hook
 
 local eng = {}
 function eng.compile(body, chunkname)
@@ -186,6 +206,18 @@ function eng.compile(body, chunkname)
   return f, e
 end
 function eng.run(f)
+  sethook(count_hook, "", py.hook_count)
+  local ok, r = xpcall_(f, errh)
+  sethook()
+  return ok, r
+end
+function eng.run_eval(f, nkeys, ...)
+  -- KEYS and ARGV built Lua-side from the varargs: one call from Python per EVAL.
+  local all, keys, args = {...}, {}, {}
+  for i = 1, nkeys do keys[i] = all[i] end
+  for i = nkeys + 1, #all do args[i - nkeys] = all[i] end
+  rawset_(G, "KEYS", keys)
+  rawset_(G, "ARGV", args)
   sethook(count_hook, "", py.hook_count)
   local ok, r = xpcall_(f, errh)
   sethook()
@@ -288,6 +320,7 @@ class LuaEngine:
         self._compile = e[b"compile"]
         self.run = e[b"run"]
         self.run_fn = e[b"run_fn"]
+        self.run_eval = e[b"run_eval"]
         self.set_global = e[b"set_global"]
         self.table_from = rt.table_from
         self.table = rt.table

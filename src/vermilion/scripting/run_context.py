@@ -25,6 +25,11 @@ without the ALLOW_BUSY flag, so only SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE
 the like run.  New connections are accepted and served the same way through a small
 stand-in connection, then handed to the event loop when the script ends.  SCRIPT KILL
 sets ``killed``; the next hook call raises the kill error in Lua.
+
+Known limit: a connection the event loop accepted in the very iteration that started
+the script, whose ``connection_made`` callback is still queued, is not in
+``server.clients`` yet and is only served once the script ends (the loop's queue is
+private to asyncio/uvloop).
 """
 
 from __future__ import annotations

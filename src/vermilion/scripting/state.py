@@ -116,10 +116,7 @@ class ScriptingState:
         lib_where[0] = engine.where
         try:
             if is_eval:
-                set_global = engine.set_global
-                set_global(b"KEYS", engine.table_from(keys))
-                set_global(b"ARGV", engine.table_from(args))
-                ok, result = engine.run(func)
+                ok, result = engine.run_eval(func, len(keys), *keys, *args)
             else:
                 ok, result = engine.run_fn(func, engine.table_from(keys), engine.table_from(args))
             if ok:
