@@ -37,6 +37,7 @@ MODULES = (
     "scripting",
     "functions",
     "replication",
+    "ops",
 )
 
 for _name in MODULES:

@@ -533,9 +533,9 @@ def cmd_object_freq(c: Any, argv: list[bytes]) -> Any:
         return None
     if not _policy_is_lfu(c):
         raise CommandError(LFU_NOT_SELECTED)
-    # Access frequency is recorded once eviction (maxmemory) tracks it in db.lru.
-    lru = db.lru
-    return lru.get(argv[2], LFU_INIT_VAL) if lru is not None else LFU_INIT_VAL
+    from ..ops.evict import object_freq  # noqa: PLC0415  (access metadata: ops/evict.py)
+
+    return object_freq(c.server, db, argv[2])
 
 
 @_object_cmd("idletime", "2.2.3", "Returns the time since the last access to a Redis object.")
@@ -545,11 +545,9 @@ def cmd_object_idletime(c: Any, argv: list[bytes]) -> Any:
         return None
     if _policy_is_lfu(c):
         raise CommandError(LFU_SELECTED)
-    # Access times are recorded once eviction (maxmemory) tracks them in db.lru.
-    lru = db.lru
-    if lru is None or argv[2] not in lru:
-        return 0
-    return max(0, (c.server.cached_now_ms - lru[argv[2]]) // 1000)
+    from ..ops.evict import object_idle_s  # noqa: PLC0415  (access metadata: ops/evict.py)
+
+    return object_idle_s(c.server, db, argv[2])
 
 
 @_object_cmd("refcount", "2.2.3", "Returns the reference count of a value of a key.")

@@ -155,6 +155,9 @@ class CommandStats:
     usec: int = 0
     rejected_calls: int = 0
     failed_calls: int = 0
+    # calls per power-of-two bucket of microseconds, for LATENCY HISTOGRAM and INFO
+    # latencystats (ops/latency.py): hist[usec.bit_length()]
+    hist: list = field(default_factory=lambda: [0] * 64)
 
 
 @dataclass(eq=False, slots=True)

@@ -20,6 +20,9 @@ from typing import Any, Callable
 from ..commands.registry import COMMANDS, DISPATCH
 from ..commands.spec import CmdFlag, CommandSpec
 from ..keyspace.notify import command_events
+from ..ops.evict import touch_keys
+from ..ops.monitor import feed as feed_monitors
+from ..ops.slowlog import slow_command
 from ..protocol.encoder import encode2, encode3
 from ..protocol.errors import CommandError, ProtocolError, wrong_arity
 from ..protocol.reply import NoReply, Raw
@@ -213,7 +216,16 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     server.on_write(c, spec, argv)
                     if server.watching:
                         touch_command(c, spec, argv)
-                t_prev = perf_counter_ns()
+                t = perf_counter_ns()
+                us = (t - t_prev) // 1000
+                st.usec += us
+                t_prev = t
+                if server.latency_tracking:
+                    st.hist[us.bit_length()] += 1
+                if us >= server.slowlog_us:
+                    slow_command(c, spec, argv, us)
+                if server.monitors:
+                    feed_monitors(c, spec, argv)
                 continue
             except Exception as e:  # a bug must never take the server down
                 server.log_exception(e, argv)
@@ -233,9 +245,18 @@ def run_batch(c: Any, parser: Any) -> bytes:
             t = perf_counter_ns()
             st = spec.stats
             st.calls += 1
-            st.usec += (t - t_prev) // 1000
+            us = (t - t_prev) // 1000
+            st.usec += us
             t_prev = t
             executed += 1
+            if server.latency_tracking:  # INFO latencystats, LATENCY HISTOGRAM (ops/latency.py)
+                st.hist[us.bit_length()] += 1
+            if us >= server.slowlog_us:  # slow log, latency monitor (ops/slowlog.py)
+                slow_command(c, spec, argv, us)
+            if server.monitors:  # MONITOR clients (ops/monitor.py)
+                feed_monitors(c, spec, argv)
+            if server.lru_mode:  # maxmemory LRU/LFU access times (ops/evict.py)
+                touch_keys(c, spec, argv)
             cls = reply.__class__
             if cls is bytes:
                 append(b"$%d\r\n%b\r\n" % (len(reply), reply))

@@ -64,6 +64,10 @@ class Server:
         # dispatch serves them after a write when ready_keys is not empty.
         self.blocking = Blocking(self)
         self.ready_keys = self.blocking.ready
+        # Slow log, latency monitor, MONITOR, memory accounting, eviction (ops/).
+        from ..ops import install as install_ops  # noqa: PLC0415
+
+        install_ops(self)
 
     # ---- clock ----------------------------------------------------------------------
 
