@@ -373,3 +373,26 @@ def test_job_queue_suite(both):
     both.check("lrange", "processing", 0, -1)
     both.check("zrange", "deadlines", 0, -1, "withscores")
     both.check("evalsha", shas["move"], 3, "empty", "processing", "deadlines", 1)
+
+
+@pytest.mark.parametrize("script", [
+    "return redis.call('incr', 's')",
+    "return redis.pcall('incr', 's')",
+    "local e = redis.pcall('incr', 's') return 1",
+    "error('x')",
+    "return {err='MYCODE x'}",
+    "return redis.pcall('nosuch')",
+    "return redis.call('nosuch')",
+])
+def test_errorstats_count_each_error_once(both2, script):
+    both2.check("set", "s", "x")
+    both2.both("config", "resetstat", compare=False)
+    both2.check("eval", script, 0)
+    both2.check("info", "errorstats")
+    a = both2.v.call("info", "commandstats")
+    b = both2.r.call("info", "commandstats")
+    pick = [line.split(b",usec=")[0] + b"," + line.split(b",rejected_calls=")[1]
+            for line in a.split(b"\r\n") if line.startswith(b"cmdstat_eval")]
+    pick_r = [line.split(b",usec=")[0] + b"," + line.split(b",rejected_calls=")[1]
+              for line in b.split(b"\r\n") if line.startswith(b"cmdstat_eval")]
+    assert pick == pick_r

@@ -126,6 +126,11 @@ class RedisApi:
                 reply, is_err = call_command(run, argv)
         if is_err:
             t = self.err(b"-" + reply)
+            if run is not None and run.counted:
+                # Counted in errorstats when the command failed: Redis's
+                # ignore_err_stats_update keeps the script's error from counting twice.
+                run.counted = False
+                t[b"ignore_err_stats_update"] = True
             if raise_error:
                 raise ScriptError(t)
             return t

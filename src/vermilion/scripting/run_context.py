@@ -62,7 +62,7 @@ class ScriptError(Exception):
 class RunContext:
     __slots__ = (
         "state", "caller", "client", "funcname", "is_eval", "readonly", "allow_oom",
-        "start_s", "wrote", "killed", "timed_out", "forms", "resp", "repl_flags",
+        "start_s", "wrote", "killed", "timed_out", "forms", "resp", "repl_flags", "counted",
     )
 
     def __init__(self, state: Any, caller: Any, funcname: bytes, is_eval: bool, readonly: bool,
@@ -81,6 +81,7 @@ class RunContext:
         self.forms: list[list[bytes]] = []
         self.resp = 2
         self.repl_flags = 3
+        self.counted = False  # the last command error was already counted in errorstats
 
 
 def error_table_text(msg: bytes) -> bytes:
@@ -151,6 +152,7 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
         reply, is_err = e.msg, True
         st.failed_calls += 1
         server.stats.count_error(e.msg)
+        run.counted = True
     except Exception as e:  # a bug must never take the server down
         server.log_exception(e, argv)
         reply, is_err = b"ERR internal error: %s" % type(e).__name__.encode(), True
@@ -183,9 +185,10 @@ def _watch_and_events(c: Any, spec: Any, argv: list[bytes], reply: Any) -> None:
 
 
 def finish_propagation(run: RunContext) -> None:
-    """Hand the script's effects to the caller's propagation (MULTI/EXEC when several)."""
+    """Hand the script's effects to the caller's propagation (MULTI/EXEC when several,
+    unless the script runs inside EXEC, whose own MULTI/EXEC already wraps them)."""
     forms = run.forms
-    if len(forms) > 1:
+    if len(forms) > 1 and not run.caller.gate & 1:  # Gate.MULTI
         forms = [[b"MULTI"], *forms, [b"EXEC"]]
     run.caller.propagate_as = forms
 

@@ -114,6 +114,7 @@ class ScriptingState:
         self.run = run
         self.active_engine = engine
         lib_where[0] = engine.where
+        uncount = False
         try:
             if is_eval:
                 ok, result = engine.run_eval(func, len(keys), *keys, *args)
@@ -123,6 +124,9 @@ class ScriptingState:
                 reply = lua_to_reply(result, caller.resp, _same, run.resp)
             else:
                 reply = self._error_reply(engine, result, funcname)
+            if reply.__class__ is ErrorReply and type(result).__name__ == "_LuaTable" \
+                    and result[b"ignore_err_stats_update"]:
+                uncount = True
         except CommandError:
             raise
         except Exception as e:  # noqa: BLE001  (lupa: memory errors and the like)
@@ -134,6 +138,11 @@ class ScriptingState:
             if run.wrote or run.forms:
                 finish_propagation(run)
         if reply.__class__ is ErrorReply:
+            if uncount:  # dispatch counts the reply: the failed command already did
+                stats = self.server.stats
+                code = bytes(reply).split(b" ", 1)[0]
+                stats.total_error_replies -= 1
+                stats.errorstats[code] = stats.errorstats.get(code, 1) - 1
             raise CommandError(bytes(reply))
         return reply
 
