@@ -247,3 +247,17 @@ def test_blocked_client_served_emits_events(watchers, vermilion_server, redis_se
     assert blockers[0].read_reply() == blockers[1].read_reply()
     for b in blockers:
         b.close()
+
+
+def test_restore_events(watchers):
+    v, r = watchers("KEA")
+    out = []
+    for w in (v, r):
+        w.cmd.call("RPUSH", "src", "a", "b")
+        payload = w.cmd.call("DUMP", "src").split(b"\r\n", 1)[1][:-2]
+        events = w.run([("RESTORE", "dst", "0", payload), ("RESTORE", "dst", "0", payload),
+                        ("RESTORE", "dst", "0", payload, "REPLACE"),
+                        ("RESTORE", "dst2", "100000", payload, "ABSTTL"),
+                        ("RESTORE", "dst3", "1000", payload)])[1]
+        out.append([_short(m) for m in events])
+    assert out[0] == out[1]

@@ -84,7 +84,8 @@ def enabled(server: Any, type_bit: int) -> bool:
 #   * MSET/MSETNX: each key's ``set`` follows its own ``new``;
 #   * LTRIM: ``ltrim`` even when nothing was trimmed;
 #   * XADD (``xadd`` then ``xtrim``) and consumer creation (XREADGROUP, XCLAIM, ...);
-#   * sorted sets, geo, HyperLogLog and SORT, whose modules call ``notify`` throughout.
+#   * sorted sets, geo, HyperLogLog, SORT and RESTORE (persistence/dump.py), whose
+#     modules call ``notify`` throughout.
 
 _G = NOTIFY_GENERIC
 _S = NOTIFY_STRING
@@ -227,7 +228,7 @@ RULES: dict[bytes, Any] = {
     # generic
     b"expire": _expire, b"pexpire": _expire, b"expireat": _expire, b"pexpireat": _expire,
     b"persist": _simple(_G, b"persist"), b"rename": _rename, b"renamenx": _rename,
-    b"move": _move, b"copy": _copy, b"restore": _simple(_G, b"restore"),
+    b"move": _move, b"copy": _copy,
     # lists
     b"lpush": _simple(_L, b"lpush"), b"rpush": _simple(_L, b"rpush"),
     b"lpushx": _simple(_L, b"lpush"), b"rpushx": _simple(_L, b"rpush"),
