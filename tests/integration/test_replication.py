@@ -53,6 +53,19 @@ from support.servers import ServerProcess, free_port, wait_for
     ("REPLICAOF", "a"),
     ("ROLE",),
     ("ROLE", "x"),
+    ("FAILOVER",),
+    ("FAILOVER", "ABORT"),
+    ("FAILOVER", "abort", "x"),
+    ("FAILOVER", "TIMEOUT", "0"),
+    ("FAILOVER", "TIMEOUT", "-5"),
+    ("FAILOVER", "TIMEOUT", "x"),
+    ("FAILOVER", "TIMEOUT", "10", "TIMEOUT", "20"),
+    ("FAILOVER", "TO", "host", "x"),
+    ("FAILOVER", "TO", "host"),
+    ("FAILOVER", "TO", "host", "1", "FORCE"),
+    ("FAILOVER", "FORCE", "FORCE"),
+    ("FAILOVER", "bogus"),
+    ("PSYNC", "abc", "1", "FAILOVER"),
 ])
 def test_replication_commands_like_redis(both, cmd):
     both.check(*cmd)
@@ -76,7 +89,7 @@ def test_wait_in_multi_answers_at_once(both):
     both.check("EXEC")
 
 
-@pytest.mark.parametrize("name", ["replicaof", "slaveof", "replconf", "psync", "sync", "wait", "role"])
+@pytest.mark.parametrize("name", ["replicaof", "slaveof", "replconf", "psync", "sync", "wait", "role", "failover"])
 def test_command_info_like_redis(both2, name):
     both2.check("COMMAND", "INFO", name)
 
@@ -208,3 +221,23 @@ def test_stale_replica_and_dead_primary_like_redis():
             assert v.call(*cmd) == r.call(*cmd), cmd
         v.close()
         r.close()
+
+
+def test_failover_between_vermilion_servers():
+    with ServerProcess("vermilion", args=["--save", ""]) as p:
+        pr = redis.Redis(port=p.port)
+        pr.set("k", "1")
+        with ServerProcess("vermilion", args=["--save", "", "--replicaof", "127.0.0.1", str(p.port)]) as rep:
+            wait_for(lambda: caught_up(p.port, rep.port), 10, what="sync")
+            with pytest.raises(redis.ResponseError, match="No failover in progress."):
+                pr.execute_command("FAILOVER", "ABORT")
+            assert pr.execute_command("FAILOVER") == b"OK"
+            wait_for(lambda: info(rep.port)["role"] == "master", 10, what="replica promoted")
+            wait_for(lambda: caught_up(rep.port, p.port), 10, what="old primary follows")
+            assert info(p.port)["master_failover_state"] == "no-failover"
+            rr = redis.Redis(port=rep.port)
+            rr.set("k", "2")
+            wait_for(lambda: pr.get("k") == b"2", 10, what="write through the new primary")
+            with pytest.raises(redis.ResponseError, match="read only replica"):
+                pr.set("x", "1")
+            assert info(rep.port, "stats")["sync_partial_ok"] == 1

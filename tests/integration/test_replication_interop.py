@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import redis
 
 from support.servers import ServerProcess, wait_for
@@ -244,3 +245,25 @@ def test_restarted_vermilion_replica_continues_from_its_snapshot():
             assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
             converge(real.port, v2.port)
             assert redis.Redis(port=v2.port, db=3).get("c") == b"3"
+
+
+def test_failover_from_vermilion_to_a_real_replica():
+    """FAILOVER: writes pause, the real replica catches up, Vermilion sends PSYNC ...
+    FAILOVER, the replica promotes itself and Vermilion follows it."""
+    with ServerProcess("vermilion", args=["--save", ""]) as v:
+        vr = redis.Redis(port=v.port)
+        vr.set("before", "1")
+        with ServerProcess("redis", args=["--replicaof", "127.0.0.1", str(v.port)]) as real:
+            converge(v.port, real.port)
+            with pytest.raises(redis.ResponseError, match="FAILOVER target HOST and PORT is not a replica."):
+                vr.execute_command("FAILOVER", "TO", "127.0.0.1", 1)
+            assert vr.execute_command("FAILOVER", "TO", "127.0.0.1", real.port, "TIMEOUT", 5000) == b"OK"
+            wait_for(lambda: info(real.port)["role"] == "master", 10, what="the replica promoted")
+            wait_for(lambda: info(v.port)["master_failover_state"] == "no-failover" and link_up(v.port), 10,
+                     what="the old primary follows")
+            assert vr.role()[:3] == [b"slave", b"127.0.0.1", real.port]
+            redis.Redis(port=real.port).set("after", "2")
+            converge(real.port, v.port)
+            assert info(real.port, "stats")["sync_partial_ok"] == 1
+            with pytest.raises(redis.ResponseError, match="FAILOVER is not valid when server is a replica."):
+                vr.execute_command("FAILOVER")

@@ -13,6 +13,8 @@ from ..protocol.errors import CommandError, SyntaxErr, err
 from ..protocol.reply import NO_REPLY, OK, Raw
 from ..protocol.resp_parser import string2ll
 from ..replication.machine import S, role_state
+from ..replication import failover
+from ..replication.failover import IN_PROGRESS, NO_FAILOVER
 from ..replication.primary import ONLINE, STATE_NAMES, state
 from .info import SECTION_PROVIDERS
 from .registry import command
@@ -36,6 +38,8 @@ def _replicaof(c: Any, argv: list[bytes]) -> Any:
     if server.config.get("cluster-enabled"):
         raise err("REPLICAOF not allowed in cluster mode.")
     st = state(server)
+    if st.failover.state != NO_FAILOVER:
+        raise err("REPLICAOF not allowed while failing over.")
     if argv[1].lower() == b"no" and argv[2].lower() == b"one":
         if st.link is not None:
             from ..replication.replica_link import stop_replication  # noqa: PLC0415
@@ -144,6 +148,18 @@ def _sync(c: Any, argv: list[bytes], is_psync: bool) -> Any:
     if c.kind == "replica":
         return NO_REPLY  # already a replica: ignore
     st = state(server)
+    if st.failover.state == IN_PROGRESS:
+        raise CommandError(b"NOMASTERLINK Can't SYNC while failing over")
+    if is_psync and len(argv) > 3 and argv[3].lower() == b"failover":
+        # our primary hands over to us (FAILOVER): it must be on our history
+        if st.link is None:
+            raise err("PSYNC FAILOVER can't be sent to a master.")
+        if argv[1].decode("latin-1") != st.replid:
+            raise err("PSYNC FAILOVER replid must match my replid.")
+        from ..replication.replica_link import stop_replication  # noqa: PLC0415
+
+        stop_replication(server)
+        server.log("notice", "MASTER MODE enabled (failover request from 'id=%d addr=%s')" % (c.id, c.addr))
     link = st.link
     if link is not None and link.state is not S.CONNECTED:
         raise CommandError(b"NOMASTERLINK Can't SYNC while not connected with my master")
@@ -201,6 +217,76 @@ def cmd_wait(c: Any, argv: list[bytes]) -> Any:
     reply = server.blocking.block(c, argv, [], now_ms + timeout if timeout else 0, None, timeout_reply=acked)
     st.request_acks()
     return reply
+
+
+# ---- FAILOVER ---------------------------------------------------------------------------
+
+@command("failover", arity=-1, flags="admin noscript stale", acl="", group="server", since="6.2.0",
+         summary="Starts a coordinated failover from a server to one of its replicas.",
+         complexity="O(1)",
+         args=(
+             arg("target", "block", token="TO", flags=("optional",), arguments=(
+                 arg("host", "string"),
+                 arg("port", "integer"),
+                 arg("force", "pure-token", token="FORCE", flags=("optional",)),
+             )),
+             arg("abort", "pure-token", token="ABORT", flags=("optional",)),
+             arg("milliseconds", "integer", token="TIMEOUT", flags=("optional",)),
+         ))
+def cmd_failover(c: Any, argv: list[bytes]) -> Any:
+    server = c.server
+    if server.config.get("cluster-enabled"):
+        raise err("FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.")
+    st = state(server)
+    if len(argv) == 2 and argv[1].lower() == b"abort":
+        if st.failover.state == NO_FAILOVER:
+            raise err("No failover in progress.")
+        failover.abort(server, st, "Failover manually aborted")
+        return OK
+    timeout_ms = 0
+    force = False
+    host: str | None = None
+    port = 0
+    j = 1
+    n = len(argv)
+    while j < n:
+        word = argv[j].lower()
+        if word == b"timeout" and j + 1 < n and timeout_ms == 0:
+            v = string2ll(argv[j + 1])
+            if v is None:
+                raise err("value is not an integer or out of range")
+            if v <= 0:
+                raise err("FAILOVER timeout must be greater than 0")
+            timeout_ms = v
+            j += 1
+        elif word == b"to" and j + 2 < n and host is None:
+            v = string2ll(argv[j + 2])
+            if v is None:
+                raise err("value is not an integer or out of range")
+            port = v
+            host = argv[j + 1].decode("latin-1")
+            j += 2
+        elif word == b"force" and not force:
+            force = True
+        else:
+            raise SyntaxErr()
+        j += 1
+    if st.failover.state != NO_FAILOVER:
+        raise err("FAILOVER already in progress.")
+    if st.link is not None:
+        raise err("FAILOVER is not valid when server is a replica.")
+    if not st.replicas:
+        raise err("FAILOVER requires connected replicas.")
+    if force and (not timeout_ms or host is None):
+        raise err("FAILOVER with force option requires both a timeout and target HOST and IP.")
+    if host is not None:
+        r = st.find_replica(host, port)
+        if r is None:
+            raise err("FAILOVER target HOST and PORT is not a replica.")
+        if r.state != ONLINE:
+            raise err("FAILOVER target replica is not online.")
+    failover.start(server, st, host, port, timeout_ms, force)
+    return OK
 
 
 # ---- ROLE -------------------------------------------------------------------------------
@@ -266,7 +352,7 @@ def replication_fields(server: Any) -> list[tuple[str, Any]]:
                        now - r.ack_time_s)))
     backlog = st.backlog
     out += [
-        ("master_failover_state", "no-failover"),
+        ("master_failover_state", st.failover.state),
         ("master_replid", st.replid),
         ("master_replid2", st.replid2),
         ("master_repl_offset", st.master_repl_offset),

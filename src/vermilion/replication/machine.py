@@ -59,12 +59,14 @@ def command(*args: bytes) -> bytes:
 
 class Handshake:
     def __init__(self, listening_port: int, masterauth: bytes | None = None, masteruser: bytes | None = None,
-                 announce_ip: bytes | None = None, cached: tuple[str, int] | None = None) -> None:
+                 announce_ip: bytes | None = None, cached: tuple[str, int] | None = None,
+                 failover: bool = False) -> None:
         self.listening_port = listening_port
         self.masterauth = masterauth or None
         self.masteruser = masteruser or None
         self.announce_ip = announce_ip or None
         self.cached = cached  # (replid, offset) of the stream we hold, for PSYNC
+        self.failover = failover  # PSYNC ... FAILOVER: ask the target to take over (FAILOVER)
         self.state = S.CONNECTING
         self.result = ""
         self.error = ""
@@ -135,8 +137,12 @@ class Handshake:
         self.state = S.RECEIVE_PSYNC_REPLY
         if self.cached is not None:
             replid, offset = self.cached
-            return [command(b"PSYNC", replid.encode(), b"%d" % (offset + 1))]
-        return [command(b"PSYNC", b"?", b"-1")]
+            args = [b"PSYNC", replid.encode(), b"%d" % (offset + 1)]
+        else:
+            args = [b"PSYNC", b"?", b"-1"]
+        if self.failover:
+            args.append(b"FAILOVER")
+        return [command(*args)]
 
     def _psync_reply(self, line: bytes, text: str) -> list[bytes]:
         if not line:

@@ -46,6 +46,8 @@ from typing import Any
 
 from ..persistence.rdb.encoder import write_rdb
 from .backlog import Backlog
+from .failover import NO_FAILOVER, Failover
+from .failover import update as update_failover
 
 WAIT_BGSAVE_START = 0
 WAIT_BGSAVE_END = 1
@@ -122,6 +124,7 @@ class ReplState:
         self.feeder: Feeder | None = None
         self.has_cached = False  # as a replica: our stream can be continued (PSYNC replid offset)
         self.stream_db = 0  # as a replica: the db the primary's stream had selected
+        self.failover = Failover()  # FAILOVER's progress (failover.py)
 
     # ---- offsets ---------------------------------------------------------------------
 
@@ -393,6 +396,15 @@ class ReplState:
         r.ack_time_s = int(time.time())
         if self.waiters:
             self.serve_waiters()
+        if self.failover.state != NO_FAILOVER:
+            update_failover(self.server, self)
+
+    def find_replica(self, host: str, port: int) -> ReplicaInfo | None:
+        host = host.lower()
+        for r in self.replicas.values():
+            if r.ip().lower() == host and r.listening_port == port:
+                return r
+        return None
 
     def count_acks(self, offset: int) -> int:
         return sum(1 for r in self.replicas.values() if r.state == ONLINE and r.ack_offset >= offset)
@@ -447,11 +459,14 @@ class ReplState:
         if self.waiters:
             for c in [c for c in self.waiters if c.blocked is None]:
                 del self.waiters[c]
+        if self.failover.state != NO_FAILOVER:
+            update_failover(server, self)
         if not self.replicas:
             return
         now = time.monotonic()
         period = server.config.get("repl-ping-replica-period", 10)
-        if link is None and now - self.last_ping_s >= period:
+        # no PING while a failover waits: the target must be able to catch up
+        if link is None and now - self.last_ping_s >= period and self.failover.state == NO_FAILOVER:
             self.last_ping_s = now
             self.feed_raw(PING_BYTES)
         if now - self.last_newline_s >= 1:

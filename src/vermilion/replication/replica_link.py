@@ -33,6 +33,7 @@ import hiredis
 from ..engine.client import Client
 from .machine import Handshake
 from .machine import ReplState as S
+from .failover import IN_PROGRESS, psync_outcome
 from .primary import encode_command, state
 
 READ_CHUNK = 1 << 16
@@ -116,6 +117,7 @@ class ReplicaLink:
             except (OSError, LinkDown, asyncio.IncompleteReadError, asyncio.TimeoutError) as e:
                 if not self.stopped:
                     server.log("warning", "Error condition on socket for SYNC: %s" % (e or type(e).__name__))
+                    psync_outcome(server, state(server), False)  # a failover's target is unreachable
             except Exception as e:  # noqa: BLE001 - the link must survive a bug
                 server.log_exception(e)
             finally:
@@ -154,7 +156,7 @@ class ReplicaLink:
         cached = (st.replid, st.master_repl_offset) if st.has_cached else None
         hs = Handshake(cfg.get("replica-announce-port") or server.tcp_port,
                        _b(cfg.get("masterauth")), _b(cfg.get("masteruser")), _b(cfg.get("replica-announce-ip")),
-                       cached)
+                       cached, failover=st.failover.state == IN_PROGRESS)
         for out in hs.connected():
             writer.write(out)
         self.state = hs.state
@@ -166,6 +168,10 @@ class ReplicaLink:
             for note in hs.notes:
                 server.log("notice", note)
             hs.notes.clear()
+        if hs.failover:
+            psync_outcome(server, st, hs.result in ("full", "continue"))
+            if hs.result not in ("full", "continue"):
+                return  # the failover was aborted: we are a primary again
         if hs.result in ("error", "retry"):
             server.log("warning", hs.error)
             raise LinkDown(hs.error)
