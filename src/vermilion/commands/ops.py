@@ -93,7 +93,7 @@ def memory_doctor(server: Any) -> str:
     if used - server.memory.startup < 5 * 1024 * 1024:
         return ("Hi Sam, this instance is empty or is using very little memory, my issues detector can't be "
                 "used in these conditions. Please, leave for your mission on Earth and fill it with some data. "
-                "The new Sam and I will be back to our programming as soon as I finished rebooting.")
+                "The new Sam and I will be back to our programming as soon as I finished rebooting.\n")
     return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."
 
 
@@ -168,7 +168,8 @@ container('slowlog', arity=-2, flags='', acl='',
          ))
 def cmd_slowlog_get(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 3:
-        raise CommandError(b"ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.")
+        raise CommandError(b"ERR unknown subcommand or wrong number of arguments for '%s'. Try SLOWLOG HELP."
+                           % argv[1])
     count = 10
     if len(argv) == 3:
         try:

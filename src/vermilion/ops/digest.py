@@ -3,7 +3,7 @@
 Two primitives over a 20-byte state: ``xor`` (state ^= SHA1(data): order-independent)
 and ``mix`` (xor, then state = SHA1(state): order-dependent).  The dataset digest XORs,
 for every key of every non-empty db (after mixing the db index as a 4-byte big-endian
-number into the final state), the key's own digest: mix(key), mix(type number), then
+number into the final state), the SHA1 of the key's own digest: mix(key), mix(type number), then
 the value -- a string mixed whole; list elements mixed in order; set members XORed;
 hash and zset elements each digested apart (field+value, or member+score printed with
 ``%.17g``) and XORed in; ``!!expire!!`` XORed when the key has a TTL.
@@ -89,6 +89,7 @@ def dataset_digest(server: Any) -> bytes:
         for key, value in db.data.items():
             if db.logically_expired(key):
                 continue
-            acc ^= int.from_bytes(object_digest(_mix(ZERO, key), db, key, value), "big")
+            # xorDigest: the final state takes the SHA1 of the key's digest
+            acc ^= int.from_bytes(sha1(object_digest(_mix(ZERO, key), db, key, value)).digest(), "big")
         final = acc.to_bytes(20, "big")
     return final.hex().encode()

@@ -198,8 +198,10 @@ def touch_keys(c: Any, spec: Any, argv: list[bytes]) -> None:
         for k in keys:
             if k in data:
                 val = lru.get(k)
-                counter = LFU_INIT_VAL if val is None else decayed(server, val)
-                lru[k] = (now_min << 8) | log_incr(counter, log_factor)
+                if val is None:  # a new key starts at LFU_INIT_VAL (Redis's createObject)
+                    lru[k] = (now_min << 8) | LFU_INIT_VAL
+                else:
+                    lru[k] = (now_min << 8) | log_incr(decayed(server, val), log_factor)
 
 
 def object_freq(server: Any, db: Any, key: bytes) -> int:
