@@ -5,7 +5,7 @@ must receive exactly the same messages in the same order."""
 from __future__ import annotations
 
 import pytest
-from support.raw import RawClient
+from support.raw import RawClient, encode_command
 
 SENTINEL = b"__keyspace@0__:zz-sentinel"
 
@@ -192,22 +192,22 @@ def test_expired_event_lazy_and_active(watchers):
             w.cmd.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
 
 
-def test_self_notification_resp3(vermilion_server, redis_server):
-    """A RESP3 client subscribed to its own key's events gets the push before the reply."""
-    out = []
-    for port in (vermilion_server.port, redis_server.port):
-        c = RawClient(port)
-        c.call("HELLO", "3")
-        c.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
-        try:
-            c.call("SUBSCRIBE", "__keyspace@0__:selfkey")
-            # The push comes before the command's reply.
-            got = [c.call("SET", "selfkey", "v"), c.read_reply(), c.call("DEL", "selfkey"), c.read_reply()]
-            out.append(got)
-        finally:
-            c.call("CONFIG", "SET", "notify-keyspace-events", "")
-            c.close()
-    assert out[0] == out[1]
+def test_self_notification_resp3(vermilion_server):
+    """A RESP3 client subscribed to its own key's events gets the push right after the
+    command's reply (Redis 7.2 defers pushes to the current client, redis#12326; the
+    7.0 oracle sends them before the reply, so this is checked on its own)."""
+    c = RawClient(vermilion_server.port)
+    c.call("HELLO", "3")
+    c.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+    try:
+        c.call("SUBSCRIBE", "__keyspace@0__:selfkey")
+        c.send(b"".join(encode_command(*a) for a in (("SET", "selfkey", "v"), ("DEL", "selfkey"), ("PING",))))
+        got = [c.read_reply() for _ in range(5)]
+        push = b">3\r\n$7\r\nmessage\r\n$22\r\n__keyspace@0__:selfkey\r\n"
+        assert got == [b"+OK\r\n", push + b"$3\r\nset\r\n", b":1\r\n", push + b"$3\r\ndel\r\n", b"+PONG\r\n"]
+    finally:
+        c.call("CONFIG", "SET", "notify-keyspace-events", "")
+        c.close()
 
 
 @pytest.mark.parametrize("classes", ["KEm", "KEn", "KEAnm", "Kn$", "Em"])

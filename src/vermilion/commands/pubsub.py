@@ -9,7 +9,9 @@ The ``pubsub_context`` gate (run only for subscribed clients, ``Gate.PUBSUB``):
 a RESP2 subscriber may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and
 RESET.  For a subscriber allowed to run a command, the command runs with
 ``c.push_capture`` set, so messages its own command sends to itself (PUBLISH to its
-own channel, keyspace events of its own writes) come out right before its reply.
+own channel, keyspace events of its own writes) come out right after its reply, as
+Redis 7.2 defers them (``server.pending_push_messages``, redis#12326; 7.0 sent them
+before the reply).
 """
 
 from __future__ import annotations
@@ -310,7 +312,7 @@ def _pubsub_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
     finally:
         c.push_capture = None
     if captured:
-        return Raw(b"".join(captured) + out)
+        return Raw(out + b"".join(captured))
     if not out:
         return NO_REPLY
     return Raw(out)

@@ -10,7 +10,8 @@ from typing import Any
 from ..engine import multi
 from ..engine.client import Gate
 from ..protocol.errors import CommandError
-from ..protocol.reply import OK, NullArray
+from ..protocol.encoder import encode2, encode3
+from ..protocol.reply import OK, NullArray, Raw
 from .registry import command
 from .spec import arg, ks
 
@@ -45,7 +46,21 @@ def cmd_exec(c: Any, argv: list[bytes]) -> Any:
     if c.gate & _DIRTY:
         multi.discard_state(c)
         return NullArray
-    return multi.run_queue(c)
+    if c.push_capture is not None:  # already collected by the pub/sub gate
+        return multi.run_queue(c)
+    # A queued SUBSCRIBE then PUBLISH to itself: the message follows the EXEC reply
+    # (Redis 7.2), so the reply is encoded here and the pushes appended.
+    captured: list[bytes] = []
+    c.push_capture = captured
+    try:
+        replies = multi.run_queue(c)
+    finally:
+        c.push_capture = None
+    if not captured:
+        return replies
+    out: list[bytes] = []
+    (encode3 if c.resp == 3 else encode2)(out, replies)
+    return Raw(b"".join(out) + b"".join(captured))
 
 
 @command("discard", arity=1, flags="noscript loading stale fast allow_busy", acl="transaction",

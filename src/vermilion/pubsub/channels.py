@@ -12,11 +12,11 @@ and writes the same bytes to every receiver: O(receivers) with one ``write`` eac
 Channel subscribers come first, then pattern subscribers, as in Redis; a client
 subscribed to both a channel and a matching pattern gets ``message`` and ``pmessage``.
 
-A push to the client whose own command caused it (a RESP3 subscriber publishing to
-itself, or a keyspace event from its own write) must come out after the replies
-already produced in its batch and before the command's reply: while such a client
+A push to the client whose own command caused it (a subscriber publishing to itself,
+or a keyspace event from its own write) comes out right after that command's reply,
+as Redis 7.2 defers it (inside MULTI: after the whole EXEC reply): while such a client
 runs a command, ``c.push_capture`` collects its pushes and the pub/sub gate
-(commands/pubsub.py) emits them just before the reply.
+(commands/pubsub.py) or EXEC emits them after the reply.
 
 After each write to a subscriber, the pub/sub output-buffer limit is checked
 (``limits.py``): a subscriber that does not read is disconnected at its hard limit.
