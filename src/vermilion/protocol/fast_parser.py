@@ -76,7 +76,9 @@ class FastRequestParser:
             self.py.feed(data)
             return
         raw = self.raw
-        if _big_count(data) is not None or (raw and _big_count(raw[-1][-8:] + data[:8]) is not None):
+        if _big_count(data) is not None or (
+            raw and b"*" in raw[-1][-8:] and _big_count(raw[-1][-8:] + data[:8]) is not None
+        ):
             raw.append(data)
             self._fallback()
             return
