@@ -55,7 +55,10 @@ def touch_command(c: Any, spec: CommandSpec, argv: list[bytes]) -> None:
     """Mark WATCHers of the keys a write command changed (engine/multi.py)."""
     from .multi import touch_command as touch  # noqa: PLC0415  (only while someone watches)
 
-    touch(c, spec, argv)
+    try:
+        touch(c, spec, argv)
+    except Exception as e:  # noqa: BLE001  (after the command ran: never escape dispatch)
+        c.server.log_exception(e, argv)
 
 
 # A gate: (client, spec, argv) -> None to go on, or a reply value to answer instead of

@@ -263,4 +263,7 @@ def command_events(c: Any, spec: Any, argv: list[bytes], reply: Any) -> None:
     """Publish the keyspace events of a command that changed data."""
     rule = RULES.get(spec.fullname) if spec is not None else None
     if rule is not None:
-        rule(c, argv, reply)
+        try:
+            rule(c, argv, reply)
+        except Exception as e:  # noqa: BLE001  (runs after the reply is decided: never escape)
+            c.server.log_exception(e, argv)
