@@ -309,7 +309,7 @@ def _after_served_write(c: Any, spec: Any, st: BlockState, reply: Any) -> None:
     if not (server.watching or server.notify_flags):
         return
     from ..keyspace.notify import command_events  # noqa: PLC0415
-    from .multi import touch_command  # noqa: PLC0415
+    from .dispatch import touch_command  # noqa: PLC0415
 
     saved_db = c.db
     c.db = st.db
