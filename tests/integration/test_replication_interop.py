@@ -102,6 +102,15 @@ def info(port: int, section: str = "replication") -> dict:
     return redis.Redis(port=port).info(section)
 
 
+def fields(port: int) -> list[str]:
+    return list(info(port).keys())  # in the server's order
+
+
+def _replica_fields(port: int) -> list[str]:
+    return [f for f in fields(port) if f not in ("role", "master_host", "master_port") and not f.startswith("slave0")
+            and f != "connected_slaves"]
+
+
 def link_up(port: int) -> bool:
     return info(port).get("master_link_status") == "up"
 
@@ -214,11 +223,17 @@ def test_vermilion_replica_of_real_and_chained():
                 rr.execute_command("SELECT", 3)
                 converge(real.port, sub.port)
                 assert info(sub.port)["master_replid"] == info(real.port)["master_replid"]
+                # INFO replication has Redis's fields, in Redis's order (as a replica here)
+                assert _replica_fields(v.port) == _replica_fields(sub.port)
+                assert info(v.port, "stats")["total_net_repl_input_bytes"] > 0
+                assert info(v.port, "stats")["total_net_repl_output_bytes"] > 0
 
                 # promotion: the sub-replica continues from us with our old id as replid2
                 assert vr.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
                 assert vr.role()[0] == b"master"
                 assert info(v.port)["master_replid2"] == info(real.port)["master_replid"]
+                # ... and as a primary
+                assert [f for f in fields(v.port) if f != "slave0"] == [f for f in fields(real.port) if f != "slave0"]
                 vr.set("promoted", "1")
                 wait_for(lambda: redis.Redis(port=sub.port).get("promoted") == b"1", 10, what="promoted write")
                 assert info(v.port, "stats")["sync_partial_ok"] >= 1

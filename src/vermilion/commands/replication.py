@@ -371,7 +371,8 @@ _base_stats = SECTION_PROVIDERS["stats"]
 def stats_fields(server: Any) -> list[tuple[str, Any]]:
     st = state(server)
     values = {"sync_full": st.sync_full, "sync_partial_ok": st.sync_partial_ok,
-              "sync_partial_err": st.sync_partial_err}
+              "sync_partial_err": st.sync_partial_err, "total_net_repl_input_bytes": st.repl_input_bytes,
+              "total_net_repl_output_bytes": st.repl_output_bytes}
     return [(k, values.get(k, v)) for k, v in _base_stats(server)]
 
 

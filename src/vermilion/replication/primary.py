@@ -125,6 +125,8 @@ class ReplState:
         self.has_cached = False  # as a replica: our stream can be continued (PSYNC replid offset)
         self.stream_db = 0  # as a replica: the db the primary's stream had selected
         self.failover = Failover()  # FAILOVER's progress (failover.py)
+        self.repl_input_bytes = 0  # INFO total_net_repl_input_bytes / _output_bytes
+        self.repl_output_bytes = 0
 
     # ---- offsets ---------------------------------------------------------------------
 
@@ -194,6 +196,7 @@ class ReplState:
         for r in self.replicas.values():
             if r.state == ONLINE:
                 r.client.write(data)
+                self.repl_output_bytes += len(data)
             elif r.state == WAIT_BGSAVE_END:
                 r.pending.append(data)
 
@@ -352,8 +355,11 @@ class ReplState:
                 c = r.client
                 c.write(head)
                 c.write(data)
+                self.repl_output_bytes += len(head) + len(data)
                 if r.pending:
-                    c.write(b"".join(r.pending))
+                    pending = b"".join(r.pending)
+                    c.write(pending)
+                    self.repl_output_bytes += len(pending)
                 r.pending = []
                 r.state = ONLINE
                 r.ack_time_s = now

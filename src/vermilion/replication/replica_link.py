@@ -226,6 +226,7 @@ class ReplicaLink:
                         f.write(data[:-keep])
                         tail = data[-keep:]
                         self.sync_read += len(chunk)
+                        st.repl_input_bytes += len(chunk)
                 else:
                     left = int(line[1:])
                     self.sync_total, self.sync_read = left, 0
@@ -237,6 +238,7 @@ class ReplicaLink:
                         f.write(chunk)
                         left -= len(chunk)
                         self.sync_read += len(chunk)
+                        st.repl_input_bytes += len(chunk)
                         self.last_io_s = time.monotonic()
             self._load(path, hs)
         finally:
@@ -294,6 +296,7 @@ class ReplicaLink:
                 raise LinkDown("connection closed by the primary")
             self.last_io_s = time.monotonic()
             self.read_offset += len(chunk)
+            st.repl_input_bytes += len(chunk)
             parser.feed(chunk)
             server.update_clock()
             while True:
@@ -367,8 +370,12 @@ class ReplicaLink:
         server.stats.total_commands_processed += 1
         c.last_cmd = spec
         c.last_interaction_ms = server.cached_now_ms
-        c.propagate_as = None
         if server.dirty != dirty:
+            if server.propagate is not None:
+                # the AOF logs what a replica applies; replication's Feeder skips the
+                # master client (its bytes are proxied by ``apply``)
+                server.propagate(c, spec, argv)
+            c.propagate_as = None
             if server.watching:
                 touch_command(c, spec, argv)
             if server.notify_flags:
