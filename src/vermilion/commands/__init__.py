@@ -30,6 +30,7 @@ MODULES = (
     "geo",
     "sort",
     "persistence",
+    "aof",
     "streams",
     "acl",
     "pubsub",

@@ -44,6 +44,8 @@ class Server:
         self.lastsave_s = int(time.time())
         self.role = "master"
         self.propagate: Callable[[Any, Any, list], None] | None = None
+        # Called before a batch's replies are written (the AOF flush, persistence/aof).
+        self.before_reply: Callable[[], None] | None = None
         # INFO's instantaneous_* rates are sampled by a cron job (engine/stats.py),
         # and idle clients are closed after ``timeout`` seconds (engine/client.py).
         self.cron_jobs: list[Callable[[Any], None]] = [self.stats.track_instantaneous, clients_cron]

@@ -111,6 +111,9 @@ class RespConnection(asyncio.Protocol):
         if c.blocked is None:
             # process(), inlined: this is the per-request path.
             out = run_batch(c, self.parser)
+            server = self.server
+            if server.before_reply is not None:
+                server.before_reply()  # the AOF reaches the file before the replies leave
             if out:
                 transport = self.transport
                 transport.write(out)
@@ -132,6 +135,8 @@ class RespConnection(asyncio.Protocol):
         if c is None or self.transport.is_closing():
             return
         out = run_batch(c, self.parser)
+        if self.server.before_reply is not None:
+            self.server.before_reply()
         if out:
             self.transport.write(out)
             self.server.stats.net_output_bytes += len(out)

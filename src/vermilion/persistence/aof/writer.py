@@ -1,0 +1,275 @@
+"""Appending to the log: the propagation consumer, the write buffer and fsync policy
+(Redis's aof.c feedAppendOnlyFile / flushAppendOnlyFile and the bio fsync job).
+
+``AofFeed`` becomes ``server.propagate``, in front of whatever was there (a
+``PropagationLog``, replication's ``Feeder``): it encodes each propagated form as a
+RESP multibulk into ``buf`` (a ``SELECT`` first when the database changes), then hands
+the call to that inner consumer, which sees it unchanged.  Replication attaching later
+goes through ``listeners.append`` (what ``Feeder.install`` does with a consumer that
+has listeners): ``_Chain`` makes its Feeder the inner consumer, so replication keeps its
+own rules (a replica does not re-propagate its primary's stream) while the AOF sees
+everything, as Redis's AOF also logs what a replica receives.
+
+``flush`` writes the buffer to the current incremental file; the server calls it
+(``server.before_reply``) before the replies of a batch go to the sockets, so with
+``appendfsync always`` a reply is only sent once its write is on disk (write + fsync),
+and with ``everysec`` the data is at least in the OS (it survives a kill -9) while a
+background thread fsyncs once a second; ``no`` leaves fsync to the OS.  A cron job
+flushes what writes without a reply (active expiry, a replica's link) produced.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from . import manifest as mf
+
+OFF, ON, WAIT_REWRITE = 0, 1, 2
+
+
+def encode_command(argv: list[bytes]) -> bytes:
+    parts = [b"*%d\r\n" % len(argv)]
+    parts += [b"$%d\r\n%b\r\n" % (len(a), a) for a in argv]
+    return b"".join(parts)
+
+
+class AofState:
+    """Everything the AOF keeps (``server.extensions["aof"]``)."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.state = OFF
+        self.manifest: mf.Manifest | None = None
+        self.fd = -1
+        self.incr_path = ""
+        self.buf = bytearray()
+        self.selected_db = -1
+        self.fsync_needed = False
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.stop_event = threading.Event()
+        self.current_size = 0  # base + incr files
+        self.base_size = 0  # the size right after the last rewrite (auto-rewrite's reference)
+        self.last_write_ok = True
+        self.delayed_fsync = 0
+        # rewrite (rewrite.py)
+        self.child_pid = -1
+        self.child_start = 0.0
+        self.rewrite_scheduled = False
+        self.last_rewrite_time_s = -1
+        self.last_rewrite_ok = True
+        self.rewrites = 0
+        self.consecutive_failures = 0
+        self.temp_incr = ""  # WAIT_REWRITE: where writes go until the first base exists
+        self.feed: AofFeed | None = None
+
+    @property
+    def dirname(self) -> str:
+        return self.server.config.get("appenddirname", "appendonlydir")
+
+    @property
+    def filename(self) -> str:
+        return self.server.config.get("appendfilename", "appendonly.aof")
+
+    # ---- the write path -----------------------------------------------------------
+
+    def append(self, db_index: int, argv: list[bytes]) -> None:
+        buf = self.buf
+        if db_index != self.selected_db:
+            buf += b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%d\r\n" % (len(b"%d" % db_index), db_index)
+            self.selected_db = db_index
+        buf += b"*%d\r\n" % len(argv)
+        for a in argv:
+            buf += b"$%d\r\n%b\r\n" % (len(a), a)
+
+    def flush(self, force_fsync: bool = False) -> None:
+        """Write the buffer to the incr file (and fsync it when the policy says so)."""
+        buf = self.buf
+        if buf and self.fd >= 0:
+            data = bytes(buf)
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.write(self.fd, data[written:] if written else data)
+            except OSError as e:
+                if self.last_write_ok:
+                    self.server.log("warning", "Error writing to the AOF file: %s" % e.strerror)
+                self.last_write_ok = False
+                del buf[:written]
+                self.current_size += written
+                return
+            buf.clear()
+            self.current_size += written
+            self.last_write_ok = True
+            policy = self.server.config.get("appendfsync", "everysec")
+            if policy == "always" or force_fsync:
+                self._fsync()
+            else:
+                self.fsync_needed = True
+        elif force_fsync and self.fd >= 0:
+            self._fsync()
+
+    def _fsync(self) -> None:
+        try:
+            os.fsync(self.fd)
+        except OSError:
+            pass
+        self.fsync_needed = False
+
+    def fsync_loop(self) -> None:
+        """The everysec thread: fsync once a second when something was written."""
+        while not self.stop_event.wait(1.0):
+            if not self.fsync_needed:
+                continue
+            with self.lock:
+                fd = self.fd
+                if fd < 0 or self.server.config.get("appendfsync", "everysec") != "everysec":
+                    continue
+                self.fsync_needed = False
+                try:
+                    os.fsync(fd)
+                except OSError:
+                    pass
+
+    def start_thread(self) -> None:
+        if self.thread is None or not self.thread.is_alive():
+            self.stop_event.clear()
+            self.thread = threading.Thread(target=self.fsync_loop, name="aof-fsync", daemon=True)
+            self.thread.start()
+
+    # ---- files ------------------------------------------------------------------------
+
+    def open_incr(self, path: str) -> None:
+        """Switch appends to ``path`` (the old file is flushed, fsynced and closed)."""
+        self.flush(force_fsync=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        with self.lock:
+            old, self.fd = self.fd, fd
+            self.incr_path = path
+            if old >= 0:
+                os.close(old)
+        self.selected_db = -1  # a new file starts with a SELECT
+
+    def close(self) -> None:
+        self.flush(force_fsync=True)
+        with self.lock:
+            if self.fd >= 0:
+                os.close(self.fd)
+            self.fd = -1
+        self.buf.clear()
+
+    def sizes_from_disk(self) -> None:
+        """aof_current_size / aof_base_size from the files in the manifest."""
+        m = self.manifest
+        total = base = 0
+        if m is not None:
+            for f in m.files():
+                try:
+                    size = os.path.getsize(os.path.join(self.dirname, f.name))
+                except OSError:
+                    size = 0
+                total += size
+                if f.kind == mf.BASE:
+                    base = size
+        self.current_size = total
+        self.base_size = total if total else base
+
+    def delete_history(self) -> None:
+        """aofDelHistoryFiles: remove the files a rewrite replaced, then drop them from
+        the manifest."""
+        m = self.manifest
+        if m is None or not m.history:
+            return
+        if self.server.config.get("aof-disable-auto-gc", 0):
+            return
+        for f in m.history:
+            try:
+                os.unlink(os.path.join(self.dirname, f.name))
+                self.server.log("notice", "Removing the history file %s in the background" % f.name)
+            except OSError:
+                pass
+        m.history = []
+        mf.write(self.dirname, self.filename, m)
+
+
+class _Chain(list):
+    """``listeners`` of the AOF feed: a plain function listener is called with
+    ``(db index, argv)``; replication's ``Feeder.install`` handing us its ``feed``
+    makes its Feeder our inner consumer instead (see the module docstring)."""
+
+    def __init__(self, feed: "AofFeed") -> None:
+        super().__init__()
+        self.feed = feed
+
+    def append(self, fn: Any) -> None:  # type: ignore[override]
+        owner = getattr(fn, "__self__", None)
+        feeder = getattr(owner, "feeder", None)
+        if feeder is not None and callable(feeder):
+            self.feed.inner = feeder
+            return
+        super().append(fn)
+
+
+class AofFeed:
+    """``server.propagate`` while the AOF is on."""
+
+    __slots__ = ("st", "inner", "listeners")
+
+    def __init__(self, st: AofState, inner: Any) -> None:
+        self.st = st
+        self.inner = inner
+        self.listeners = _Chain(self)
+
+    def __call__(self, c: Any, spec: Any, argv: list[bytes], db: Any = None) -> None:
+        if db is None:
+            db = c.db
+        forms = None if c is None else c.propagate_as
+        index = db.index
+        append = self.st.append
+        if forms is None:
+            append(index, argv)
+            forms = (argv,)
+        else:
+            for form in forms:
+                append(index, form)
+        for fn in self.listeners:
+            for form in forms:
+                fn(index, list(form))
+        inner = self.inner
+        if inner is not None:
+            inner(c, spec, argv, db=db) if c is None else inner(c, spec, argv)
+        elif c is not None:
+            c.propagate_as = None
+
+
+def state(server: Any) -> AofState:
+    st = server.extensions.get("aof")
+    if st is None:
+        st = AofState(server)
+        server.extensions["aof"] = st
+    return st
+
+
+def attach(server: Any, st: AofState) -> None:
+    """Start consuming the propagation stream and flushing before replies."""
+    if st.feed is None:
+        st.feed = AofFeed(st, server.propagate)
+        for c in server.clients.values():
+            c.propagate_as = None
+        server.propagate = st.feed
+    server.before_reply = st.flush
+    st.start_thread()
+
+
+def detach(server: Any, st: AofState) -> None:
+    feed = st.feed
+    if feed is not None:
+        if server.propagate is feed:
+            server.propagate = feed.inner
+        st.feed = None
+    if getattr(server, "before_reply", None) == st.flush:
+        server.before_reply = None
+    st.stop_event.set()
+    st.close()

@@ -1,0 +1,283 @@
+"""The append-only file: Redis 7's multi-part layout on disk, loading at start
+(truncated tails, corrupt files), BGREWRITEAOF, CONFIG SET appendonly, INFO, the
+check tools, and interop both ways with a real redis-server 7."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import redis
+
+from support.servers import ServerProcess, wait_for
+
+AOF_DIR = "appendonlydir"
+MANIFEST = "appendonly.aof.manifest"
+
+
+def populate(r: redis.Redis) -> None:
+    r.set("s", "hello")
+    r.incr("n")
+    r.incrby("n", 41)
+    r.rpush("l", "a", "b", *[f"x{i}" for i in range(200)])
+    r.sadd("set", "a", "b", "c", 1, 2)
+    r.hset("h", mapping={"f": "v", "g": "1"})
+    r.zadd("z", {"a": 1, "b": -2.5, "c": float("inf")})
+    r.xadd("st", {"f": "v"}, id="5-1")
+    r.set("ttl", "v", ex=10_000)
+    r.set("gone", "v")
+    r.delete("gone")
+    with r.pipeline(transaction=True) as p:
+        p.set("tx1", "1")
+        p.lpush("tx2", "q")
+        p.execute()
+    r2 = redis.Redis(port=r.connection_pool.connection_kwargs["port"], db=3)
+    r2.set("db3", "three")
+
+
+def snapshot(port: int) -> dict:
+    out = {}
+    for db in (0, 3):
+        r = redis.Redis(port=port, db=db)
+        for key in sorted(r.keys("*")):
+            t = r.type(key)
+            if t == b"string":
+                v = r.get(key)
+            elif t == b"list":
+                v = r.lrange(key, 0, -1)
+            elif t == b"set":
+                v = sorted(r.smembers(key))
+            elif t == b"hash":
+                v = sorted(r.hgetall(key).items())
+            elif t == b"zset":
+                v = r.zrange(key, 0, -1, withscores=True)
+            else:
+                v = r.xrange(key)
+            ttl = r.pttl(key)
+            out[(db, key)] = (t, v, ttl > 0)
+    return out
+
+
+def read_manifest(d: str) -> list[str]:
+    with open(os.path.join(d, AOF_DIR, MANIFEST)) as f:
+        return f.read().splitlines()
+
+
+def restart(srv: ServerProcess, args: list[str]) -> ServerProcess:
+    """Start a new server on the same directory (``srv`` must be stopped)."""
+    new = ServerProcess("vermilion", args + ["--dir", srv.dir], wait=False)
+    return new
+
+
+def start_on(kind: str, d: str, args: list[str], wait: bool = True) -> ServerProcess:
+    s = ServerProcess(kind, args + ["--dir", d], wait=False)
+    if wait:
+        s.wait_ready()
+    return s
+
+
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_restart_loads_every_value(preamble: str) -> None:
+    args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
+    with ServerProcess("vermilion", args) as a:
+        r = redis.Redis(port=a.port)
+        populate(r)
+        before = snapshot(a.port)
+        assert read_manifest(a.dir) == [
+            "file appendonly.aof.1.base.%s seq 1 type b" % ("rdb" if preamble == "yes" else "aof"),
+            "file appendonly.aof.1.incr.aof seq 1 type i",
+        ]
+        d = a.dir
+        a.proc.kill()
+        a.proc.wait()
+    with start_on("vermilion", d, args) as b:
+        assert snapshot(b.port) == before
+        # the second life appends to the same incr file
+        redis.Redis(port=b.port).set("after", "1")
+        before["after"] = 1
+    with start_on("vermilion", d, args) as c:
+        assert redis.Redis(port=c.port).get("after") == b"1"
+
+
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_bgrewriteaof_switches_files(preamble: str) -> None:
+    args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
+    with ServerProcess("vermilion", args) as a:
+        r = redis.Redis(port=a.port)
+        populate(r)
+        assert r.bgrewriteaof() in (True, b"Background append only file rewriting started")
+        wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0
+                 and r.info("persistence")["aof_rewrites"] == 1, 10)
+        r.set("post", "rewrite")
+        ext = "rdb" if preamble == "yes" else "aof"
+        assert read_manifest(a.dir) == [
+            f"file appendonly.aof.2.base.{ext} seq 2 type b",
+            "file appendonly.aof.2.incr.aof seq 2 type i",
+        ]
+        assert sorted(os.listdir(os.path.join(a.dir, AOF_DIR))) == sorted(
+            [f"appendonly.aof.2.base.{ext}", "appendonly.aof.2.incr.aof", MANIFEST])
+        info = r.info("persistence")
+        assert info["aof_last_bgrewrite_status"] == "ok"
+        assert info["aof_base_size"] > 0 and info["aof_current_size"] >= info["aof_base_size"]
+        before = snapshot(a.port)
+        d = a.dir
+    with start_on("vermilion", d, args) as b:
+        assert snapshot(b.port) == before
+
+
+def test_config_set_appendonly_at_runtime() -> None:
+    with ServerProcess("vermilion", []) as a:
+        r = redis.Redis(port=a.port)
+        populate(r)
+        assert r.info("persistence")["aof_enabled"] == 0
+        assert r.config_set("appendonly", "yes")
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 1, 10)
+        r.set("later", "x")
+        lines = read_manifest(a.dir)
+        assert lines == ["file appendonly.aof.1.base.rdb seq 1 type b", "file appendonly.aof.1.incr.aof seq 1 type i"]
+        assert r.info("persistence")["aof_enabled"] == 1
+        before = snapshot(a.port)
+        r.config_set("appendonly", "no")
+        assert r.info("persistence")["aof_enabled"] == 0
+        r.set("not-logged", "x")
+        d = a.dir
+    with start_on("vermilion", d, ["--appendonly", "yes"]) as b:
+        assert snapshot(b.port) == before
+
+
+def test_bgrewriteaof_replies_and_debug_loadaof() -> None:
+    with ServerProcess("vermilion", ["--appendonly", "yes", "--rdb-key-save-delay", "200000"]) as a:
+        r = redis.Redis(port=a.port)
+        r.mset({"a": 1, "b": 2, "c": 3})
+        assert r.execute_command("BGREWRITEAOF") == b"Background append only file rewriting started"
+        with pytest.raises(redis.ResponseError, match="^Background append only file rewriting already in progress$"):
+            r.execute_command("BGREWRITEAOF")
+        assert r.info("persistence")["aof_rewrite_in_progress"] == 1
+        with pytest.raises(redis.ResponseError, match="wrong number of arguments for 'bgrewriteaof'"):
+            r.execute_command("BGREWRITEAOF", "x")
+        r.config_set("rdb-key-save-delay", 0)
+        wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0, 10)
+        r.set("d", 4)
+        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        assert r.execute_command("DEBUG", "LOADAOF") == b"OK"
+        assert sorted(r.keys()) == [b"a", b"b", b"c", b"d"]
+
+
+def test_command_info_matches_redis(redis_server) -> None:
+    from support.servers import ServerProcess as _SP  # noqa: F401
+
+    real = redis.Redis(port=redis_server.port)
+    with ServerProcess("vermilion", []) as a:
+        ours = redis.Redis(port=a.port)
+        assert ours.execute_command("COMMAND", "INFO", "bgrewriteaof") == \
+            real.execute_command("COMMAND", "INFO", "bgrewriteaof")
+
+
+def _incr_path(d: str) -> str:
+    return os.path.join(d, AOF_DIR, "appendonly.aof.1.incr.aof")
+
+
+def test_truncated_tail_is_cut() -> None:
+    with ServerProcess("vermilion", ["--appendonly", "yes"]) as a:
+        redis.Redis(port=a.port).set("k", "v")
+        d = a.dir
+    path = _incr_path(d)
+    good = os.path.getsize(path)
+    with open(path, "ab") as f:
+        f.write(b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$5\r\nab")  # a write cut by a crash
+    with start_on("vermilion", d, ["--appendonly", "yes", "--aof-load-truncated", "no"], wait=False) as s:
+        assert s.proc.wait(10) == 1
+        assert "Unexpected end of file reading the append only file" in s.read_log()
+    with start_on("vermilion", d, ["--appendonly", "yes"]) as b:
+        r = redis.Redis(port=b.port)
+        assert r.get("k") == b"v" and r.get("x") is None
+        assert "!!! Warning: short read while loading the AOF file" in b.read_log()
+    assert os.path.getsize(path) >= good  # cut back to the good part (plus the new life's writes)
+
+
+def test_incomplete_multi_is_reverted() -> None:
+    with ServerProcess("vermilion", ["--appendonly", "yes"]) as a:
+        redis.Redis(port=a.port).set("k", "v")
+        d = a.dir
+    with open(_incr_path(d), "ab") as f:
+        f.write(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n")
+    with start_on("vermilion", d, ["--appendonly", "yes"]) as b:
+        r = redis.Redis(port=b.port)
+        assert r.get("k") == b"v" and r.get("x") is None
+        assert "Revert incomplete MULTI/EXEC transaction" in b.read_log()
+
+
+def test_corrupt_middle_exits() -> None:
+    with ServerProcess("vermilion", ["--appendonly", "yes"]) as a:
+        r = redis.Redis(port=a.port)
+        r.set("k", "v")
+        d = a.dir
+    with open(_incr_path(d), "ab") as f:
+        f.write(b"garbage!\r\n*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n")
+    with start_on("vermilion", d, ["--appendonly", "yes"], wait=False) as s:
+        assert s.proc.wait(10) == 1
+        assert "Bad file format reading the append only file appendonly.aof.1.incr.aof" in s.read_log()
+    check = [sys.executable, "-m", "vermilion.persistence.aof.check"]
+    res = subprocess.run(check + [os.path.join(d, AOF_DIR, MANIFEST)], capture_output=True, text=True)
+    assert res.returncode == 1 and "is not valid" in res.stdout
+    res = subprocess.run(check + ["--fix", os.path.join(d, AOF_DIR, MANIFEST)], capture_output=True, text=True)
+    assert res.returncode == 0 and "Successfully truncated" in res.stdout
+    with start_on("vermilion", d, ["--appendonly", "yes"]) as b:
+        assert redis.Redis(port=b.port).get("k") == b"v"
+
+
+def test_redis_check_aof_accepts_our_files() -> None:
+    exe = shutil.which("redis-check-aof")
+    if exe is None:
+        pytest.skip("redis-check-aof not installed")
+    with ServerProcess("vermilion", ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"]) as a:
+        r = redis.Redis(port=a.port)
+        populate(r)
+        r.bgrewriteaof()
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 1, 10)
+        populate(r)
+        d = a.dir
+    res = subprocess.run([exe, os.path.join(d, AOF_DIR, MANIFEST)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout
+    assert "All AOF files and manifest are valid" in res.stdout
+    res = subprocess.run([exe, os.path.join(d, AOF_DIR, "appendonly.aof.2.incr.aof")], capture_output=True, text=True)
+    assert res.returncode == 0 and "is valid" in res.stdout
+
+
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_real_redis_loads_our_dir(preamble: str) -> None:
+    args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
+    with ServerProcess("vermilion", args) as a:
+        r = redis.Redis(port=a.port)
+        populate(r)
+        r.bgrewriteaof()
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 1, 10)
+        r.set("after-rewrite", "1")
+        r.rpush("l", "tail")
+        before = snapshot(a.port)
+        d = a.dir
+    with start_on("redis", d, args) as real:
+        assert snapshot(real.port) == before
+
+
+def test_we_load_real_redis_dir() -> None:
+    args = ["--appendonly", "yes"]
+    with start_on("redis", ServerProcess.__new__(ServerProcess).__class__ and _tmpdir(), args) as real:
+        r = redis.Redis(port=real.port)
+        populate(r)
+        r.bgrewriteaof()
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 1, 10)
+        r.set("after", "1")
+        before = snapshot(real.port)
+        d = real.dir
+    with start_on("vermilion", d, args) as ours:
+        assert snapshot(ours.port) == before
+
+
+def _tmpdir() -> str:
+    import tempfile  # noqa: PLC0415
+
+    return tempfile.mkdtemp(prefix="real-aof-")
