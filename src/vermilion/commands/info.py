@@ -17,8 +17,8 @@ instantaneous rates (sampled by ``Stats.track_instantaneous``), keyspace hits an
 expired keys, net bytes, errors per code, per-command calls and time, keys per database.
 Memory: ``used_memory_rss`` is the resident set from ``/proc/self/statm``;
 ``used_memory`` is the same figure unless a subsystem installs a finer estimate in
-``server.extensions["used_memory"]`` (``fn(server) -> int``).  Latency percentiles come
-from the per-command mean (no histogram is kept).
+``server.extensions["used_memory"]`` (``fn(server) -> int``; ops/memory.py installs one).
+Latency percentiles come from the per-command histograms of ops/latency.py.
 """
 
 from __future__ import annotations
@@ -401,13 +401,20 @@ def errorstats_fields(server: Any) -> Fields:
 
 
 def latencystats_fields(server: Any) -> Fields:
+    """Per-command percentiles from the latency histograms (ops/latency.py), for the
+    ``latency-tracking-info-percentiles``; nothing while latency-tracking is off."""
+    from ..ops.latency import percentile_us  # noqa: PLC0415
+
+    if not server.config.get("latency-tracking", True):
+        return []
+    pcts = server.config.get("latency-tracking-info-percentiles", [50.0, 99.0, 99.9])
+    names = [("%f" % p).rstrip("0").rstrip(".") for p in pcts]
     out: Fields = []
     for s in _all_specs():
-        st = s.stats
-        if st.calls:
-            mean = st.usec / st.calls
+        hist = s.stats.hist
+        if any(hist):
             out.append(("latency_percentiles_usec_" + _safe_name(s.fullname),
-                        "p50=%.3f,p99=%.3f,p99.9=%.3f" % (mean, mean, mean)))
+                        ",".join("p%s=%.3f" % (n, percentile_us(hist, p)) for n, p in zip(names, pcts))))
     return out
 
 

@@ -72,16 +72,15 @@ class Sampler:
         if self.dirty < 0 or server.dirty - self.dirty > (len(keys) >> 1) or not keys:
             keys = self.keys = list(d)
             self.dirty = server.dirty
-        out = []
-        misses = 0
-        while len(out) < n and misses < 4 * n:
-            k = keys[randrange(len(keys))]
-            if k in d:
-                out.append(k)
-            else:
-                misses += 1
-        if misses >= 4 * n and len(out) < n:
-            self.dirty = -1  # too stale: re-take next time
+        n_keys = len(keys)
+        out = [keys[int(random() * n_keys)] for _ in range(n)]
+        out = [k for k in out if k in d]
+        if len(out) < n:
+            # Stale draws: retry a little, and re-take the snapshot next time if most missed.
+            extra = [keys[int(random() * n_keys)] for _ in range(3 * n)]
+            out += [k for k in extra if k in d][: n - len(out)]
+            if len(out) < (n + 1) >> 1:
+                self.dirty = -1
         return out
 
 
@@ -252,33 +251,37 @@ def _score(server: Any, db: Any, key: bytes, policy: str) -> float:
 
 
 def _pool_victim(server: Any, policy: str, volatile: bool) -> tuple[Any, bytes] | None:
+    """Sample every db into the pool, then take the best-scored key that still exists."""
     st = server.evict
     samples = server.config["maxmemory-samples"]
     pool = st.pool
+    now = server.cached_now_ms
+    since = st.track_since_ms
+    kind = policy[-3:]
     for db in server.dbs:
         d = db.expires if volatile else db.data
         if not d:
             continue
-        for k in sample_keys(db, samples, volatile=volatile):
-            pool.append((_score(server, db, k, policy), db.index, k))
-    if not pool:
-        return None
+        index = db.index
+        keys = sample_keys(db, samples, volatile=volatile)
+        if kind == "lru":
+            lru = db.lru
+            if lru is None:
+                pool.extend([(now - since, index, k) for k in keys])
+            else:
+                get = lru.get
+                pool.extend([(now - get(k, since), index, k) for k in keys])
+        elif kind == "ttl":
+            get = db.expires.get
+            pool.extend([(-get(k, 0), index, k) for k in keys])
+        else:
+            pool.extend([(_score(server, db, k, policy), index, k) for k in keys])
     pool.sort()
-    # dedupe (a key sampled twice) and keep the best POOL_SIZE
-    seen = set()
-    kept = []
-    for entry in reversed(pool):
-        ident = (entry[1], entry[2])
-        if ident not in seen:
-            seen.add(ident)
-            kept.append(entry)
-            if len(kept) == POOL_SIZE:
-                break
-    kept.reverse()
-    st.pool = kept
-    while kept:
-        _score_v, index, key = kept.pop()
-        db = server.dbs[index]
+    del pool[:-POOL_SIZE]
+    dbs = server.dbs
+    while pool:
+        _score_v, index, key = pool.pop()
+        db = dbs[index]
         if key in (db.expires if volatile else db.data):
             return db, key
     return None
@@ -327,10 +330,11 @@ def perform(server: Any) -> bool:
     policy = server.config["maxmemory-policy"]
     if policy == "noeviction":
         return False
-    from ..engine.gates import writes_paused  # noqa: PLC0415
+    if server.gate & _PAUSE:
+        from ..engine.gates import writes_paused  # noqa: PLC0415
 
-    if writes_paused(server):
-        return False
+        if writes_paused(server):
+            return False
     volatile = policy.startswith("volatile")
     use_pool = not policy.endswith("random")
     to_free = used - maxmemory
@@ -383,3 +387,4 @@ def _queued_denyoom(item: Any) -> bool:
 from ..commands.spec import CmdFlag  # noqa: E402
 
 _DENYOOM = CmdFlag.DENYOOM.value
+_PAUSE = 1  # ServerGate.PAUSE (engine/gates.py imports dispatch, which imports this module)
