@@ -45,6 +45,10 @@ def _fcall(c: Any, argv: list[bytes], readonly: bool) -> Any:
     state = fs.scripting
     keys, args = argv[3:3 + numkeys], argv[3 + numkeys:]
     state.running_function = (fn.name, argv[:1] + argv[1:], time.monotonic())
+    if c.server.monitors:  # FCALL is shown before its function's commands (ops/monitor.py)
+        from ..ops.monitor import feed_script  # noqa: PLC0415
+
+        feed_script(c, argv)
     try:
         return state.run_script(c, state.function_engine(), fn.func, fn.name, False, fn.flags, readonly,
                                 keys, args)

@@ -63,6 +63,10 @@ def _eval(c: Any, argv: list[bytes], by_sha: bool, readonly: bool) -> Any:
     else:
         sha, script = state.create_script(argv[1])
     check_flags(c, script.flags, readonly)
+    if c.server.monitors:  # EVAL is shown before its script's commands (ops/monitor.py)
+        from ..ops.monitor import feed_script  # noqa: PLC0415
+
+        feed_script(c, argv)
     return state.run_script(c, state.engine, script.func, sha, True, script.flags, readonly, keys, args)
 
 

@@ -327,6 +327,10 @@ def run_queue(c: Any) -> list:
             t_prev = t
             stats.total_commands_processed += 1
             replies.append(reply)
+            if server.monitors:  # MONITOR shows the commands EXEC runs (ops/monitor.py)
+                from ..ops.monitor import feed  # noqa: PLC0415
+
+                feed(c, spec, argv)
     finally:
         c.deny_blocking = old_deny
         discard_state(c)

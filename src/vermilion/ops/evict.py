@@ -100,7 +100,15 @@ def install(server: Any) -> None:
     server.evict = EvictState(len(server.dbs))
     server.lru_mode = 0
     server.cron_jobs.append(cron)
+    # scripting/run_context.py asks before a script's first deny-oom command
+    server.extensions["script_oom_check"] = script_oom
     configure(server)
+
+
+def script_oom(server: Any) -> bool:
+    """True when a script's deny-oom command must be refused (over maxmemory, nothing
+    evictable)."""
+    return bool(server.config["maxmemory"]) and not perform(server)
 
 
 def configure(server: Any) -> None:

@@ -87,8 +87,17 @@ def feed(c: Any, spec: Any, argv: list[bytes], *, lua: bool = False) -> None:
     client monitors)."""
     if spec.flag_bits & SKIP:
         return
+    _send(c, redacted_argv(c.server, spec, argv), lua)
+
+
+def feed_script(c: Any, argv: list[bytes]) -> None:
+    """EVAL/EVALSHA/FCALL (flagged skip_monitor): shown as the script starts, so the
+    line comes before those of the commands the script runs, as in Redis."""
+    _send(c, argv, False)
+
+
+def _send(c: Any, args: list[bytes], lua: bool) -> None:
     server = c.server
-    args = redacted_argv(server, spec, argv)
     now = time.time()
     sec = int(now)
     if lua:

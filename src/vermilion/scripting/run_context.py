@@ -158,6 +158,10 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
         reply, is_err = b"ERR internal error: %s" % type(e).__name__.encode(), True
     st.calls += 1
     st.usec += (time.perf_counter_ns() - t0) // 1000
+    if server.monitors:  # MONITOR shows script commands as "[db lua]" (ops/monitor.py)
+        from ..ops.monitor import feed  # noqa: PLC0415
+
+        feed(c, spec, argv, lua=True)
     if server.dirty != dirty:
         run.wrote = True
         if server.watching or (server.notify_flags and not is_err):
