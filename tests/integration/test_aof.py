@@ -278,3 +278,27 @@ def _tmpdir() -> str:
     import tempfile  # noqa: PLC0415
 
     return tempfile.mkdtemp(prefix="real-aof-")
+
+
+def test_aof_with_replication_both_sides() -> None:
+    """The primary's AOF keeps logging once a replica attaches (replication's feeder
+    sits behind the AOF), and a replica's AOF is rewritten after the full sync and
+    then logs the primary's stream."""
+    args = ["--appendonly", "yes"]
+    with ServerProcess("vermilion", args) as p:
+        rp = redis.Redis(port=p.port)
+        rp.set("before-sync", "1")
+        with ServerProcess("vermilion", args + ["--replicaof", "127.0.0.1", str(p.port)]) as rep:
+            rr = redis.Redis(port=rep.port)
+            wait_for(lambda: rr.get("before-sync") == b"1", 10)
+            wait_for(lambda: rr.info("persistence")["aof_rewrites"] >= 1
+                     and rr.info("persistence")["aof_rewrite_in_progress"] == 0, 10)
+            rp.set("after-sync", "2")
+            rp.rpush("l", "a", "b")
+            wait_for(lambda: rr.lrange("l", 0, -1) == [b"a", b"b"], 10)
+            rep_dir = rep.dir
+        p_dir = p.dir
+    for d in (p_dir, rep_dir):
+        with start_on("vermilion", d, args) as s:
+            r = redis.Redis(port=s.port)
+            assert (r.get("before-sync"), r.get("after-sync"), r.lrange("l", 0, -1)) == (b"1", b"2", [b"a", b"b"])

@@ -268,6 +268,8 @@ class ReplicaLink:
         for r in list(st.replicas.values()):  # sub-replicas resync from our new history
             st.drop(r, "Full resync from my master")
         server.log("notice", "MASTER <-> REPLICA sync: Finished with success")
+        for hook in server.extensions.get("after_full_sync", ()):
+            hook(server)  # e.g. the AOF restarts with a rewrite of the new dataset
 
     def _create_master(self, db_index: int) -> None:
         server = self.server

@@ -420,12 +420,22 @@ def shutdown(server: Any) -> None:
         st.flush(force_fsync=True)
 
 
+def restart_after_sync(server: Any) -> None:
+    """restartAOFAfterSYNC: a replica that loaded its primary's snapshot rewrites the
+    log from the new dataset (the incr files no longer describe it)."""
+    st = server.extensions.get("aof")
+    if st is not None and st.state != OFF:
+        stop_aof(server)
+        start_aof(server)
+
+
 def _install_hooks(server: Any) -> None:
     if server.extensions.get("aof_hooks"):
         return
     server.extensions["aof_hooks"] = True
     server.cron_jobs.append(cron)
     server.shutdown_hooks.append(shutdown)
+    server.extensions.setdefault("after_full_sync", []).append(restart_after_sync)
 
 
 def install(server: Any) -> None:

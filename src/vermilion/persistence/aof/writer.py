@@ -204,6 +204,10 @@ class _Chain(list):
         self.feed = feed
 
     def append(self, fn: Any) -> None:  # type: ignore[override]
+        inner = self.feed.inner
+        if inner is not None and hasattr(inner, "listeners"):
+            inner.listeners.append(fn)  # a PropagationLog behind us keeps its role
+            return
         owner = getattr(fn, "__self__", None)
         feeder = getattr(owner, "feeder", None)
         if feeder is not None and callable(feeder):
