@@ -79,7 +79,9 @@ def test_help(both, cmd):
     ("LATENCY",), ("LATENCY", "FOO"), ("LATENCY", "HISTORY"), ("LATENCY", "HISTORY", "nosuch"),
     ("LATENCY", "GRAPH", "nosuch"), ("LATENCY", "RESET", "nosuch"), ("LATENCY", "LATEST", "x"),
     ("LATENCY", "DOCTOR", "x"), ("LATENCY", "HISTOGRAM", "nosuchcommand"), ("MONITOR", "x"),
-    ("DEBUG", "DIGEST", "x"), ("DEBUG", "DIGEST-VALUE"),
+    ("DEBUG", "DIGEST", "x"), ("DEBUG", "DIGEST-VALUE"), ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb"),
+    ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "abc"), ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"),
+    ("DEBUG", "PAUSE-CRON", "0"), ("DEBUG", "CHANGE-REPL-ID"), ("DEBUG", "LISTPACK", "nokey"),
 ])
 def test_errors_and_empty_replies(both, args):
     both.check(*args)

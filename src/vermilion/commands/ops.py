@@ -8,6 +8,7 @@ MEMORY USAGE and STATS use ops/memory.py's estimates.  DEBUG DIGEST and DIGEST-V
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..engine.client import Gate
@@ -429,7 +430,58 @@ def debug_digest_value(c: Any, argv: list[bytes]) -> Any:
 def debug_change_repl_id(c: Any, argv: list[bytes]) -> Any:
     if len(argv) != 2:
         raise _debug_syntax(argv)
-    hook = c.server.extensions.get("change_repl_id")
-    if hook is not None:
-        hook(c.server)
+    repl = c.server.extensions.get("repl")  # replication/primary.py's ReplState
+    if repl is not None:
+        repl.change_replid()  # Redis's changeReplicationId + clearReplicationId2
+        repl.clear_replid2()
+    return OK
+
+
+@debug_subcommand("quicklist-packed-threshold")
+def debug_quicklist_packed_threshold(c: Any, argv: list[bytes]) -> Any:
+    """Elements larger than this get a plain quicklist node of their own (0: 1 GB)."""
+    if len(argv) != 3:
+        raise _debug_syntax(argv)
+    from ..config.schema import MEMORY_UNITS  # noqa: PLC0415
+    from ..datatypes import quicklist  # noqa: PLC0415
+
+    m = re.fullmatch(rb"(\d+)([a-zA-Z]*)", argv[2])
+    unit = MEMORY_UNITS.get(m.group(2).lower().decode()) if m else None
+    size = int(m.group(1)) * unit if m and unit else -1
+    if size < 0 or size > (1 << 32) - (1 << 20):
+        raise CommandError(b"ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+    quicklist.PACKED_THRESHOLD = size or (1 << 30)
+    return OK
+
+
+@debug_subcommand("listpack")
+def debug_listpack(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) != 3:
+        raise _debug_syntax(argv)
+    value = c.db.lookup(argv[2])
+    if value is None:
+        raise CommandError(b"ERR no such key")
+    from ..keyspace.types import encoding  # noqa: PLC0415
+
+    if encoding(value, c.server) != b"listpack":
+        raise CommandError(b"ERR Not a listpack encoded object.")
+    c.server.log("notice", "Listpack of key %r: %d entries" % (argv[2], len(value)))
+    return Simple(b"Listpack structure printed on stdout")
+
+
+@debug_subcommand("pause-cron")
+def debug_pause_cron(c: Any, argv: list[bytes]) -> Any:
+    """Stop (1) or resume (0) the periodic jobs; jobs added meanwhile are kept."""
+    if len(argv) != 3:
+        raise _debug_syntax(argv)
+    server = c.server
+    paused = server.extensions.get("paused_cron_jobs")
+    m = re.match(rb"\s*[-+]?\d+", argv[2])  # C's atoi: junk reads as 0
+    if m and int(m.group()):
+        if paused is None:
+            server.extensions["paused_cron_jobs"] = server.cron_jobs[:]
+            server.cron_jobs.clear()
+    elif paused is not None:
+        server.cron_jobs[:0] = paused
+        del server.extensions["paused_cron_jobs"]
     return OK
