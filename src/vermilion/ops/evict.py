@@ -342,7 +342,7 @@ def perform(server: Any) -> bool:
         from ..engine.gates import writes_paused  # noqa: PLC0415
 
         if writes_paused(server):
-            return False
+            return True  # no evictions while writes are paused (Redis: EVICT_OK)
     volatile = policy.startswith("volatile")
     use_pool = not policy.endswith("random")
     to_free = used - maxmemory
