@@ -257,6 +257,7 @@ def test_real_redis_loads_our_dir(preamble: str) -> None:
         before = snapshot(a.port)
         d = a.dir
     with start_on("redis", d, args) as real:
+        wait_for(lambda: redis.Redis(port=real.port).info("persistence")["loading"] == 0, 10)
         assert snapshot(real.port) == before
 
 
@@ -302,3 +303,44 @@ def test_aof_with_replication_both_sides() -> None:
         with start_on("vermilion", d, args) as s:
             r = redis.Redis(port=s.port)
             assert (r.get("before-sync"), r.get("after-sync"), r.lrange("l", 0, -1)) == (b"1", b"2", [b"a", b"b"])
+
+
+def test_one_child_at_a_time() -> None:
+    """BGSAVE refuses (or schedules) while a rewrite runs; BGREWRITEAOF during a BGSAVE
+    is scheduled and starts once the snapshot is done -- as Redis, one fork at a time."""
+    with ServerProcess("vermilion", ["--appendonly", "yes", "--rdb-key-save-delay", "100000"]) as a:
+        r = redis.Redis(port=a.port)
+        r.mset({f"k{i}": i for i in range(5)})
+        raw = RawClient(a.port)
+        assert raw.call("BGREWRITEAOF") == b"+Background append only file rewriting started\r\n"
+        assert raw.call("BGSAVE") == (b"-ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                                      b"Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n")
+        assert raw.call("BGSAVE", "SCHEDULE") == b"+Background saving scheduled\r\n"
+        r.config_set("rdb-key-save-delay", 0)
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 1, 10)
+        wait_for(lambda: r.info("persistence")["rdb_saves"] >= 1
+                 and r.info("persistence")["rdb_bgsave_in_progress"] == 0, 10)
+        r.config_set("rdb-key-save-delay", 100000)
+        assert r.bgsave()
+        assert raw.call("BGREWRITEAOF") == b"+Background append only file rewriting scheduled\r\n"
+        assert r.info("persistence")["aof_rewrite_scheduled"] == 1
+        r.config_set("rdb-key-save-delay", 0)
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 2, 10)
+        assert r.info("persistence")["aof_rewrite_scheduled"] == 0
+
+
+def test_timestamp_annotations_load_here_and_in_redis() -> None:
+    args = ["--appendonly", "yes", "--aof-timestamp-enabled", "yes"]
+    with ServerProcess("vermilion", args) as a:
+        r = redis.Redis(port=a.port)
+        r.set("a", "1")
+        r.set("b", "2")
+        d = a.dir
+    with open(_incr_path(d), "rb") as f:
+        assert f.read().startswith(b"#TS:")
+    with start_on("vermilion", d, args) as b:
+        assert redis.Redis(port=b.port).mget("a", "b") == [b"1", b"2"]
+    with start_on("redis", d, args) as real:
+        rr = redis.Redis(port=real.port)
+        wait_for(lambda: rr.info("persistence")["loading"] == 0, 10)
+        assert rr.mget("a", "b") == [b"1", b"2"]

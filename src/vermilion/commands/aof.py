@@ -27,7 +27,7 @@ def cmd_bgrewriteaof(c: Any, argv: list[bytes]) -> Any:
     st = state(server)
     if st.child_pid > 0:
         raise err("Background append only file rewriting already in progress")
-    if rewrite.rdb_child_running(server):
+    if rewrite.rdb_child_running(server) or c.deny_blocking:  # (deny_blocking: inside EXEC)
         st.rewrite_scheduled = True
         return Simple(b"Background append only file rewriting scheduled")
     if not rewrite.bgrewrite(server):

@@ -44,7 +44,10 @@ def cmd_bgsave(c: Any, argv: list[bytes]) -> Any:
     server = c.server
     if saver.in_progress(server):
         raise err(IN_PROGRESS)
-    if c.deny_blocking:
+    if saver.other_child_active(server) and len(argv) == 1 and not c.deny_blocking:
+        raise err("Another child process is active (AOF?): can't BGSAVE right now. "
+                  "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+    if c.deny_blocking or saver.other_child_active(server):
         # Inside EXEC (server.in_exec): the fork waits for the cron, as Redis does.
         saver.state(server).bgsave_scheduled = True
         return Simple(b"Background saving scheduled")

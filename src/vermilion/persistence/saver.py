@@ -245,6 +245,8 @@ def cron(server: Any) -> None:
         if pid:
             _child_done(server, st, status)
         return
+    if other_child_active(server):
+        return  # one child at a time (Redis's hasActiveChildProcess)
     if st.bgsave_scheduled:
         st.bgsave_scheduled = False
         bgsave(server)
@@ -263,6 +265,12 @@ def cron(server: Any) -> None:
 
 def in_progress(server: Any) -> bool:
     return state(server).child_pid > 0
+
+
+def other_child_active(server: Any) -> bool:
+    """Another fork is running (the AOF rewrite, persistence/aof)."""
+    aof = server.extensions.get("aof")
+    return aof is not None and aof.child_pid > 0
 
 
 # ---- writes refused after a failed BGSAVE ----------------------------------------------

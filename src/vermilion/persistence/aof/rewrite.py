@@ -444,10 +444,18 @@ def install(server: Any) -> None:
     _install_hooks(server)
 
 
+def apply_timestamps(server: Any, config: Any) -> None:
+    st = server.extensions.get("aof")
+    if st is not None:
+        st.timestamps = bool(config.get("aof-timestamp-enabled", 0))
+        st.last_ts_s = 0
+
+
 def _register_config_hooks() -> None:
     from ...config.schema import DIRECTIVES  # noqa: PLC0415
 
     DIRECTIVES["appendonly"].apply = apply_appendonly
+    DIRECTIVES["aof-timestamp-enabled"].apply = apply_timestamps
 
 
 _register_config_hooks()

@@ -64,6 +64,8 @@ class AofState:
         self.consecutive_failures = 0
         self.temp_incr = ""  # WAIT_REWRITE: where writes go until the first base exists
         self.feed: AofFeed | None = None
+        self.timestamps = bool(server.config.get("aof-timestamp-enabled", 0))
+        self.last_ts_s = 0
 
     @property
     def dirname(self) -> str:
@@ -77,6 +79,11 @@ class AofState:
 
     def append(self, db_index: int, argv: list[bytes]) -> None:
         buf = self.buf
+        if self.timestamps:
+            now_s = self.server.cached_now_ms // 1000
+            if now_s != self.last_ts_s:  # aof-timestamp-enabled: "#TS:<unix>" annotations
+                buf += b"#TS:%d\r\n" % now_s
+                self.last_ts_s = now_s
         if db_index != self.selected_db:
             buf += b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%d\r\n" % (len(b"%d" % db_index), db_index)
             self.selected_db = db_index
