@@ -230,6 +230,10 @@ function eng.run_fn(f, keys, args)
   return ok, r
 end
 function eng.set_global(name, value) rawset_(G, name, value) end
+local collect = collectgarbage
+function eng.gc(full)
+  if full then collect("collect") else collect("step", 50) end
+end
 function eng.real(t) return real[t] or t end
 function eng.protect(t) return protect(t) end
 function eng.env() return env end
@@ -321,6 +325,8 @@ class LuaEngine:
         self.run = e[b"run"]
         self.run_fn = e[b"run_fn"]
         self.run_eval = e[b"run_eval"]
+        self.gc = e[b"gc"]
+        self.runs = 0
         self.set_global = e[b"set_global"]
         self.table_from = rt.table_from
         self.table = rt.table
@@ -334,6 +340,15 @@ class LuaEngine:
         if f is None:
             return None, e if isinstance(e, bytes) else str(e).encode()
         return f, None
+
+    def after_run(self, failed: bool) -> None:
+        """Redis's LUA_GC_CYCLE_PERIOD: a GC step every 50 runs; a full collection
+        after a failure (a memory bomb leaves its garbage behind)."""
+        self.runs += 1
+        if failed and self.memory_used() > 64 << 20:
+            self.gc(True)
+        elif self.runs % 50 == 0:
+            self.gc(False)
 
     def memory_used(self) -> int:
         try:

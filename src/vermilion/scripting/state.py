@@ -115,6 +115,7 @@ class ScriptingState:
         self.active_engine = engine
         lib_where[0] = engine.where
         uncount = False
+        reply: Any = None
         try:
             if is_eval:
                 ok, result = engine.run_eval(func, len(keys), *keys, *args)
@@ -134,6 +135,10 @@ class ScriptingState:
         finally:
             self.run = None
             self.active_engine = self.engine
+            try:
+                engine.after_run(reply is None or reply.__class__ is ErrorReply)
+            except Exception:  # noqa: BLE001  (a GC failure must not mask the reply)
+                pass
             end_busy(self, run)
             if run.wrote or run.forms:
                 finish_propagation(run)
