@@ -368,3 +368,17 @@ def test_monitor_in_multi_refused_shape(both):
     both.check("MULTI")
     both.check("MONITOR")
     both.check("DISCARD")
+
+
+def test_restore_sets_idletime_and_freq(config_guard):
+    both = config_guard
+    both.check("SET", "src", "value")
+    payload = both.v.call("DUMP", "src")
+    body = parse(payload)
+    both.check("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    both.check("RESTORE", "k1", "0", body, "IDLETIME", "1000")
+    a, b = both.both("OBJECT", "IDLETIME", "k1", compare=False)
+    assert int(a[1:]) >= 1000 and int(b[1:]) >= 1000
+    both.check("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    both.check("RESTORE", "k2", "0", body, "FREQ", "100")
+    both.check("OBJECT", "FREQ", "k2")

@@ -52,6 +52,7 @@ LFU_INIT_VAL = 5
 LRU_MODE = 1
 LFU_MODE = 2
 
+_SETS_METADATA = (b"restore", b"restore-asking")
 OOM_ERROR = b"OOM command not allowed when used memory > 'maxmemory'."
 
 
@@ -175,6 +176,8 @@ def touch_keys(c: Any, spec: Any, argv: list[bytes]) -> None:
         return
     if spec.parent is not None and spec.parent.name == b"object":
         return  # OBJECT reads the metadata without touching it (LOOKUP_NOTOUCH)
+    if spec.name in _SETS_METADATA:
+        return  # RESTORE ... IDLETIME/FREQ set it explicitly
     kr = spec.key_range
     if kr is not None:
         first, lastkey, step, _flags = kr
@@ -209,6 +212,11 @@ def touch_keys(c: Any, spec: Any, argv: list[bytes]) -> None:
                     lru[k] = (now_min << 8) | LFU_INIT_VAL
                 else:
                     lru[k] = (now_min << 8) | log_incr(decayed(server, val), log_factor)
+
+
+def lfu_value(server: Any, counter: int) -> int:
+    """The ``db.lru`` value of an LFU counter set now (RESTORE ... FREQ)."""
+    return (_minutes(server.cached_now_ms) << 8) | counter
 
 
 def object_freq(server: Any, db: Any, key: bytes) -> int:

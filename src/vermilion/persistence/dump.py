@@ -106,7 +106,9 @@ def set_lru_or_lfu(server: Any, db: Any, key: bytes, idle_s: int, freq: int) -> 
         return
     lfu = "lfu" in str(server.config.get("maxmemory-policy", ""))
     if lfu and freq >= 0:
-        lru[key] = freq
+        from ..ops.evict import lfu_value  # noqa: PLC0415  (the LFU encoding: ops/evict.py)
+
+        lru[key] = lfu_value(server, freq)
     elif not lfu and idle_s >= 0:
         lru[key] = server.cached_now_ms - idle_s * 1000
 
