@@ -396,3 +396,26 @@ def test_errorstats_count_each_error_once(both2, script):
     pick_r = [line.split(b",usec=")[0] + b"," + line.split(b",rejected_calls=")[1]
               for line in b.split(b"\r\n") if line.startswith(b"cmdstat_eval")]
     assert pick == pick_r
+
+
+OOM_CASES = [
+    ("eval", "return redis.call('set', 'oomk', 'v')", 0),
+    ("eval", "redis.call('get', 'x') return redis.call('set', 'oomk', 'v')", 0),
+    ("eval", "return redis.pcall('set', 'oomk', 'v')", 0),
+    ("eval", "#!lua\nreturn redis.call('get', 'oomk')", 0),
+    ("eval", "#!lua flags=allow-oom\nreturn redis.call('set', 'oomk', 'v')", 0),
+    ("eval", "#!lua flags=no-writes\nreturn redis.call('get', 'oomk')", 0),
+    ("eval", "return redis.call('del', 'oomk')", 0),
+]
+
+
+def test_scripts_under_maxmemory(both2):
+    """deny-oom from scripts: the first write of a legacy script is refused, shebang
+    scripts that may write are refused up front unless allow-oom."""
+    both2.check("set", "filler", "x" * 100)
+    both2.check("config", "set", "maxmemory", "1")
+    try:
+        for cmd in OOM_CASES:
+            both2.check(*cmd)
+    finally:
+        both2.both("config", "set", "maxmemory", "0", compare=False)

@@ -236,10 +236,14 @@ class RedisApi:
         spec = lookup(argv)
         if spec is None or spec.handler is None:
             raise self.fail(b"Invalid command passed to redis.acl_check_cmd()")
-        check = self.state.server.extensions.get("script_acl_check")
-        if check is None or run is None:
+        acl = self.state.server.extensions.get("acl")
+        if acl is None or run is None:
             return True
-        return not check(run.client, spec, argv)
+        user = acl.users.get(run.client.user)
+        if user is None:
+            return True
+        result, _pos = acl.check_user(user, spec, argv)
+        return result == 0  # security/acl/selectors.OK
 
     # ---- read-only tables (lua_engine.BOOT) -------------------------------------------
 

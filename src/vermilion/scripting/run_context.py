@@ -4,8 +4,8 @@
 client the commands run as, the script's flags (read-only, allow-oom, ...), whether it
 wrote (a script that wrote cannot be killed), the effects to propagate, and the busy
 state.  ``call_command`` is ``scriptCall``: the checks a command from a script must
-pass (unknown command, arity, NOSCRIPT, writes from read-only scripts, ACL through the
-``script_acl_check`` hook) and then the handler itself, its statistics and the
+pass (unknown command, arity, NOSCRIPT, ACL through ``security/acl``'s ``check``,
+writes from read-only scripts, OOM through the ``script_oom_check`` hook) and then the handler itself, its statistics and the
 recording of its effect.
 
 Effects are propagated as the commands the script ran, never the script body: each
@@ -127,12 +127,12 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
         return b"ERR This Redis command is not allowed from script", True
     state = run.state
     server = state.server
-    check = server.extensions.get("script_acl_check")
     c = run.client
-    if check is not None:
-        denied = check(c, spec, argv)
-        if denied:
-            return denied, True
+    acl = server.extensions.get("acl")
+    if acl is not None:  # security/acl: NOPERM, logged with the "lua" context
+        denied = acl.check(c, spec, argv, b"lua")
+        if denied is not None:
+            return denied.msg, True
     if bits & _WRITE:
         if run.readonly:
             return b"ERR Write commands are not allowed from read-only scripts.", True

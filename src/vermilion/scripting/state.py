@@ -105,7 +105,7 @@ class ScriptingState:
     def run_script(self, caller: Any, engine: LuaEngine, func: Any, funcname: bytes, is_eval: bool,
                    flags: int, readonly: bool, keys: list[bytes], args: list[bytes]) -> Any:
         run = RunContext(self, caller, funcname, is_eval, readonly or bool(flags & FLAG_NO_WRITES),
-                         allow_oom=bool(flags & (FLAG_ALLOW_OOM | FLAG_EVAL_COMPAT)))
+                         allow_oom=bool(flags & FLAG_ALLOW_OOM))
         c = self.client
         c.db = caller.db
         c.user = caller.user
