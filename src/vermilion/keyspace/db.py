@@ -33,9 +33,9 @@ base class's ``set``/``delete``, which GET/SET run, test no flag at all:
   ``ScanDb`` at its first SCAN (one O(n) build) and stops being one when the cron sees
   no SCAN for a while.  In cluster mode the slot sets serve as SCAN's buckets.
 
-LRU/LFU metadata: ``lru`` is None.  Eviction (maxmemory, later) will keep access
-metadata in a dict per db, recorded by an access-tracking class swapped in the same
-way only when a maxmemory policy needs it, so GET/SET pay nothing until then.
+LRU/LFU metadata: ``lru`` is None unless the maxmemory policy is an LRU or LFU one; then
+it maps keys to their last access (ms) or LFU counter, recorded by dispatch after each
+command (ops/evict.py ``touch_keys``), so GET/SET pay nothing otherwise.
 
 Lookups expire lazily: reading a key whose time has passed deletes it, counts it in
 ``stats.expired_keys`` and tells the server (which propagates a ``DEL``).
@@ -158,6 +158,16 @@ class Db:
         if type(v) is not bytes:
             raise WrongType()
         return v
+
+    def lru_clock_of(self, key: bytes) -> int | None:
+        """DEBUG OBJECT's ``lru``: the key's last access on Redis's 24-bit seconds clock,
+        when an LRU policy tracks accesses (ops/evict.py), else None."""
+        if self.lru is None or self.server.lru_mode != 1:
+            return None
+        from ..ops.evict import object_idle_s  # noqa: PLC0415
+
+        idle_s = object_idle_s(self.server, self, key)
+        return ((self.server.cached_now_ms // 1000) - idle_s) & ((1 << 24) - 1)
 
     def exists(self, key: bytes) -> bool:
         return self.lookup(key) is not None
