@@ -179,6 +179,8 @@ class Blocking:
             out = [b"-ERR internal error: %s\r\n" % type(e).__name__.encode()]
         data = b"".join(out)
         if data:
+            if self.server.before_reply is not None:
+                self.server.before_reply()  # the AOF has the served command first
             c.write(data)
             self.server.stats.net_output_bytes += len(data)
         self._resume(c)
