@@ -207,6 +207,10 @@ def test_latency_histogram_shape(both):
         assert body[0] == b"calls" and body[1] == 1 and body[2] == b"histogram_usec"
         buckets = body[3]
         assert buckets[-1] == 1 and buckets[0] in (1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056)
+    both.check("CONFIG", "RESETSTAT")
+    both.check("CLIENT", "GETNAME")
+    a, b = both.both("LATENCY", "HISTOGRAM", "client", compare=False)
+    assert parse(a)[0::2] == parse(b)[0::2] == [b"client|getname"]
 
 
 # ---- MONITOR --------------------------------------------------------------------------------

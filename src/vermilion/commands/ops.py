@@ -352,13 +352,17 @@ def cmd_latency_help(c: Any, argv: list[bytes]) -> Any:
          ))
 def cmd_latency_histogram(c: Any, argv: list[bytes]) -> Any:
     if len(argv) == 2:
-        specs = [s for s in _all_specs() if sum(s.stats.hist)]
+        specs = [s for s in _all_specs() if any(s.stats.hist)]
     else:
         specs = []
         for name in argv[2:]:
             s = lookup_spec(name)
-            if s is not None and s not in specs and sum(s.stats.hist):
-                specs.append(s)
+            if s is None:
+                continue
+            # a container stands for its subcommands
+            for one in (s.subcommands.values() if s.subcommands else (s,)):
+                if one not in specs and any(one.stats.hist):
+                    specs.append(one)
     out = {}
     for s in specs:
         hist = s.stats.hist
