@@ -139,3 +139,15 @@ def test_redis_payload_restores_on_vermilion(both2):
     assert both2.v.call("fcall", "fr", "0") == b":7\r\n"
     both2.r.call("function", "flush")
     both2.v.call("function", "flush")
+
+
+def test_functions_survive_debug_reload(both2):
+    both2.check("function", "flush")
+    both2.check("function", "load", "#!lua name=persist\nredis.register_function('pf', function() return 'kept' end)")
+    both2.check("debug", "reload")
+    both2.check("fcall", "pf", 0)
+    both2.check("function", "list")
+    both2.check("function", "delete", "persist")
+    both2.check("debug", "reload")
+    both2.check("fcall", "pf", 0)
+    both2.check("function", "list")

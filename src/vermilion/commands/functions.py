@@ -20,9 +20,11 @@ _FLAG_NAMES = {bit: name for name, bit in SCRIPT_FLAGS.items()}
 
 def functions_state(server: Any) -> FunctionsState:
     state = scripting_state(server)
-    if state.functions is None:
-        state.functions = FunctionsState(state)
-    return state.functions
+    fs = state.functions
+    if fs is None:
+        fs = state.functions = FunctionsState(state)
+    fs.sync_from_rdb()
+    return fs
 
 
 def _fcall(c: Any, argv: list[bytes], readonly: bool) -> Any:
@@ -266,6 +268,7 @@ def cmd_function_delete(c: Any, argv: list[bytes]) -> Any:
         raise CommandError(b"ERR Library not found")
     for name in lib.functions:
         fs.functions.pop(name, None)
+    fs.publish()
     c.server.dirty += 1
     return OK
 

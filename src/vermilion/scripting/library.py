@@ -58,6 +58,31 @@ class FunctionsState:
         self.scripting = scripting
         self.libraries: dict[bytes, Library] = {}
         self.functions: dict[bytes, Function] = {}
+        self.synced: Any = None  # the persistence state's library list we mirror
+
+    # ---- persistence (persistence/saver.py keeps the FUNCTION2 codes) -----------------
+
+    def sync_from_rdb(self) -> None:
+        """Rebuild the libraries when an RDB load (startup, DEBUG RELOAD, full sync)
+        replaced the persistence state's list of library codes."""
+        st = self.scripting.server.extensions.get("rdb")
+        if st is None or st.functions is self.synced:
+            return
+        codes = st.functions
+        self.libraries, self.functions = {}, {}
+        self.scripting.fengine = None
+        for code in codes:
+            try:
+                self.install(self.create(code, True, {}))
+            except CommandError as e:
+                self.scripting.server.log("warning", "Failed loading library from RDB: %s" % e.msg.decode(errors="replace"))
+        self.synced = codes
+
+    def publish(self) -> None:
+        """Give the persistence state the current libraries (saved as FUNCTION2)."""
+        st = self.scripting.server.extensions.get("rdb")
+        if st is not None:
+            st.functions = self.synced = [lib.code for lib in self.libraries.values()]
 
     def n_functions(self) -> int:
         return len(self.functions)
@@ -66,6 +91,7 @@ class FunctionsState:
         self.libraries = {}
         self.functions = {}
         self.scripting.fengine = None
+        self.publish()
 
     # ---- loading ------------------------------------------------------------------
 
@@ -81,6 +107,7 @@ class FunctionsState:
                 self.functions.pop(name, None)
         self.libraries[lib.name] = lib
         self.functions.update(lib.functions)
+        self.publish()
 
     def create(self, code: bytes, replace: bool, existing: dict[bytes, Library]) -> Library:
         """Build a library from ``code``; raise CommandError as Redis words it."""
@@ -169,6 +196,7 @@ class FunctionsState:
                 self.install(lib)
         except CommandError:
             self.libraries, self.functions = saved
+            self.publish()
             raise
 
 
