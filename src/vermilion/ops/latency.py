@@ -226,36 +226,49 @@ def doctor(server: Any) -> str:
     return "".join(out)
 
 
-_SPARK = "_-`"
+_FILL = "_o#"  # Redis's sparkline characters (filled style), low to high within a row
+GRAPH_COLS = 80
+GRAPH_ROWS = 4
 
 
 def graph(server: Any, event: str, ts: TimeSeries) -> str:
-    """LATENCY GRAPH: header, a rule, then a 4-row sparkline of the samples (one column
-    per sample, oldest first) with the age of each sample written vertically below."""
+    """LATENCY GRAPH: a header, a rule, then Redis's filled sparkline (sparkline.c): each
+    sample is one column, its height in ``rows * 3`` steps between the lowest and the
+    highest sample, with ``|`` below the top character; after a blank line, each column's
+    label (the sample's age: 5s, 3m, 2h, 1d) written downwards.  Wider series wrap every
+    80 columns."""
     lat = [s[1] for s in ts.samples]
     lo, hi = (min(lat), max(lat)) if lat else (0, 0)
-    out = ["%s - high %d ms, low %d ms (all time high %d ms)\n" % (event, hi, lo, ts.max), "-" * 80 + "\n"]
+    out = ["%s - high %d ms, low %d ms (all time high %d ms)\n" % (event, hi, lo, ts.max), "-" * GRAPH_COLS + "\n"]
     now = int(time.time())
     labels = []
     for t, _ in ts.samples:
         age = now - t
         labels.append("%ds" % age if age < 60 else "%dm" % (age // 60) if age < 3600
                       else "%dh" % (age // 3600) if age < 86400 else "%dd" % (age // 86400))
-    rows = 4
-    steps = rows * len(_SPARK)
-    grid = [[" "] * len(lat) for _ in range(rows)]
-    for col, v in enumerate(lat):
-        level = int((v - lo) / (hi - lo) * (steps - 1)) if hi > lo else 0
-        row = rows - 1 - level // len(_SPARK)
-        grid[row][col] = _SPARK[level % len(_SPARK)]
-        for r in range(row + 1, rows):
-            grid[r][col] = "|"
-    for r in range(rows):
-        out.append("".join(grid[r]) + "\n")
+    for start in range(0, len(lat), GRAPH_COLS):
+        if start:
+            out.append("\n")
+        out.append(_spark_range(lat[start:start + GRAPH_COLS], labels[start:start + GRAPH_COLS], lo, hi))
+    return "".join(out)
+
+
+def _spark_range(values: list[int], labels: list[str], lo: int, hi: int) -> str:
+    span = (hi - lo) or 1
+    steps = GRAPH_ROWS * len(_FILL)
+    levels = [min(steps - 1, max(0, int((v - lo) * steps / span))) for v in values]
+    lines = []
+    for row in range(GRAPH_ROWS):
+        chars = []
+        for level in levels:
+            idx = level - (GRAPH_ROWS - row - 1) * len(_FILL)
+            chars.append(_FILL[idx] if 0 <= idx < len(_FILL) else "|" if idx >= len(_FILL) else " ")
+        lines.append("".join(chars))
+    lines.append(" " * len(values))  # the margin above the labels
     depth = max((len(x) for x in labels), default=0)
     for d in range(depth):
-        out.append("".join(x[d] if d < len(x) else " " for x in labels) + "\n")
-    return "".join(out)
+        lines.append("".join(x[d] if d < len(x) else " " for x in labels))
+    return "\n".join(lines) + "\n"
 
 
 def reset_histograms(server: Any) -> None:
