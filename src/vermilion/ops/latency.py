@@ -158,6 +158,26 @@ _MASS_EVICTION = ("- Sudden changes to the 'maxmemory' setting via 'CONFIG SET',
                   "via sets or sorted sets intersections, STORE option of SORT, Redis Cluster large keys "
                   "migrations (RESTORE command), may create sudden memory pressure forcing the server to block "
                   "trying to evict keys. \n")
+_THP = ("- I detected a non zero amount of anonymous huge pages used by your process. This creates very "
+        "serious latency events in different conditions, especially when Redis is persisting on disk. To disable "
+        "THP support use the command 'echo never > /sys/kernel/mm/transparent_hugepage/enabled', make sure to "
+        "also add it into /etc/rc.local so that the command will be executed again after a reboot. Note that "
+        "even if you have already disabled THP, you still need to restart the Redis process to get rid of the "
+        "huge pages already created.\n")
+
+
+def _anon_huge_pages() -> int:
+    """AnonHugePages of this process, in kB (Redis's THPGetAnonHugePagesSize)."""
+    try:
+        with open("/proc/self/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"AnonHugePages:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 DISABLED = ("I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "
             "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a "
             "deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
@@ -203,6 +223,8 @@ def doctor(server: Any) -> str:
         elif event == "eviction-cycle":
             advice.add("mass_eviction")
         out.append("\n")
+    if _anon_huge_pages() > 0:
+        advice.add("thp")
     if not evs and not advice:
         out.append(NOTHING)
     elif not advice:
@@ -223,6 +245,8 @@ def doctor(server: Any) -> str:
             out.append(_LARGE)
         if "mass_eviction" in advice:
             out.append(_MASS_EVICTION)
+        if "thp" in advice:
+            out.append(_THP)
     return "".join(out)
 
 
