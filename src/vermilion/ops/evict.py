@@ -171,6 +171,14 @@ def log_incr(counter: int, log_factor: int) -> int:
 
 
 def touch_keys(c: Any, spec: Any, argv: list[bytes]) -> None:
+    """Dispatch hook (after the command ran): never lets an error escape."""
+    try:
+        _touch_keys(c, spec, argv)
+    except Exception as e:  # noqa: BLE001
+        c.server.log_exception(e, argv)
+
+
+def _touch_keys(c: Any, spec: Any, argv: list[bytes]) -> None:
     """Dispatch, while an LRU/LFU policy is on: record an access to the command's keys."""
     if c.no_touch and spec.name != b"touch":
         return

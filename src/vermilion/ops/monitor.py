@@ -87,7 +87,10 @@ def feed(c: Any, spec: Any, argv: list[bytes], *, lua: bool = False) -> None:
     client monitors)."""
     if spec.flag_bits & SKIP:
         return
-    _send(c, redacted_argv(c.server, spec, argv), lua)
+    try:
+        _send(c, redacted_argv(c.server, spec, argv), lua)
+    except Exception as e:  # noqa: BLE001  (after the command ran: never escape dispatch)
+        c.server.log_exception(e, argv)
 
 
 def feed_script(c: Any, argv: list[bytes]) -> None:

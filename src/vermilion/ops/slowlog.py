@@ -89,6 +89,14 @@ def trimmed_args(argv: list[bytes]) -> list[bytes]:
 
 
 def slow_command(c: Any, spec: Any, argv: list[bytes], duration_us: int) -> None:
+    """Dispatch hook (after the command ran): never lets an error escape."""
+    try:
+        _slow_command(c, spec, argv, duration_us)
+    except Exception as e:  # noqa: BLE001
+        c.server.log_exception(e, argv)
+
+
+def _slow_command(c: Any, spec: Any, argv: list[bytes], duration_us: int) -> None:
     """Called by dispatch for a command at least as slow as ``server.slowlog_us``: the
     slow log entry and the latency monitor's ``command``/``fast-command`` sample."""
     server = c.server
