@@ -143,3 +143,30 @@ def test_lrand48_sequence_matches_redis(env):
     server, log, run = env
     # Redis 7's first math.random() on a fresh server (redisLrand48's initial state).
     assert run("EVAL", "return tostring(math.random())", 0) == b"0.39646477363839"
+
+
+class _Parser:
+    def __init__(self, cmds: list) -> None:
+        self.cmds = cmds
+
+    def drain(self) -> list:
+        cmds, self.cmds = self.cmds, []
+        return cmds
+
+    def hold(self, cmds: list) -> None:
+        self.cmds = cmds + self.cmds
+
+
+def test_eval_inside_exec_is_not_wrapped_twice():
+    from vermilion.engine.dispatch import run_batch
+
+    server = Server(Config())
+    log = install(server)
+    c = Client(server, 7, "127.0.0.1:1", "127.0.0.1:2", -1, lambda b: None, lambda: None)
+    server.clients[c.id] = c
+    cmds = [B("MULTI"), B("EVAL", "redis.call('set', 'a', 1) redis.call('incr', 'a') return 1", 0),
+            B("SET", "b", 2), B("EXEC")]
+    out = run_batch(c, _Parser(cmds))
+    assert out.endswith(b"*2\r\n:1\r\n+OK\r\n")
+    assert log.stream() == [B("SELECT", 0), B("MULTI"), B("set", "a", 1), B("incr", "a"), B("SET", "b", 2),
+                            B("EXEC")]
