@@ -385,3 +385,14 @@ def test_restore_sets_idletime_and_freq(config_guard):
     both.check("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
     both.check("RESTORE", "k2", "0", body, "FREQ", "100")
     both.check("OBJECT", "FREQ", "k2")
+
+
+def test_oom_inside_scripts(config_guard):
+    both = config_guard
+    both.check("CONFIG", "SET", "maxmemory", "1")
+    both.check("EVAL", "return redis.call('get', 'nokey')", "0")
+    both.check("EVAL", "return redis.call('set', 'k', 'v')", "0")
+    both.check("EVAL", "return redis.pcall('set', 'k', 'v')", "0")
+    both.check("EVAL", "#!lua flags=no-writes\nreturn 1", "0")
+    both.check("CONFIG", "SET", "maxmemory", "0")
+    both.check("EVAL", "return redis.call('set', 'k', 'v')", "0")

@@ -132,6 +132,21 @@ def configure(server: Any) -> None:
     server.lru_mode = mode
 
 
+def maxmemory_changed(server: Any) -> None:
+    """Apply hook for maxmemory (Redis's updateMaxmemory): warn when the new limit is
+    under the current usage, and start evicting at once."""
+    configure(server)
+    limit = server.config["maxmemory"]
+    if limit:
+        used = used_memory(server)
+        if limit < used:
+            server.log("warning", "WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the "
+                                  "current memory usage (%d). This will result in key eviction and/or the "
+                                  "inability to accept new write commands depending on the maxmemory-policy."
+                                  % (limit, used))
+        perform(server)
+
+
 def sample_keys(db: Any, n: int, *, volatile: bool = False) -> list[bytes]:
     """Up to ``n`` random keys of ``db`` (with a TTL when ``volatile``)."""
     st = db.server.evict
