@@ -344,3 +344,17 @@ def test_timestamp_annotations_load_here_and_in_redis() -> None:
         rr = redis.Redis(port=real.port)
         wait_for(lambda: rr.info("persistence")["loading"] == 0, 10)
         assert rr.mget("a", "b") == [b"1", b"2"]
+
+
+def test_auto_rewrite_on_growth() -> None:
+    args = ["--appendonly", "yes", "--auto-aof-rewrite-min-size", "4096", "--auto-aof-rewrite-percentage", "100"]
+    with ServerProcess("vermilion", args) as a:
+        r = redis.Redis(port=a.port)
+        assert r.info("persistence")["aof_rewrites"] == 0
+        for i in range(60):
+            r.set("k", "x" * 100 + str(i))  # the log grows, the dataset does not
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 1, 10)
+        info = r.info("persistence")
+        assert info["aof_current_size"] < 4096 and info["aof_base_size"] == info["aof_current_size"]
+        assert "Starting automatic rewriting of AOF on" in a.read_log()
+        assert r.get("k") == b"x" * 100 + b"59"

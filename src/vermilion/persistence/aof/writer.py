@@ -28,6 +28,9 @@ from . import manifest as mf
 
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 
+# Redis's redis_fsync: fdatasync on Linux (the data and the file size, not the mtime).
+_sync = getattr(os, "fdatasync", os.fsync)
+
 
 def encode_command(argv: list[bytes]) -> bytes:
     parts = [b"*%d\r\n" % len(argv)]
@@ -120,7 +123,7 @@ class AofState:
 
     def _fsync(self) -> None:
         try:
-            os.fsync(self.fd)
+            _sync(self.fd)
         except OSError:
             pass
         self.fsync_needed = False
@@ -136,7 +139,7 @@ class AofState:
                     continue
                 self.fsync_needed = False
                 try:
-                    os.fsync(fd)
+                    _sync(fd)
                 except OSError:
                     pass
 
