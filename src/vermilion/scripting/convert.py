@@ -35,6 +35,7 @@ stack allows ends in the ``reached lua stack limit`` error.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from ..protocol.encoder import format_double
@@ -42,9 +43,15 @@ from ..protocol.reply import (
     BigNumber, Bool, Double, ErrorReply, NoReply, Raw, SetReply, Simple, Verbatim, _NullArray,
 )
 
-# Redis checks lua_checkstack() while walking a returned table; the Lua stack
-# (LUAI_MAXCSTACK = 8000 slots, about 3 per level) runs out near this depth.
-MAX_REPLY_DEPTH = 2000
+# Redis checks lua_checkstack() while walking a returned table: LUAI_MAXCSTACK (8000
+# slots) runs out after 7995 nested arrays, where Redis puts the error instead.
+# ``depth`` counts those Lua stack slots: an array element takes 1, a map entry 3 (the
+# map table, key and value), a set member 2.  The
+# walk recurses once per level and the reply encoder twice, so Python's recursion
+# limit must leave room for both (pure-Python frames: no C stack in 3.11).
+MAX_REPLY_DEPTH = 7995
+if sys.getrecursionlimit() < 3 * MAX_REPLY_DEPTH:
+    sys.setrecursionlimit(3 * MAX_REPLY_DEPTH)
 
 
 # ---- reply value -> Lua-shaped Python value ------------------------------------------
@@ -255,11 +262,12 @@ def lua_to_reply(v: Any, resp: int, real: Any, lua_resp: int = 2, depth: int = 0
         m = real(x)
         out = {}
         for k, val in m.items():
-            out[_hashable(lua_to_reply(k, resp, real, lua_resp, depth + 1))] = lua_to_reply(val, resp, real, lua_resp, depth + 1)
+            out[_hashable(lua_to_reply(k, resp, real, lua_resp, depth + 3))] = lua_to_reply(
+                val, resp, real, lua_resp, depth + 3)
         return out
     x = t[b"set"]
     if x is not None and type(x).__name__ == "_LuaTable":
-        return SetReply(lua_to_reply(k, resp, real, lua_resp, depth + 1) for k in real(x).keys())
+        return SetReply(lua_to_reply(k, resp, real, lua_resp, depth + 2) for k in real(x).keys())
     x = t[b"verbatim_string"]
     if x is not None and type(x).__name__ == "_LuaTable":
         vt = real(x)
