@@ -166,6 +166,7 @@ def test_vermilion_to_vermilion():
 
             role = rr.role()
             assert role[0] == b"slave" and role[3] == b"connected"
+            assert rr.config_get("replicaof") == {"replicaof": "127.0.0.1 %d" % p.port}
             assert info(rep.port)["master_replid"] == info(p.port)["master_replid"]
             port = rep.port
         # the replica killed and restarted (same port): converges again
@@ -180,6 +181,7 @@ def test_vermilion_to_vermilion():
             r2 = redis.Redis(port=rep2.port)
             old_id = info(p.port)["master_replid"]
             assert r2.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+            assert r2.config_get("replicaof") == {"replicaof": ""}
             assert info(rep2.port)["master_replid2"] == old_id
             assert r2.set("mine", "1")
             assert r2.execute_command("REPLICAOF", "127.0.0.1", str(p.port)) == b"OK"

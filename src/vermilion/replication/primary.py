@@ -126,6 +126,7 @@ class ReplState:
         self.stream_db = 0  # as a replica: the db the primary's stream had selected
         self.failover = Failover()  # FAILOVER's progress (failover.py)
         self.repl_input_bytes = 0  # INFO total_net_repl_input_bytes / _output_bytes
+        self.no_replicas_since_s = 0.0  # monotonic time the last replica left (repl-backlog-ttl)
         self.repl_output_bytes = 0
 
     # ---- offsets ---------------------------------------------------------------------
@@ -178,6 +179,8 @@ class ReplState:
     # ---- the stream ------------------------------------------------------------------
 
     def feed(self, db_index: int, argv: list[bytes]) -> None:
+        if self.backlog is None:
+            return  # freed after repl-backlog-ttl without replicas
         if db_index != self.last_db:
             self.last_db = db_index
             self.server.repl_stream_db = db_index
@@ -468,7 +471,9 @@ class ReplState:
         if self.failover.state != NO_FAILOVER:
             update_failover(server, self)
         if not self.replicas:
+            self._backlog_ttl(server)
             return
+        self.no_replicas_since_s = 0.0
         now = time.monotonic()
         period = server.config.get("repl-ping-replica-period", 10)
         # no PING while a failover waits: the target must be able to catch up
@@ -485,6 +490,23 @@ class ReplState:
                 elif wall - r.ack_time_s > timeout_s and r.capa:
                     self.drop(r, "Disconnecting timedout replica (streaming sync)")
 
+
+    def _backlog_ttl(self, server: Any) -> None:
+        """A primary without replicas for repl-backlog-ttl seconds frees its backlog and
+        takes a new replication id (nobody can continue the old history anyway)."""
+        ttl = server.config.get("repl-backlog-ttl", 3600)
+        if self.backlog is None or self.link is not None or not ttl:
+            return
+        now = time.monotonic()
+        if not self.no_replicas_since_s:
+            self.no_replicas_since_s = now
+        elif now - self.no_replicas_since_s > ttl:
+            self.offset = self.backlog.offset
+            self.backlog = None
+            self.change_replid()
+            self.clear_replid2()
+            self.no_replicas_since_s = 0.0
+            server.log("notice", "Replication backlog freed after %d seconds without connected replicas." % ttl)
 
     def _min_replicas_gate(self, server: Any) -> None:
         """Keep ``ServerGate.MIN_REPLICAS`` set while min-replicas-to-write applies, so the

@@ -409,6 +409,7 @@ def start_replication(server: Any, host: str, port: int) -> None:
         st.drop(r, "Changing master")
     link = ReplicaLink(server, host, port)
     st.link = link
+    server.config["replicaof"] = (host, port)  # CONFIG GET/REWRITE replicaof
     server.role = "slave"
     _set_replica_gate(server, True)
     link.start()
@@ -423,6 +424,7 @@ def stop_replication(server: Any) -> None:
         return
     link.stop()
     st.link = None
+    server.config["replicaof"] = None
     server.role = "master"
     _set_replica_gate(server, False)
     st.shift_replid()

@@ -144,3 +144,19 @@ def test_link_applies_a_transaction_at_exec(env):
     link.apply(st, B("SET", "v", "1"))
     assert b"u" not in server.dbs[0].data and server.dbs[1].data[b"v"] == b"1"
     assert server.repl_stream_db == 1
+
+
+def test_backlog_freed_after_ttl_without_replicas(env):
+    import time
+
+    server, st = env
+    st.create_backlog()
+    st.feed(0, B("SET", "a", "1"))
+    offset, replid = st.master_repl_offset, st.replid
+    server.config["repl-backlog-ttl"] = 1
+    st.cron(server)  # starts counting
+    st.no_replicas_since_s = time.monotonic() - 5
+    st.cron(server)
+    assert st.backlog is None and st.replid != replid and st.master_repl_offset == offset
+    st.feed(0, B("SET", "b", "1"))  # no backlog, no replicas: nothing to feed
+    assert st.master_repl_offset == offset
