@@ -423,3 +423,20 @@ def test_scripts_under_maxmemory(both2):
             both2.check(*cmd)
     finally:
         both2.both("config", "set", "maxmemory", "0", compare=False)
+
+
+def test_acl_applies_to_script_commands(raw):
+    """Redis 7.2 answers a denied script command with NOPERM (7.0 had an ERR text, so
+    this one is checked on Vermilion alone)."""
+    assert raw.call("acl", "setuser", "scriptuser", "on", "nopass", "+eval", "+get", "~*") == b"+OK\r\n"
+    try:
+        assert raw.call("auth", "scriptuser", "x") == b"+OK\r\n"
+        reply = raw.call("eval", "return redis.call('set', 'a', 'b')", "0")
+        assert reply.startswith(b"-NOPERM User scriptuser has no permissions to run the 'set' command script: ")
+        assert raw.call("eval", "return redis.pcall('set', 'a', 'b')", "0") == (
+            b"-NOPERM User scriptuser has no permissions to run the 'set' command\r\n")
+        assert raw.call("eval", "return redis.acl_check_cmd('set', 'a', 'b')", "0") == b"$-1\r\n"
+        assert raw.call("eval", "return redis.acl_check_cmd('get', 'a')", "0") == b":1\r\n"
+    finally:
+        raw.call("auth", "default", "x")
+        raw.call("acl", "deluser", "scriptuser")

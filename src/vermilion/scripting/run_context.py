@@ -62,7 +62,7 @@ class ScriptError(Exception):
 class RunContext:
     __slots__ = (
         "state", "caller", "client", "funcname", "is_eval", "readonly", "allow_oom",
-        "start_s", "wrote", "killed", "timed_out", "forms", "resp", "repl_flags", "counted",
+        "start_s", "wrote", "killed", "timed_out", "forms", "resp", "repl_flags", "counted", "acl",
     )
 
     def __init__(self, state: Any, caller: Any, funcname: bytes, is_eval: bool, readonly: bool,
@@ -82,6 +82,10 @@ class RunContext:
         self.resp = 2
         self.repl_flags = 3
         self.counted = False  # the last command error was already counted in errorstats
+        # security/acl's state when the caller's user is restricted (else no checks).
+        acl = state.server.extensions.get("acl")
+        user = acl.users.get(caller.user) if acl is not None else None
+        self.acl = acl if user is not None and not getattr(user, "unrestricted", False) else None
 
 
 def error_table_text(msg: bytes) -> bytes:
@@ -128,7 +132,7 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
     state = run.state
     server = state.server
     c = run.client
-    acl = server.extensions.get("acl")
+    acl = run.acl
     if acl is not None:  # security/acl: NOPERM, logged with the "lua" context
         denied = acl.check(c, spec, argv, b"lua")
         if denied is not None:
