@@ -282,3 +282,25 @@ def test_failover_from_vermilion_to_a_real_replica():
             assert info(real.port, "stats")["sync_partial_ok"] == 1
             with pytest.raises(redis.ResponseError, match="FAILOVER is not valid when server is a replica."):
                 vr.execute_command("FAILOVER")
+
+
+def test_masterauth_and_masteruser():
+    """The handshake authenticates: AUTH <password>, or AUTH <user> <password>."""
+    with ServerProcess("redis", args=["--repl-diskless-sync-delay", "0", "--requirepass", "s3cret"]) as real:
+        rr = redis.Redis(port=real.port, password="s3cret")
+        rr.execute_command("ACL", "SETUSER", "repl", "on", ">userpw", "+psync", "+replconf", "+ping")
+        rr.set("k", "v")
+        with ServerProcess("vermilion", args=["--replicaof", "127.0.0.1", str(real.port),
+                                              "--masterauth", "s3cret"]) as v:
+            wait_for(lambda: link_up(v.port), 10, what="link up with masterauth")
+            assert redis.Redis(port=v.port).get("k") == b"v"
+        with ServerProcess("vermilion", args=["--replicaof", "127.0.0.1", str(real.port),
+                                              "--masteruser", "repl", "--masterauth", "userpw"]) as v:
+            wait_for(lambda: link_up(v.port), 10, what="link up with masteruser")
+        with ServerProcess("vermilion", args=["--replicaof", "127.0.0.1", str(real.port),
+                                              "--masterauth", "wrong"]) as v:
+            wait_for(lambda: "Unable to AUTH to MASTER" in v.read_log(), 10, what="AUTH refused")
+            assert not link_up(v.port)
+    with ServerProcess("vermilion", args=["--requirepass", "pw"]) as v, \
+            ServerProcess("redis", args=["--replicaof", "127.0.0.1", str(v.port), "--masterauth", "pw"]) as real:
+        wait_for(lambda: link_up(real.port), 10, what="real replica authenticated to Vermilion")
