@@ -358,3 +358,28 @@ def test_auto_rewrite_on_growth() -> None:
         assert info["aof_current_size"] < 4096 and info["aof_base_size"] == info["aof_current_size"]
         assert "Starting automatic rewriting of AOF on" in a.read_log()
         assert r.get("k") == b"x" * 100 + b"59"
+
+
+def test_old_style_aof_is_migrated() -> None:
+    """A Redis 6 style single appendonly.aof (RDB preamble + command tail) in ``dir``
+    moves into the AOF directory as the base, and every write in it is loaded."""
+    d = _tmpdir()
+    with start_on("redis", d, ["--appendonly", "yes", "--aof-use-rdb-preamble", "yes"]) as real:
+        r = redis.Redis(port=real.port)
+        wait_for(lambda: r.info("persistence")["loading"] == 0, 10)
+        populate(r)
+        before = snapshot(real.port)
+    # build the old layout from real Redis's files: its RDB base followed by its incr commands
+    aofdir = os.path.join(d, AOF_DIR)
+    lines = open(os.path.join(aofdir, MANIFEST)).read().split()
+    names = [lines[i + 1] for i, w in enumerate(lines) if w == "file"]
+    with open(os.path.join(d, "appendonly.aof"), "wb") as out:
+        for name in names:
+            with open(os.path.join(aofdir, name), "rb") as f:
+                out.write(f.read())
+    shutil.rmtree(aofdir)
+    with start_on("vermilion", d, ["--appendonly", "yes"]) as ours:
+        assert snapshot(ours.port) == before
+        assert "Successfully migrated an old-style AOF" in ours.read_log()
+    assert read_manifest(d)[0] == "file appendonly.aof seq 1 type b"
+    assert not os.path.exists(os.path.join(d, "appendonly.aof"))

@@ -141,14 +141,15 @@ class LoadError(Exception):
     pass
 
 
-def load_command_file(server: Any, path: str, replayer: Replayer, last: bool) -> int:
-    """Replay one command file; returns the number of bytes used.  Raises LoadError."""
+def load_command_file(server: Any, path: str, replayer: Replayer, last: bool, start: int = 0) -> int:
+    """Replay one command file (from ``start``: after an RDB preamble); returns the
+    number of bytes used.  Raises LoadError."""
     with open(path, "rb") as f:
         data = f.read()
     name = os.path.basename(path)
-    valid = 0
+    valid = start
     try:
-        for argv, end in iter_commands(data):
+        for argv, end in iter_commands(data, start):
             err = replayer.feed(argv)
             if err:
                 server.log("warning", "%s %s" % (err, name))
@@ -210,14 +211,18 @@ def load_manifest_files(server: Any, dirname: str, m: mf.Manifest) -> int:
         if head == RDB_MAGIC:
             server.log("notice", "Reading RDB base file on AOF loading...")
             try:
-                load_file(server, path)
+                info = load_file(server, path)
             except RdbError as e:
                 server.log("warning", "Internal error in RDB reading offset %d: %s" % (e.offset, e.reason))
                 server.log("warning", "Bad file format reading the append only file %s: make a backup of "
                                       "your AOF file, then use ./redis-check-aof --fix <filename.manifest>"
                            % f.name)
                 raise LoadError("bad rdb") from None
-            total += os.path.getsize(path)
+            size = os.path.getsize(path)
+            if info.end_offset < size:  # an old-style AOF: RDB preamble, then commands
+                server.log("notice", "Reading the remaining AOF tail...")
+                size = load_command_file(server, path, replayer, last, info.end_offset)
+            total += size
             server.log("notice", "DB loaded from base file %s: %.3f seconds" % (f.name, time.monotonic() - start))
         else:
             total += load_command_file(server, path, replayer, last)

@@ -133,6 +133,10 @@ def load_at_start(server: Any) -> bool | None:
     except mf.ManifestError as e:
         server.log("warning", str(e))
         return False
+    if os.path.isfile(st.filename) and (m is None or (
+            m.base is not None and m.base.name == st.filename
+            and not os.path.exists(os.path.join(dirname, st.filename)))):
+        m = upgrade_old_aof(server, st)  # (also finishes an upgrade a crash interrupted)
     if m is not None and m.files():
         start = time.monotonic()
         try:
@@ -148,6 +152,20 @@ def load_at_start(server: Any) -> bool | None:
         server.log("warning", "Can't open the append-only file: %s" % e.strerror)
         return False
     return True
+
+
+def upgrade_old_aof(server: Any, st: AofState) -> mf.Manifest:
+    """aofUpgradePrepare: a Redis 6 style ``appendonly.aof`` in ``dir`` moves into the
+    AOF directory as the base file (name unchanged), listed by a new manifest."""
+    os.makedirs(st.dirname, exist_ok=True)
+    m = mf.Manifest()
+    m.base = mf.AofFile(st.filename, 1, mf.BASE)
+    m.curr_base_seq = 1
+    mf.write(st.dirname, st.filename, m)
+    os.replace(st.filename, os.path.join(st.dirname, st.filename))
+    mf.fsync_dir(st.dirname)
+    server.log("notice", "Successfully migrated an old-style AOF into the AOF directory")
+    return m
 
 
 def open_on_start(server: Any, st: AofState) -> None:

@@ -379,7 +379,7 @@ class KeyRefused(ValueError):
 class LoadInfo:
     """What a load found besides keys."""
 
-    __slots__ = ("version", "aux", "functions", "keys_loaded", "keys_expired", "empty_keys_skipped")
+    __slots__ = ("version", "aux", "functions", "keys_loaded", "keys_expired", "empty_keys_skipped", "end_offset")
 
     def __init__(self) -> None:
         self.version = 0
@@ -388,6 +388,7 @@ class LoadInfo:
         self.keys_loaded = 0
         self.keys_expired = 0
         self.empty_keys_skipped = 0
+        self.end_offset = 0  # where the RDB ends (an AOF with an RDB preamble goes on with commands)
 
 
 def load(buf: bytes, lim: Limits,
@@ -468,6 +469,7 @@ def load(buf: bytes, lim: Limits,
         stored = int.from_bytes(r.take(8), "little")
         if verify_checksum and stored != 0 and crc64(0, memoryview(buf)[:end]) != stored:
             raise RdbError("wrong RDB checksum", end)
+    info.end_offset = r.pos
     return info
 
 
