@@ -119,6 +119,7 @@ def test_unkillable_after_write_then_shutdown_nosave():
         _wait_busy(srv.port, probe)
         assert probe.call("SCRIPT", "KILL").startswith(
             b"-UNKILLABLE Sorry the script already executed write commands against the dataset.")
+        assert probe.call("SHUTDOWN") == BUSY  # only SHUTDOWN NOSAVE while busy
         probe.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
         wait_for(lambda: srv.proc.poll() is not None, 10, what="server exit")
         runner.thread.join(5)

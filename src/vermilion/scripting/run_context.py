@@ -251,8 +251,12 @@ def _busy_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         return None
     state = server.extensions.get("scripting")
     run = state.run if state is not None else None
-    if run is None or spec.flags & _ALLOW_BUSY:
+    if run is None:
         return None
+    if spec.flags & _ALLOW_BUSY:
+        # shutdownCommand: while a script is busy only SHUTDOWN NOSAVE may stop the server.
+        if spec.name != b"shutdown" or spec.parent is not None or any(a.lower() == b"nosave" for a in argv[1:]):
+            return None
     raise CommandError(BUSY_EVAL if run.is_eval else BUSY_FUNCTION)
 
 
