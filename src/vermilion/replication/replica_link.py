@@ -53,7 +53,7 @@ class ReplicaLink:
         self.writer: Any = None
         self.master: Client | None = None
         self.stopped = False
-        self.down_since_s = int(time.time())
+        self.down_since_s = 0
         self.last_io_s = 0.0
         self.sync_total = -1
         self.sync_read = 0
@@ -127,9 +127,9 @@ class ReplicaLink:
                 if self.master is not None:
                     server.log("notice", "Connection with master lost.")
                     self._drop_master()
+                    self.down_since_s = int(time.time())  # INFO: -1 until a link was up and lost
                 if self.state is not S.NONE:
                     self.state = S.CONNECT
-                self.down_since_s = int(time.time())
             if not self.stopped:
                 await asyncio.sleep(1)
 
