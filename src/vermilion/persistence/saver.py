@@ -164,6 +164,7 @@ def bgsave(server: Any) -> bool:
     st.last_bgsave_try_s = int(time.time())
     sys.stdout.flush()
     sys.stderr.flush()
+    fork_start_ns = time.perf_counter_ns()
     try:
         pid = os.fork()
     except OSError as e:
@@ -190,6 +191,12 @@ def bgsave(server: Any) -> bool:
                 sys.stdout.flush()
             finally:
                 os._exit(code)
+    fork_ms = (time.perf_counter_ns() - fork_start_ns) // 1_000_000
+    threshold_ms = getattr(server, "latency_threshold_ms", 0)  # the latency monitor (ops/latency.py)
+    if threshold_ms and fork_ms >= threshold_ms:
+        from ..ops.latency import add_sample  # noqa: PLC0415
+
+        add_sample(server, "fork", fork_ms)
     st.saves += 1
     st.child_pid = pid
     st.child_start = time.monotonic()
