@@ -3,9 +3,9 @@
 Events: a named time series of at most 160 samples ``(unix second, latency ms)`` plus the
 all-time maximum.  A sample is added only when it reaches ``latency-monitor-threshold``
 (0 disables the monitor); two samples in the same second keep the larger.  Vermilion
-records ``command`` (non-fast commands) and ``fast-command`` from dispatch, and
-other subsystems may call ``add_sample(server, "expire-cycle", ms)`` and the like
-(``eviction-cycle`` and ``eviction-del`` come from ops/evict.py).
+records ``command`` (non-fast commands) and ``fast-command`` from dispatch,
+``expire-cycle`` (keyspace/expiry.py), ``fork`` (persistence/saver.py), ``eviction-cycle``
+and ``eviction-del`` (ops/evict.py); other subsystems call ``add_sample`` the same way.
 
 Histograms (``latency-tracking yes``, the default): each command's ``stats.hist`` counts
 calls per power-of-two bucket of microseconds (``hist[us.bit_length()]``: one index
