@@ -245,3 +245,56 @@ def test_failover_between_vermilion_servers():
             with pytest.raises(redis.ResponseError, match="read only replica"):
                 pr.set("x", "1")
             assert info(rep.port, "stats")["sync_partial_ok"] == 1
+
+
+def _read_until(sock, buf: bytearray, predicate, timeout: float = 10.0) -> bytearray:
+    deadline = time.monotonic() + timeout
+    while not predicate(buf):
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError("connection closed: %r" % bytes(buf[:200]))
+        buf += chunk
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out: %r" % bytes(buf[:200]))
+    return buf
+
+
+def test_wire_format_of_a_full_sync():
+    """What a replica receives, byte for byte: (+FULLRESYNC <replid> <offset>), optional
+    newlines, $<len> and the RDB, then the stream (SELECT, then the commands)."""
+    with ServerProcess("vermilion", args=["--save", ""]) as p:
+        for cmd in ("SYNC", "PSYNC"):
+            _full_sync_bytes(p.port, cmd)
+
+
+def _full_sync_bytes(port: int, cmd: str) -> None:
+    import socket
+
+    r = redis.Redis(port=port)
+    r.set("before", "1")
+    s = socket.create_connection(("127.0.0.1", port))
+    try:
+        s.sendall(b"REPLCONF listening-port 1\r\n")
+        assert _read_until(s, bytearray(), lambda b: b.endswith(b"\r\n")) == b"+OK\r\n"
+        s.sendall(b"PSYNC ? -1\r\n" if cmd == "PSYNC" else b"SYNC\r\n")
+        buf = _read_until(s, bytearray(), lambda b: b"$" in b and b"\r\n" in b[b.index(b"$"):])
+        head, _, rest = bytes(buf).partition(b"$")
+        i = info(port)
+        if cmd == "PSYNC":
+            line = b"+FULLRESYNC %s %d\r\n" % (i["master_replid"].encode(), i["master_repl_offset"])
+            assert head.startswith(line) and head[len(line):].strip(b"\n") == b""
+        else:
+            assert head.strip(b"\n") == b""
+        size_line, _, body = rest.partition(b"\r\n")
+        size = int(size_line)
+        buf = _read_until(s, bytearray(body), lambda b: len(b) >= size)
+        assert bytes(buf[:9]).startswith(b"REDIS") and b"before" in bytes(buf[:size])
+        wait_for(lambda: info(port)["slave0"]["state"] == "online", 5, what="online")
+        r.set("after", "2")
+        expected = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n2\r\n"
+        tail = _read_until(s, bytearray(buf[size:]), lambda b: expected in b)
+        assert bytes(tail).replace(b"*1\r\n$4\r\nPING\r\n", b"").startswith(expected)
+    finally:
+        s.close()
+    wait_for(lambda: info(port)["connected_slaves"] == 0, 5, what="replica gone")
