@@ -383,3 +383,22 @@ def test_old_style_aof_is_migrated() -> None:
         assert "Successfully migrated an old-style AOF" in ours.read_log()
     assert read_manifest(d)[0] == "file appendonly.aof seq 1 type b"
     assert not os.path.exists(os.path.join(d, "appendonly.aof"))
+
+
+def test_shutdown_refused_while_writing_the_first_base() -> None:
+    with ServerProcess("vermilion", ["--rdb-key-save-delay", "100000"]) as a:
+        r = redis.Redis(port=a.port)
+        r.mset({f"k{i}": i for i in range(5)})
+        r.config_set("appendonly", "yes")
+        raw = RawClient(a.port)
+        assert raw.call("SHUTDOWN") == b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+        assert "Writing initial AOF, can't exit." in a.read_log()
+        r.config_set("rdb-key-save-delay", 0)
+        wait_for(lambda: r.info("persistence")["aof_rewrites"] == 1, 10)
+        r.set("last", "1")
+        raw.send(b"SHUTDOWN\r\n")
+        assert raw.read_until_closed() == b""
+        assert a.proc.wait(10) == 0
+        d = a.dir
+    with start_on("vermilion", d, ["--appendonly", "yes"]) as b:
+        assert redis.Redis(port=b.port).dbsize() == 6

@@ -447,10 +447,32 @@ def restart_after_sync(server: Any) -> None:
         start_aof(server)
 
 
+def _shutdown_prepare(server: Any, flags: set[bytes], previous: Any) -> bool:
+    """The AOF part of SHUTDOWN (prepareForShutdown): refuse while the first base is
+    being written (the dataset would be lost) unless FORCE, kill a rewrite child,
+    flush and fsync the log; then the snapshot part."""
+    st = server.extensions.get("aof")
+    if st is not None:
+        if st.child_pid > 0:
+            if st.state == WAIT_REWRITE:
+                if b"force" not in flags:
+                    server.log("warning", "Writing initial AOF, can't exit.")
+                    return False
+                server.log("warning", "Writing initial AOF. Exit anyway.")
+            server.log("warning", "There is a child rewriting the AOF. Killing it!")
+            kill_child(server, st)
+        if st.state != OFF and st.fd >= 0:
+            server.log("notice", "Calling fsync() on the AOF file.")
+            st.flush(force_fsync=True)
+    return previous is None or previous(server, flags)
+
+
 def _install_hooks(server: Any) -> None:
     if server.extensions.get("aof_hooks"):
         return
     server.extensions["aof_hooks"] = True
+    previous = server.extensions.get("shutdown_prepare")
+    server.extensions["shutdown_prepare"] = lambda srv, flags: _shutdown_prepare(srv, flags, previous)
     server.cron_jobs.append(cron)
     server.shutdown_hooks.append(shutdown)
     server.extensions.setdefault("after_full_sync", []).append(restart_after_sync)
