@@ -22,7 +22,8 @@ writes it to a temporary file while the parent remembers the stream offset of th
 fork, replies ``+FULLRESYNC <replid> <offset>`` and buffers the stream from there
 (WAIT_BGSAVE_END); when the child is reaped (cron) the file is sent as
 ``$<len>\\r\\n<bytes>`` followed by the buffered stream, and the replica is online.
-Replicas arriving while a child runs wait for the next one.
+A replica arriving while a child runs shares its snapshot (with a copy of what another
+waiting replica buffered since the fork), or else waits for the next one.
 
 The cron (every server tick) reaps the child, sends ``PING`` into the stream every
 ``repl-ping-replica-period`` seconds, a newline to replicas waiting for a snapshot every
@@ -237,6 +238,19 @@ class ReplState:
             server.log("notice", "Replication backlog created, my new replication IDs are '%s' and '%s'"
                        % (self.replid, self.replid2))
         if self.fork_pid > 0:
+            # A snapshot is being written for another replica: share it, with a copy of
+            # what that replica buffered since the fork (Redis's "Waiting for end of
+            # BGSAVE for SYNC"); otherwise wait for the next one.
+            for other in self.replicas.values():
+                if other is not r and other.state == WAIT_BGSAVE_END and other.fork_pid == self.fork_pid:
+                    r.state = WAIT_BGSAVE_END
+                    r.initial_offset = other.initial_offset
+                    r.fork_pid = other.fork_pid
+                    r.pending = list(other.pending)
+                    server.log("notice", "Waiting for end of BGSAVE for SYNC")
+                    if r.pre_psync:
+                        return b""
+                    return b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), r.initial_offset)
             server.log("notice", "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC")
             return b""
         lines = self.start_bgsave(own=r)

@@ -160,3 +160,23 @@ def test_backlog_freed_after_ttl_without_replicas(env):
     assert st.backlog is None and st.replid != replid and st.master_repl_offset == offset
     st.feed(0, B("SET", "b", "1"))  # no backlog, no replicas: nothing to feed
     assert st.master_repl_offset == offset
+
+
+def test_a_second_replica_shares_the_running_snapshot(env):
+    server, st = env
+    st.create_backlog()
+    st.feed(0, B("SET", "a", "1"))
+    first = ReplicaInfo(client(server, 11))
+    first.state, first.fork_pid, first.initial_offset = 1, 4242, st.master_repl_offset
+    first.client.kind = "replica"
+    st.replicas[11] = first
+    st.fork_pid = 4242  # a snapshot child is running
+    st.feed(0, B("SET", "b", "2"))
+    assert first.pending == [encode_command(B("SET", "b", "2"))]
+    c = client(server, 12)
+    reply = st.psync(c, b"?", -1, True)
+    assert reply == b"+FULLRESYNC %s %d\r\n" % (st.replid.encode(), first.initial_offset)
+    second = st.replicas[12]
+    assert second.pending == first.pending and second.pending is not first.pending
+    assert second.fork_pid == 4242
+    st.fork_pid = -1
