@@ -206,6 +206,12 @@ def _touch_keys(c: Any, spec: Any, argv: list[bytes]) -> None:
         first, lastkey, step, _flags = kr
         last = first + lastkey if lastkey >= 0 else len(argv) + lastkey
         keys = argv[first:last + 1:step] if first <= last < len(argv) else ()
+    elif spec.legacy[0] and not spec.flag_bits & _MOVABLE:
+        # the legacy (first, last, step) triple covers every key (SET, with its getkeys proc)
+        first, last, step = spec.legacy
+        if last < 0:
+            last += len(argv)
+        keys = argv[first:last + 1:step]
     elif spec.has_keys:
         from ..commands.keys import get_keys  # noqa: PLC0415
 
@@ -426,4 +432,5 @@ def _queued_denyoom(item: Any) -> bool:
 from ..commands.spec import CmdFlag  # noqa: E402
 
 _DENYOOM = CmdFlag.DENYOOM.value
+_MOVABLE = CmdFlag.MOVABLE_KEYS.value
 _PAUSE = 1  # ServerGate.PAUSE (engine/gates.py imports dispatch, which imports this module)
