@@ -42,8 +42,11 @@ def test_allkeys_lru_prefers_idle_keys():
     _shrink_to(s, 0.3)
     assert s.stats.evicted_keys > 200
     survivors = [int(k[4:]) for k in db.data]
-    # approximated LRU: the survivors are mostly the recently used half
-    assert sum(1 for i in survivors if i >= 300) > 0.9 * len(survivors)
+    gone = [i for i in range(1000) if b"key:%04d" % i not in db.data]
+    # approximated LRU: the evicted keys are the idle ones (true LRU: mean index 150;
+    # random eviction: 500; Redis's 5-sample pool lands near 185)
+    assert sum(gone) / len(gone) < 260
+    assert sum(1 for i in survivors if i >= 300) > 0.85 * len(survivors)
 
 
 def test_volatile_ttl_evicts_soonest_expiring_only_volatile():
