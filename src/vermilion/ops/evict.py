@@ -38,7 +38,7 @@ Entries of deleted keys are dropped when met and by a cron sweep.
 from __future__ import annotations
 
 import time
-from random import random, randrange
+from random import random
 from typing import Any
 
 from ..keyspace.notify import key_evicted
