@@ -10,7 +10,11 @@ from ..persistence.aof import rewrite
 from ..persistence.aof import manifest as mf
 from ..persistence.aof.loader import LoadError, load_manifest_files
 from ..persistence.aof.writer import OFF, state
-from ..protocol.errors import err
+from ..engine.dispatch import GATE_ORDER, register_gate
+from ..engine.gates import ServerGate
+from ..persistence.saver import _exec_writes
+from ..protocol.errors import CommandError, err
+from .spec import CmdFlag, CommandSpec
 from ..protocol.reply import OK, Simple
 from . import info
 from .registry import command
@@ -59,6 +63,20 @@ def debug_loadaof(c: Any, argv: list[bytes]) -> Any:
     server.log("notice", "Append Only File loaded by DEBUG LOADAOF")
     return OK
 
+
+def _aof_error_gate(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
+    """writeCommandsDeniedByDiskError, the AOF half: after a failed AOF write, write
+    commands (and PING, as Redis) get MISCONF until a write succeeds again."""
+    server = c.server
+    if not server.gate & ServerGate.AOF_ERROR or c.kind == "master":
+        return None
+    if spec.flags & CmdFlag.WRITE or (spec.name == b"ping" and spec.parent is None) or _exec_writes(c, spec):
+        st = state(server)
+        raise CommandError(b"MISCONF Errors writing to the AOF file: " + st.last_write_error.encode())
+    return None
+
+
+register_gate(GATE_ORDER["disk"] + 1, "aof_write_error", _aof_error_gate)
 
 _base_persistence = info.SECTION_PROVIDERS["persistence"]
 

@@ -50,6 +50,7 @@ class ServerGate(enum.IntFlag):
     BUSY = 64
     MIN_REPLICAS = 128
     DISK_ERROR = 256
+    AOF_ERROR = 512  # writing the AOF failed (persistence/aof): MISCONF for writes
 
 
 def check(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:

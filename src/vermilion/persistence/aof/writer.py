@@ -26,6 +26,12 @@ from typing import Any
 
 from . import manifest as mf
 
+
+def _aof_error_bit() -> int:
+    from ...engine.gates import ServerGate  # noqa: PLC0415  (the engine imports the commands)
+
+    return ServerGate.AOF_ERROR
+
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 
 # Redis's redis_fsync: fdatasync on Linux (the data and the file size, not the mtime).
@@ -56,6 +62,7 @@ class AofState:
         self.current_size = 0  # base + incr files
         self.base_size = 0  # the size right after the last rewrite (auto-rewrite's reference)
         self.last_write_ok = True
+        self.last_write_error = ""
         self.delayed_fsync = 0
         # rewrite (rewrite.py)
         self.child_pid = -1
@@ -104,15 +111,16 @@ class AofState:
                 while written < len(data):
                     written += os.write(self.fd, data[written:] if written else data)
             except OSError as e:
-                if self.last_write_ok:
-                    self.server.log("warning", "Error writing to the AOF file: %s" % e.strerror)
-                self.last_write_ok = False
+                self._write_failed(e)
                 del buf[:written]
                 self.current_size += written
                 return
             buf.clear()
             self.current_size += written
-            self.last_write_ok = True
+            if not self.last_write_ok:
+                self.last_write_ok = True
+                self.server.gate &= ~_aof_error_bit()
+                self.server.log("warning", "AOF write error looks solved, Redis can write again.")
             policy = self.server.config.get("appendfsync", "everysec")
             if policy == "always" or force_fsync:
                 self._fsync()
@@ -120,6 +128,21 @@ class AofState:
                 self.fsync_needed = True
         elif force_fsync and self.fd >= 0:
             self._fsync()
+
+    def _write_failed(self, e: OSError) -> None:
+        """flushAppendOnlyFile's error path: with ``always`` a reply must never claim
+        a write that is not in the log, so the server exits, as Redis; otherwise the
+        data stays buffered (the cron retries) and writes get MISCONF meanwhile."""
+        server = self.server
+        self.last_write_error = e.strerror or str(e)
+        if server.config.get("appendfsync", "everysec") == "always":
+            server.log("warning", "Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+                                  "Exiting...")
+            os._exit(1)
+        if self.last_write_ok:
+            server.log("warning", "Error writing to the AOF file: %s" % self.last_write_error)
+        self.last_write_ok = False
+        server.gate |= _aof_error_bit()
 
     def _fsync(self) -> None:
         try:
@@ -287,3 +310,6 @@ def detach(server: Any, st: AofState) -> None:
         server.before_reply = None
     st.stop_event.set()
     st.close()
+    if not st.last_write_ok:  # the AOF is off: its write error no longer blocks writes
+        st.last_write_ok = True
+        server.gate &= ~_aof_error_bit()

@@ -150,3 +150,28 @@ def test_manifest_files_load_back(env, tmp_path):
     m = mf.read("appendonlydir", "appendonly.aof")
     load_manifest_files(fresh, "appendonlydir", m)
     assert fresh.dbs[0].data[b"a"] == b"1" and list(fresh.dbs[0].data[b"l"]) == [b"x"]
+
+
+def test_write_error_gives_misconf_until_a_write_succeeds(env, tmp_path):
+    from vermilion.engine.gates import ServerGate, check
+    from vermilion.protocol.errors import CommandError
+
+    server, client, run = env
+    st = state(server)
+    good_fd = st.fd
+    (tmp_path / "ro").write_bytes(b"")
+    st.fd = os.open(tmp_path / "ro", os.O_RDONLY)  # every write fails with EBADF
+    run("SET", "k", "v")
+    st.flush()
+    assert not st.last_write_ok and server.gate & ServerGate.AOF_ERROR
+    assert st.buf  # kept for the retry
+    for argv in ([b"SET", b"x", b"1"], [b"PING"]):
+        with pytest.raises(CommandError) as info:
+            check(client, resolve(argv), argv)
+        assert info.value.msg == b"MISCONF Errors writing to the AOF file: Bad file descriptor"
+    assert check(client, resolve([b"GET", b"k"]), [b"GET", b"k"]) is None
+    os.close(st.fd)
+    st.fd = good_fd
+    rewrite.cron(server)  # the retry
+    assert st.last_write_ok and not server.gate & ServerGate.AOF_ERROR and not st.buf
+    assert incr_commands(server)[-1] == [b"SET", b"k", b"v"]
