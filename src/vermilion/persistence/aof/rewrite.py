@@ -361,6 +361,7 @@ def _child_done(server: Any, st: AofState, pid: int, status: int) -> None:
         _unlink(tmp)
         st.last_rewrite_ok = False
         st.consecutive_failures += 1
+        st.last_failure_s = time.monotonic()
         if st.state == WAIT_REWRITE:
             st.rewrite_scheduled = True  # retried by the cron
 
@@ -413,6 +414,8 @@ def cron(server: Any) -> None:
     if rdb_child_running(server):
         return
     if st.rewrite_scheduled:
+        if st.consecutive_failures and time.monotonic() - st.last_failure_s < RETRY_DELAY_S:
+            return  # a failed rewrite is retried after a pause, not in a fork loop
         bgrewrite(server)
         return
     if st.state != ON:

@@ -72,6 +72,7 @@ class AofState:
         self.last_rewrite_ok = True
         self.rewrites = 0
         self.consecutive_failures = 0
+        self.last_failure_s = 0.0
         self.temp_incr = ""  # WAIT_REWRITE: where writes go until the first base exists
         self.feed: AofFeed | None = None
         self.timestamps = bool(server.config.get("aof-timestamp-enabled", 0))
@@ -276,7 +277,7 @@ class AofFeed:
                 fn(index, list(form))
         inner = self.inner
         if inner is not None:
-            inner(c, spec, argv, db=db) if c is None else inner(c, spec, argv)
+            inner(c, spec, argv, db)
         elif c is not None:
             c.propagate_as = None
 
