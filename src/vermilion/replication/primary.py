@@ -49,6 +49,7 @@ from ..persistence.rdb.encoder import write_rdb
 from .backlog import Backlog
 from .failover import NO_FAILOVER, Failover
 from .failover import update as update_failover
+from .snapshot import aux_fields, functions, restore_from_rdb
 
 WAIT_BGSAVE_START = 0
 WAIT_BGSAVE_END = 1
@@ -299,7 +300,7 @@ class ReplState:
         path = os.path.abspath("temp-repl-%d-%d.rdb" % (os.getpid(), int(time.monotonic() * 1000)))
         link = self.link
         stream_db = link.master.db.index if link is not None and link.master is not None else 0
-        aux = _aux_fields(server, self.replid, offset, stream_db)
+        aux = aux_fields(server, self.replid, offset, stream_db)
         sys.stdout.flush()
         sys.stderr.flush()
         try:
@@ -315,7 +316,7 @@ class ReplState:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 with open(path, "wb") as f:
-                    write_rdb(f.write, server.dbs, aux, _functions(server),
+                    write_rdb(f.write, server.dbs, aux, functions(server),
                               compress=bool(server.config.get("rdbcompression", 1)),
                               checksum=bool(server.config.get("rdbchecksum", 1)))
                 code = 0
@@ -584,18 +585,6 @@ class Feeder:
             c.extra["woff"] = st.backlog.offset if st.backlog is not None else st.offset
 
 
-def _aux_fields(server: Any, replid: str, offset: int, stream_db: int) -> list[tuple[bytes, bytes]]:
-    from ..persistence.saver import aux_fields  # noqa: PLC0415
-
-    repl = {b"repl-stream-db": b"%d" % stream_db, b"repl-id": replid.encode(), b"repl-offset": b"%d" % offset}
-    return [(k, repl.get(k, v)) for k, v in aux_fields(server)]
-
-
-def _functions(server: Any) -> list[bytes]:
-    st = server.extensions.get("rdb")
-    return list(st.functions) if st is not None else []
-
-
 def state(server: Any) -> ReplState:
     st = server.extensions.get("repl")
     if st is None:
@@ -622,44 +611,3 @@ def install(server: Any) -> ReplState:
 
         start_replication(server, target[0], int(target[1]))
     return st
-
-
-def read_rdb_aux(path: str) -> dict[bytes, bytes]:
-    """The AUX fields at the head of an RDB file (empty if unreadable)."""
-    from ..persistence.rdb import constants as K  # noqa: PLC0415
-    from ..persistence.rdb.reader import RdbError, Reader  # noqa: PLC0415
-
-    try:
-        with open(path, "rb") as f:
-            buf = f.read(1 << 16)
-    except OSError:
-        return {}
-    aux: dict[bytes, bytes] = {}
-    if not buf.startswith(b"REDIS"):
-        return aux
-    r = Reader(buf, 9)
-    try:
-        while r.u8() == K.OPCODE_AUX:
-            k = r.string()
-            aux[k] = r.string()
-    except (RdbError, ValueError):
-        pass
-    return aux
-
-
-def restore_from_rdb(server: Any, st: ReplState) -> None:
-    """A replica starting from its own snapshot keeps its place in the primary's stream
-    (Redis's loadDataFromDisk + replicationCacheMasterUsingMyself): the snapshot's
-    repl-id, repl-offset and repl-stream-db let the first PSYNC continue."""
-    aux = read_rdb_aux(os.path.abspath(server.config.get("dbfilename", "dump.rdb")))
-    replid = aux.get(b"repl-id", b"")
-    offset = aux.get(b"repl-offset", b"")
-    stream_db = aux.get(b"repl-stream-db", b"0")
-    if len(replid) != 40 or not offset.isdigit():
-        return
-    st.replid = replid.decode("latin-1")
-    st.offset = int(offset)
-    server.master_repl_offset = st.offset
-    st.stream_db = int(stream_db) if stream_db.isdigit() else 0
-    st.has_cached = True
-    server.log("notice", "Restoring replication ID / offset from the RDB file: %s:%d" % (st.replid, st.offset))
