@@ -17,14 +17,14 @@ from . import manifest as mf
 from .loader import RDB_MAGIC, AofFormatError, iter_commands
 
 
-def check_commands(data: bytes) -> tuple[int, int, AofFormatError | None]:
+def check_commands(data: bytes, start: int = 0) -> tuple[int, int, AofFormatError | None]:
     """(commands read, offset after the last complete command or EXEC, error)."""
     count = 0
-    valid = 0
+    valid = start
     in_multi = False
     multi_start = 0
     try:
-        for argv, end in iter_commands(data):
+        for argv, end in iter_commands(data, start):
             count += 1
             name = argv[0].lower()
             if name == b"multi":
@@ -44,37 +44,36 @@ def check_commands(data: bytes) -> tuple[int, int, AofFormatError | None]:
     return count, valid, None
 
 
-def check_rdb(path: str) -> str | None:
+def check_rdb(data: bytes) -> tuple[str | None, int]:
+    """(problem or None, where the RDB part ends)."""
     from ..rdb.decoder import Limits, RdbError, load  # noqa: PLC0415
-
-    with open(path, "rb") as f:
-        data = f.read()
 
     class _Cfg(dict):
         def get(self, key, default=None):  # noqa: ANN001, ANN201
             return default
 
     try:
-        load(data, Limits(_Cfg()), lambda *a: True)
+        info = load(data, Limits(_Cfg()), lambda *a: True)
     except RdbError as e:
-        return "RDB error at offset %d: %s" % (e.offset, e.reason)
-    return None
+        return "RDB error at offset %d: %s" % (e.offset, e.reason), 0
+    return None, info.end_offset
 
 
 def check_file(path: str, fix: bool, last: bool, out) -> bool:  # noqa: ANN001
     name = os.path.basename(path)
     with open(path, "rb") as f:
         data = f.read()
+    start = 0
     if data[:5] == RDB_MAGIC:
         out.write("Start to check BASE AOF (RDB format): %s\n" % name)
-        problem = check_rdb(path)
+        problem, start = check_rdb(data)
         if problem:
             out.write("%s\nRDB preamble of AOF file is not sane, aborting.\n" % problem)
             return False
-        out.write("RDB preamble is OK, proceeding with AOF tail...\nAOF %s is valid\n" % name)
-        return True
-    out.write("Start to check AOF file: %s\n" % name)
-    count, valid, e = check_commands(data)
+        out.write("RDB preamble is OK, proceeding with AOF tail...\n")
+    else:
+        out.write("Start to check AOF file: %s\n" % name)
+    count, valid, e = check_commands(data, start)
     if e is None:
         out.write("AOF analyzed: filename=%s, size=%d, ok_up_to=%d, ok_up_to_line=%d, diff=0\n"
                   % (name, len(data), valid, count))

@@ -57,3 +57,26 @@ def test_usage_and_missing_file(tmp_path):
     assert run()[0] == 1
     code, text = run(str(tmp_path / "nope.aof"))
     assert code == 1 and "Cannot open file" in text
+
+
+def test_rdb_preamble_then_tail(tmp_path):
+    from vermilion.persistence.rdb.encoder import write_rdb
+
+    class _Db:
+        index = 0
+        data = {b"k": b"v"}
+        expires: dict = {}
+
+    parts: list[bytes] = []
+    write_rdb(parts.append, [_Db()], [(b"aof-base", b"0")])
+    rdb = b"".join(bytes(p) for p in parts)
+    p = tmp_path / "appendonly.aof"
+    p.write_bytes(rdb + GOOD)
+    code, text = run(str(p))
+    assert code == 0 and "RDB preamble is OK" in text and "ok_up_to=%d, ok_up_to_line=2" % len(rdb + GOOD) in text
+    p.write_bytes(rdb + GOOD + b"*1\r\n$4\r\nPI")
+    assert run("--fix", str(p))[0] == 0
+    assert p.read_bytes() == rdb + GOOD
+    p.write_bytes(rdb[:-3] + b"xyz")
+    code, text = run(str(p))
+    assert code == 1 and "RDB preamble of AOF file is not sane" in text
