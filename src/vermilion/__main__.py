@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in active_directive_warnings(config):
         server.log("warning", line)
     server.log("notice", f"Vermilion {__version__} (PID: {pid}) speaking Redis {REDIS_VERSION}")
-    server.log("notice", f"Running mode=standalone, port={config['port']}.")
+    server.log("notice", f"Running mode={'cluster' if config['cluster-enabled'] else 'standalone'}, port={config['port']}.")
     server.log("notice", "Server initialized")
     from .persistence.aof.rewrite import load_at_start as load_aof_at_start
     from .persistence.saver import load_at_start
@@ -153,6 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     from .replication.primary import install as install_replication
 
     install_replication(server)  # replicaof from the config starts the link once the loop runs
+    from .cluster.runtime import install as install_cluster
+
+    cluster_error = install_cluster(server)  # nodes.conf, routing gate; the bus starts with the loop
+    if cluster_error is not None:
+        server.log("warning", cluster_error)
+        return 1
     try:
         import uvloop
     except ImportError:

@@ -38,6 +38,7 @@ MODULES = (
     "scripting",
     "functions",
     "replication",
+    "cluster",
     "ops",
 )
 

@@ -1,0 +1,195 @@
+"""What a node does with a bus message, and what it sends: pure functions of the
+``ClusterState`` (no I/O; link.py moves the bytes).
+
+* ``build(cs, type, about)`` -- our header (ports, flags, epochs, our slot bitmap or our
+  primary's when we are a replica) and, for PING/PONG/MEET, a gossip entry for every
+  node we know except ourselves, the receiver and nodes still in handshake.
+* ``process(cs, msg, link)`` -- Redis's clusterProcessPacket, reduced to this milestone:
+  epochs; MEET from an unknown node starts a handshake with it; a PONG on our link to a
+  node in handshake gives that node its real name; the sender's role (primary/replica)
+  and its claimed slots (taken when our owner of the slot has an older config epoch);
+  gossip about unknown nodes starts handshakes, gossip about failing nodes records a
+  failure report; FAIL and UPDATE messages.  Returns the reply to send on the same
+  link (a PONG to PING/MEET) or None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..state import FAIL, HANDSHAKE, MASTER, MEET as MEET_FLAG, MYSELF, NOADDR, PFAIL, SLAVE, ClusterState, Node
+from .messages import FAIL as FAIL_MSG, MEET, PING, PONG, UPDATE, Gossip, Message
+
+
+def my_ports(cs: ClusterState) -> tuple[int, int]:
+    cfg = cs.server.config
+    port = cfg["cluster-announce-port"] or cfg["port"]
+    cport = cfg["cluster-announce-bus-port"] or cfg["cluster-port"] or (cfg["port"] + 10000)
+    return port, cport
+
+
+def build(cs: ClusterState, mtype: int, receiver: Node | None = None, now_ms: int = 0) -> Message:
+    me = cs.myself
+    port, cport = my_ports(cs)
+    primary = me.replicaof if me.flags & SLAVE else None
+    src = primary if primary is not None else me
+    m = Message(
+        type=mtype, sender=me.name, port=port, cport=cport, flags=me.flags & ~MYSELF,
+        current_epoch=cs.current_epoch, config_epoch=src.config_epoch, offset=me.repl_offset,
+        myslots=bytes(src.slots), replicaof=primary.name if primary is not None else None,
+        myip=cs.server.config["cluster-announce-ip"] or "", state=0 if cs.ok else 1,
+    )
+    if mtype in (PING, PONG, MEET):
+        for n in cs.nodes.values():
+            if n is me or n is receiver or n.flags & (HANDSHAKE | NOADDR):
+                continue
+            if n.link is None and not n.numslots:
+                continue
+            m.gossip.append(Gossip(n.name, n.ping_sent_ms // 1000, n.pong_received_ms // 1000,
+                                   n.ip, n.port, n.cport, n.flags))
+    elif mtype == FAIL_MSG and receiver is not None:
+        m.about = receiver.name
+    return m
+
+
+def start_handshake(cs: ClusterState, ip: str, port: int, cport: int, now_ms: int, meet: bool = False) -> bool:
+    """Redis's clusterStartHandshake: False when one is already in progress."""
+    for n in cs.nodes.values():
+        if n.flags & HANDSHAKE and n.ip == ip and n.port == port and n.cport == cport:
+            return False
+    from ..state import random_name  # noqa: PLC0415
+
+    node = Node(random_name(), HANDSHAKE | MASTER | (MEET_FLAG if meet else 0), ip, port, cport)
+    node.ctime_ms = now_ms
+    cs.add_node(node)
+    return True
+
+
+def update_slots(cs: ClusterState, sender: Node, config_epoch: int, slots: bytes) -> bool:
+    """Redis's clusterUpdateSlotsConfigWith: take every claimed slot whose current owner
+    has an older config epoch (or none).  True when something changed."""
+    claimed = int.from_bytes(slots, "little") & ~int.from_bytes(sender.slots, "little")
+    changed = False
+    me = cs.myself
+    while claimed:
+        low = claimed & -claimed
+        s = low.bit_length() - 1
+        claimed ^= low
+        if s in cs.importing:
+            continue
+        owner = cs.slots[s]
+        if owner is None or owner.config_epoch < config_epoch:
+            if owner is me and s in cs.migrating:
+                del cs.migrating[s]
+            cs.add_slot(sender, s)
+            changed = True
+    if me.flags & MASTER and me.numslots == 0 and changed and sender is not me:
+        pass  # (failover demotion: a later milestone)
+    return changed
+
+
+def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | None:
+    me = cs.myself
+    if m.type < len(cs.stats_received):
+        cs.stats_received[m.type] += 1
+    sender = cs.nodes.get(m.sender)
+    if sender is not None and sender.flags & HANDSHAKE:
+        sender = None
+    if sender is not None:
+        if m.current_epoch > cs.current_epoch:
+            cs.current_epoch = m.current_epoch
+            cs.mark_dirty()
+        if m.config_epoch > sender.config_epoch and m.replicaof is None:
+            sender.config_epoch = m.config_epoch
+            cs.mark_dirty()
+        sender.repl_offset = m.offset
+    reply = None
+    if m.type in (PING, MEET):
+        if not me.ip and not cs.server.config["cluster-announce-ip"] and link.local_ip:
+            me.ip = link.local_ip
+            cs.mark_dirty()
+        if sender is None and m.type == MEET:
+            start_handshake(cs, m.myip or link.peer_ip, m.port, m.cport, now_ms)
+            cs.mark_dirty()
+        if sender is not None:
+            link.node = sender
+            sender.inbound = link
+        reply = build(cs, PONG, sender, now_ms)
+    if m.type in (PING, PONG, MEET):
+        node = link.node if link.outbound else None
+        if node is not None and node.flags & HANDSHAKE and m.type == PONG:
+            if m.sender in cs.nodes:  # we already know it under its real name
+                cs.del_node(node)
+                return None
+            cs.rename(node, m.sender)
+            node.flags &= ~(HANDSHAKE | MEET_FLAG)
+            node.flags |= SLAVE if m.flags & SLAVE else MASTER
+            cs.mark_dirty()
+            sender = node
+        if node is not None and m.type == PONG and sender is node:
+            node.pong_received_ms = now_ms
+            node.ping_sent_ms = 0
+            if node.flags & PFAIL:
+                node.flags &= ~PFAIL
+            elif node.flags & FAIL and (node.flags & SLAVE or not node.numslots):
+                node.flags &= ~FAIL
+                cs.mark_dirty()
+        if sender is None:
+            if m.type == MEET:
+                _gossip_section(cs, None, m, now_ms)
+            return reply
+        _update_role(cs, sender, m)
+        if sender.flags & MASTER and sender.slots != m.myslots:
+            if update_slots(cs, sender, m.config_epoch, m.myslots):
+                cs.mark_dirty()
+                cs.update_state()
+        _gossip_section(cs, sender, m, now_ms)
+    elif m.type == FAIL_MSG and sender is not None:
+        failing = cs.nodes.get(m.about)
+        if failing is not None and not failing.flags & (MYSELF | FAIL):
+            failing.flags = (failing.flags & ~PFAIL) | FAIL
+            failing.fail_time_ms = now_ms
+            cs.mark_dirty()
+            cs.update_state()
+    elif m.type == UPDATE and sender is not None:
+        about = cs.nodes.get(m.about)
+        if about is not None and about.config_epoch < m.update_epoch:
+            about.config_epoch = m.update_epoch
+            update_slots(cs, about, m.update_epoch, m.update_slots)
+            cs.mark_dirty()
+            cs.update_state()
+    return reply
+
+
+def _update_role(cs: ClusterState, sender: Node, m: Message) -> None:
+    if m.replicaof is None:
+        if sender.flags & SLAVE:
+            cs.set_replica_of(sender, None)
+            cs.mark_dirty()
+        return
+    primary = cs.nodes.get(m.replicaof)
+    if primary is None or sender.replicaof is primary:
+        return
+    if sender.numslots:
+        cs.del_node_slots(sender)
+    cs.set_replica_of(sender, primary)
+    cs.mark_dirty()
+
+
+def _gossip_section(cs: ClusterState, sender: Node | None, m: Message, now_ms: int) -> None:
+    for g in m.gossip:
+        node = cs.nodes.get(g.name)
+        if node is not None:
+            if sender is None or not sender.flags & MASTER or node.flags & MYSELF:
+                continue
+            if g.flags & (PFAIL | FAIL):
+                node.fail_reports[sender.name] = now_ms
+            else:
+                node.fail_reports.pop(sender.name, None)
+            continue
+        if sender is None and m.type != MEET:
+            continue
+        if g.flags & NOADDR or g.name in cs.blacklist or not g.ip or not g.port:
+            continue
+        if start_handshake(cs, g.ip, g.port, g.cport, now_ms):
+            cs.mark_dirty()

@@ -1,0 +1,145 @@
+"""Redis's clusterMsg (cluster.h, Redis 7.2) packed and unpacked with ``struct``.
+
+All integers are big-endian (network order).  The header is 2256 bytes::
+
+    sig "RCmb" | totlen u32 | ver u16 (=1) | port u16 | type u16 | count u16 |
+    currentEpoch u64 | configEpoch u64 | offset u64 | sender[40] | myslots[2048] |
+    slaveof[40] | myip[46] | extensions u16 | notused1[30] | pport u16 | cport u16 |
+    flags u16 | state u8 | mflags[3]
+
+then the data: for PING/PONG/MEET ``count`` gossip entries of 104 bytes (nodename[40],
+ping_sent u32, pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16,
+notused u16) followed by ``extensions`` ping extensions (skipped here); FAIL carries a
+nodename[40]; UPDATE a configEpoch u64, nodename[40] and a slots bitmap[2048].
+``decode`` raises ``BadMessage`` on anything malformed or truncated.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+PING, PONG, MEET, FAIL, PUBLISH, AUTH_REQUEST, AUTH_ACK, UPDATE, MFSTART, MODULE, PUBLISHSHARD = range(11)
+TYPE_NAMES = ("ping", "pong", "meet", "fail", "publish", "auth-req", "auth-ack", "update",
+              "mfstart", "module", "publishshard")
+
+HEADER = struct.Struct(">4sIHHHHQQQ40s2048s40s46sH30sHHHB3s")
+GOSSIP = struct.Struct(">40sII46sHHHHH")
+UPDATE_DATA = struct.Struct(">Q40s2048s")
+assert HEADER.size == 2256 and GOSSIP.size == 104
+MIN_LEN = 8  # sig + totlen: enough to know a message's length
+NULL_NAME = b"\0" * 40
+
+
+class BadMessage(Exception):
+    pass
+
+
+@dataclass
+class Gossip:
+    name: str
+    ping_sent: int
+    pong_received: int
+    ip: str
+    port: int
+    cport: int
+    flags: int
+    pport: int = 0
+
+
+@dataclass
+class Message:
+    type: int
+    sender: str
+    port: int = 0
+    cport: int = 0
+    pport: int = 0
+    flags: int = 0
+    current_epoch: int = 0
+    config_epoch: int = 0
+    offset: int = 0
+    myslots: bytes = bytes(2048)
+    replicaof: str | None = None
+    myip: str = ""
+    state: int = 0  # 0 ok, 1 fail
+    mflags: bytes = b"\0\0\0"
+    gossip: list[Gossip] = field(default_factory=list)
+    about: str = ""  # FAIL / UPDATE: the node concerned
+    update_epoch: int = 0
+    update_slots: bytes = b""
+
+
+def _name(raw: bytes) -> str:
+    return raw.decode("latin-1")
+
+
+def _cstr(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("latin-1")
+
+
+def encode(m: Message) -> bytes:
+    if m.type in (PING, PONG, MEET):
+        body = b"".join(
+            GOSSIP.pack(g.name.encode(), g.ping_sent & 0xFFFFFFFF, g.pong_received & 0xFFFFFFFF,
+                        g.ip.encode(), g.port, g.cport, g.flags, g.pport, 0)
+            for g in m.gossip
+        )
+        count = len(m.gossip)
+    elif m.type == FAIL:
+        body, count = m.about.encode().ljust(40, b"\0"), 0
+    elif m.type == UPDATE:
+        body, count = UPDATE_DATA.pack(m.update_epoch, m.about.encode(), m.update_slots), 0
+    else:
+        body, count = b"", 0
+    replicaof = m.replicaof.encode() if m.replicaof else NULL_NAME
+    head = HEADER.pack(
+        b"RCmb", HEADER.size + len(body), 1, m.port, m.type, count, m.current_epoch,
+        m.config_epoch, m.offset, m.sender.encode(), bytes(m.myslots), replicaof,
+        m.myip.encode(), 0, b"", m.pport, m.cport, m.flags, m.state, m.mflags,
+    )
+    return head + body
+
+
+def message_length(buf: bytes | bytearray) -> int:
+    """The totlen of the message at the start of ``buf`` (at least MIN_LEN bytes)."""
+    if buf[:4] != b"RCmb":
+        raise BadMessage("bad signature")
+    totlen = int.from_bytes(buf[4:8], "big")
+    if totlen < HEADER.size or totlen > 1 << 26:
+        raise BadMessage(f"bad length {totlen}")
+    return totlen
+
+
+def decode(buf: bytes) -> Message:
+    if len(buf) < HEADER.size:
+        raise BadMessage("truncated header")
+    (sig, totlen, ver, port, mtype, count, cur, cfg, offset, sender, myslots, replicaof, myip,
+     _ext, _unused, pport, cport, flags, state, mflags) = HEADER.unpack_from(buf)
+    if sig != b"RCmb" or totlen != len(buf):
+        raise BadMessage("bad signature or length")
+    if ver != 1:
+        raise BadMessage(f"unsupported version {ver}")
+    m = Message(
+        type=mtype, sender=_name(sender), port=port, cport=cport, pport=pport, flags=flags,
+        current_epoch=cur, config_epoch=cfg, offset=offset, myslots=myslots,
+        replicaof=None if replicaof == NULL_NAME else _name(replicaof), myip=_cstr(myip),
+        state=state, mflags=mflags,
+    )
+    pos = HEADER.size
+    if mtype in (PING, PONG, MEET):
+        if totlen < pos + count * GOSSIP.size:
+            raise BadMessage("truncated gossip section")
+        for _ in range(count):
+            name, ps, pr, ip, gport, gcport, gflags, gpport, _n = GOSSIP.unpack_from(buf, pos)
+            m.gossip.append(Gossip(_name(name), ps, pr, _cstr(ip), gport, gcport, gflags, gpport))
+            pos += GOSSIP.size
+    elif mtype == FAIL:
+        if totlen < pos + 40:
+            raise BadMessage("truncated FAIL")
+        m.about = _name(buf[pos:pos + 40])
+    elif mtype == UPDATE:
+        if totlen < pos + UPDATE_DATA.size:
+            raise BadMessage("truncated UPDATE")
+        m.update_epoch, about, m.update_slots = UPDATE_DATA.unpack_from(buf, pos)
+        m.about = _name(about)
+    return m

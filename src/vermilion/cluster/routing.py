@@ -1,0 +1,106 @@
+"""The cluster gate: which node serves a command (Redis's getNodeByQuery and
+clusterRedirectClient).
+
+Runs for every command in cluster mode (``ServerGate.CLUSTER``).  Commands without keys
+run here.  Otherwise every key must hash to one slot (else CROSSSLOT); the slot's owner
+decides: unassigned -> ``CLUSTERDOWN Hash slot not served``; a down cluster refuses
+keyed commands (``The cluster is down``, or only writes with
+cluster-allow-reads-when-down); while we migrate the slot, keys we no longer have are
+redirected with ``ASK`` (``TRYAGAIN`` when only some of several keys are missing);
+while we import it, a client that sent ASKING is served (``TRYAGAIN`` when several keys
+are asked for and some are missing); a READONLY client's reads are served by a replica
+of the owner; anything else owned elsewhere gets ``MOVED <slot> <ip>:<port>``.
+
+The ASKING flag lasts for one command (not counting ASKING itself, and kept inside
+MULTI), as Redis's resetClient does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..commands.keys import get_keys
+from ..commands.spec import CmdFlag
+from ..keyspace.slots import key_hash_slot
+from ..protocol.errors import CommandError
+
+_WRITE = CmdFlag.WRITE
+_ASKING_CMD = CmdFlag.ASKING
+_MOVABLE = CmdFlag.MOVABLE_KEYS
+
+CROSSSLOT = b"CROSSSLOT Keys in request don't hash to the same slot"
+TRYAGAIN = b"TRYAGAIN Multiple keys request during rehashing of slot"
+DOWN = b"CLUSTERDOWN The cluster is down"
+DOWN_RO = b"CLUSTERDOWN The cluster is down and only accepts read commands"
+UNBOUND = b"CLUSTERDOWN Hash slot not served"
+
+
+def redirect(kind: bytes, slot: int, node: Any) -> CommandError:
+    return CommandError(b"%s %d %s:%d" % (kind, slot, node.ip.encode(), node.port))
+
+
+def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
+    cs = c.server.extensions.get("cluster")
+    if cs is None:
+        return None
+    extra = c.extra
+    asking = False
+    if extra:
+        if spec.name == b"asking" and spec.parent is None:
+            return None
+        asking = extra.pop("asking", False)
+        if asking and c.gate & 1:  # Gate.MULTI: the flag lasts the whole transaction
+            extra["asking"] = True
+    if c.kind == "master" or (not spec.keys and not (spec.flags & _MOVABLE)):
+        return None
+    keys = get_keys(spec, argv)
+    if not keys:
+        return None
+    me = cs.myself
+    slot = -1
+    node = None
+    migrating = importing = multiple = False
+    missing = existing = 0
+    db = c.db
+    first = None
+    for pos, _flags in keys:
+        key = argv[pos]
+        if first is None:
+            first = key
+            slot = key_hash_slot(key)
+            node = cs.slots[slot]
+            if node is None:
+                raise CommandError(UNBOUND)
+            if node is me and slot in cs.migrating:
+                migrating = True
+            elif slot in cs.importing:
+                importing = True
+        elif key != first:
+            if key_hash_slot(key) != slot:
+                raise CommandError(CROSSSLOT)
+            multiple = True
+        if migrating or importing:
+            if key in db.data and not (key in db.expires and db.logically_expired(key)):
+                existing += 1
+            else:
+                missing += 1
+    if not cs.ok:
+        if not c.server.config["cluster-allow-reads-when-down"]:
+            raise CommandError(DOWN)
+        if spec.flags & _WRITE:
+            raise CommandError(DOWN_RO)
+    if (migrating or importing) and spec.name == b"migrate":
+        return None
+    if migrating and missing:
+        if multiple and existing:
+            raise CommandError(TRYAGAIN)
+        raise redirect(b"ASK", slot, cs.migrating[slot])
+    if importing and (asking or spec.flags & _ASKING_CMD):
+        if multiple and missing:
+            raise CommandError(TRYAGAIN)
+        return None
+    if node is me:
+        return None
+    if extra.get("readonly") and not (spec.flags & _WRITE) and me.replicaof is node:
+        return None
+    raise redirect(b"MOVED", slot, node)

@@ -1,0 +1,203 @@
+"""Cluster state: the node table, the slot map and the epochs (Redis's clusterState).
+
+``ClusterState.slots`` maps each of the 16384 slots to its owning ``Node`` or None; each
+node also keeps its own ``slots`` bitmap (bytearray of 2048 bytes, bit ``s & 7`` of byte
+``s >> 3``, the layout of clusterMsg's ``myslots``) and a slot count.  Changes that must
+reach nodes.conf call ``mark_dirty``; the bus saves the file at the end of its tick (and
+commands that must persist before replying save at once).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+CLUSTER_SLOTS = 16384
+
+# Node flags (cluster.h CLUSTER_NODE_*), also the bus's wire values.
+MASTER = 1
+SLAVE = 2
+PFAIL = 4
+FAIL = 8
+MYSELF = 16
+HANDSHAKE = 32
+NOADDR = 64
+MEET = 128
+MIGRATE_TO = 256
+NOFAILOVER = 512
+
+FLAG_NAMES = (
+    (MYSELF, "myself"), (MASTER, "master"), (SLAVE, "slave"), (PFAIL, "fail?"), (FAIL, "fail"),
+    (HANDSHAKE, "handshake"), (NOADDR, "noaddr"), (NOFAILOVER, "nofailover"),
+)
+
+
+def random_name() -> str:
+    return os.urandom(20).hex()
+
+
+class Node:
+    __slots__ = (
+        "name", "flags", "ip", "port", "cport", "pport", "slots", "numslots", "replicaof",
+        "config_epoch", "ping_sent_ms", "pong_received_ms", "ctime_ms", "link", "inbound",
+        "shard_id", "hostname", "repl_offset", "fail_reports", "fail_time_ms",
+    )
+
+    def __init__(self, name: str, flags: int, ip: str = "", port: int = 0, cport: int = 0) -> None:
+        self.name = name
+        self.flags = flags
+        self.ip = ip
+        self.port = port
+        self.cport = cport
+        self.pport = 0
+        self.slots = bytearray(CLUSTER_SLOTS // 8)
+        self.numslots = 0
+        self.replicaof: Node | None = None
+        self.config_epoch = 0
+        self.ping_sent_ms = 0
+        self.pong_received_ms = 0
+        self.ctime_ms = 0
+        self.link: Any = None  # outbound bus link (bus/link.py)
+        self.inbound: Any = None
+        self.shard_id = random_name()
+        self.hostname = ""
+        self.repl_offset = 0
+        self.fail_reports: dict[str, int] = {}  # reporter name -> time ms
+        self.fail_time_ms = 0
+
+    def has_slot(self, slot: int) -> bool:
+        return bool(self.slots[slot >> 3] & (1 << (slot & 7)))
+
+    def is_master(self) -> bool:
+        return bool(self.flags & MASTER)
+
+    def flags_text(self) -> str:
+        names = [n for bit, n in FLAG_NAMES if self.flags & bit]
+        return ",".join(names) if names else "noflags"
+
+    def slot_ranges(self) -> list[tuple[int, int]]:
+        """Contiguous ranges of this node's slots, ascending."""
+        out: list[tuple[int, int]] = []
+        if not self.numslots:
+            return out
+        bitmap = int.from_bytes(self.slots, "little")
+        s = 0
+        while s < CLUSTER_SLOTS:
+            if not bitmap >> s:
+                break
+            low = (bitmap >> s) & -(bitmap >> s)  # lowest set bit at or after s
+            first = s + low.bit_length() - 1
+            run = ~(bitmap >> first)
+            length = (run & -run).bit_length() - 1  # count of consecutive set bits
+            out.append((first, first + length - 1))
+            s = first + length
+        return out
+
+
+class ClusterState:
+    def __init__(self, server: Any, myself: Node) -> None:
+        self.server = server
+        self.myself = myself
+        self.nodes: dict[str, Node] = {myself.name: myself}
+        self.slots: list[Node | None] = [None] * CLUSTER_SLOTS
+        self.migrating: dict[int, Node] = {}
+        self.importing: dict[int, Node] = {}
+        self.current_epoch = 0
+        self.last_vote_epoch = 0
+        self.ok = False
+        self.size = 1
+        self.stats_sent = [0] * 11
+        self.stats_received = [0] * 11
+        self.blacklist: dict[str, int] = {}  # forgotten node -> expiry ms
+        self.dirty = False
+        self.bus: Any = None
+
+    def mark_dirty(self) -> None:
+        self.dirty = True
+
+    # ---- slots -------------------------------------------------------------------
+
+    def add_slot(self, node: Node, slot: int) -> None:
+        old = self.slots[slot]
+        if old is node:
+            return
+        if old is not None:
+            self._clear_bit(old, slot)
+        self.slots[slot] = node
+        node.slots[slot >> 3] |= 1 << (slot & 7)
+        node.numslots += 1
+
+    def del_slot(self, slot: int) -> None:
+        old = self.slots[slot]
+        if old is not None:
+            self._clear_bit(old, slot)
+            self.slots[slot] = None
+
+    @staticmethod
+    def _clear_bit(node: Node, slot: int) -> None:
+        node.slots[slot >> 3] &= ~(1 << (slot & 7)) & 0xFF
+        node.numslots -= 1
+
+    def del_node_slots(self, node: Node) -> None:
+        for a, b in node.slot_ranges():
+            for s in range(a, b + 1):
+                self.slots[s] = None
+        node.slots = bytearray(CLUSTER_SLOTS // 8)
+        node.numslots = 0
+
+    # ---- nodes -------------------------------------------------------------------
+
+    def add_node(self, node: Node) -> None:
+        self.nodes[node.name] = node
+
+    def rename(self, node: Node, name: str) -> None:
+        del self.nodes[node.name]
+        node.name = name
+        self.nodes[name] = node
+
+    def del_node(self, node: Node) -> None:
+        for table in (self.migrating, self.importing):
+            for s in [s for s, n in table.items() if n is node]:
+                del table[s]
+        self.del_node_slots(node)
+        for other in self.nodes.values():
+            other.fail_reports.pop(node.name, None)
+            if other.replicaof is node:
+                other.replicaof = None
+        self.nodes.pop(node.name, None)
+        if self.bus is not None:
+            self.bus.drop_links(node)
+
+    def replicas_of(self, node: Node) -> list[Node]:
+        return [n for n in self.nodes.values() if n.replicaof is node and n.flags & SLAVE]
+
+    def set_replica_of(self, node: Node, primary: Node | None) -> None:
+        node.replicaof = primary
+        if primary is not None:
+            node.flags = (node.flags & ~MASTER) | SLAVE
+            node.shard_id = primary.shard_id
+        else:
+            node.flags = (node.flags & ~SLAVE) | MASTER
+
+    def max_epoch(self) -> int:
+        return max(n.config_epoch for n in self.nodes.values())
+
+    # ---- state -------------------------------------------------------------------
+
+    def update_state(self) -> None:
+        """Redis's clusterUpdateState: ok when every slot is served by a node not
+        flagged FAIL (or when cluster-require-full-coverage is no)."""
+        cfg = self.server.config
+        ok = True
+        if cfg["cluster-require-full-coverage"]:
+            for n in self.slots:
+                if n is None or n.flags & FAIL:
+                    ok = False
+                    break
+        masters = [n for n in self.nodes.values() if n.flags & MASTER and n.numslots]
+        self.size = len(masters)
+        needed = self.size // 2 + 1
+        reachable = sum(1 for n in masters if not (n.flags & (FAIL | PFAIL)))
+        if reachable < needed:
+            ok = False
+        self.ok = ok
