@@ -163,8 +163,6 @@ def test_bgrewriteaof_replies_and_debug_loadaof() -> None:
 
 
 def test_command_info_matches_redis(redis_server) -> None:
-    from support.servers import ServerProcess as _SP  # noqa: F401
-
     real = redis.Redis(port=redis_server.port)
     with ServerProcess("vermilion", []) as a:
         ours = redis.Redis(port=a.port)
