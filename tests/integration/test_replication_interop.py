@@ -131,6 +131,7 @@ def test_real_replica_of_vermilion():
                                           "--repl-ping-replica-period", "1"]) as v:
         vr = redis.Redis(port=v.port)
         populate(v.port, "a")
+        vr.function_load("#!lua name=liba\nredis.register_function('fa', function() return 1 end)")
         assert vr.role()[0] == b"master"
         with ServerProcess("redis", args=["--replicaof", "127.0.0.1", str(v.port)]) as real:
             wait_for(lambda: link_up(real.port), 10, what="link up")
@@ -141,9 +142,12 @@ def test_real_replica_of_vermilion():
             assert vi["connected_slaves"] == 1 and vi["repl_backlog_active"] == 1
             assert vi["master_replid"] == info(real.port)["master_replid"]
 
-            # the stream: every type, two dbs, MULTI, scripts
+            # the stream: every type, two dbs, MULTI, scripts, functions
             populate(v.port, "b")
+            vr.function_load("#!lua name=libb\nredis.register_function('fb', function() return 2 end)")
             converge(v.port, real.port)
+            libs = sorted(dict(zip(lib[::2], lib[1::2]))[b"library_name"] for lib in redis.Redis(port=real.port).function_list())
+            assert libs == [b"liba", b"libb"]
 
             # WAIT counts the acknowledged offset of this connection's writes
             w = redis.Redis(port=v.port)
