@@ -1,0 +1,91 @@
+"""clusterMsg layout pinned byte by byte (Redis 7.2 cluster.h offsets), round trips,
+and malformed input raising BadMessage."""
+
+from __future__ import annotations
+
+import pytest
+
+from vermilion.cluster.bus.messages import (
+    FAIL, GOSSIP, HEADER, MEET, PING, PONG, UPDATE, BadMessage, Gossip, Message, decode, encode,
+    message_length,
+)
+
+NAME_A = "a" * 40
+NAME_B = "b" * 40
+
+
+def test_header_and_gossip_sizes():
+    assert HEADER.size == 2256
+    assert GOSSIP.size == 104
+
+
+def test_golden_ping_layout():
+    slots = bytearray(2048)
+    slots[0] = 0b101  # slots 0 and 2
+    slots[2047] = 0x80  # slot 16383
+    m = Message(PING, NAME_A, port=7000, cport=17000, pport=0, flags=1, current_epoch=0x0102030405060708,
+                config_epoch=9, offset=0x10, myslots=bytes(slots), replicaof=NAME_B, myip="10.0.0.1",
+                state=1, gossip=[Gossip("c" * 40, 1, 2, "127.0.0.1", 7001, 17001, 2, 0)])
+    b = encode(m)
+    assert len(b) == 2256 + 104
+    assert b[0:4] == b"RCmb"
+    assert b[4:8] == (2360).to_bytes(4, "big")
+    assert b[8:10] == b"\x00\x01"  # ver
+    assert b[10:12] == (7000).to_bytes(2, "big")
+    assert b[12:14] == b"\x00\x00"  # type PING
+    assert b[14:16] == b"\x00\x01"  # count
+    assert b[16:24] == bytes(range(1, 9))  # currentEpoch
+    assert b[24:32] == (9).to_bytes(8, "big")
+    assert b[32:40] == (16).to_bytes(8, "big")
+    assert b[40:80] == NAME_A.encode()
+    assert b[80] == 0b101 and b[80 + 2047] == 0x80
+    assert b[2128:2168] == NAME_B.encode()
+    assert b[2168:2214] == b"10.0.0.1".ljust(46, b"\0")
+    assert b[2214:2216] == b"\x00\x00"  # extensions
+    assert b[2216:2246] == bytes(30)
+    assert b[2246:2248] == b"\x00\x00"  # pport
+    assert b[2248:2250] == (17000).to_bytes(2, "big")
+    assert b[2250:2252] == b"\x00\x01"  # flags
+    assert b[2252] == 1  # state
+    assert b[2253:2256] == b"\0\0\0"
+    g = b[2256:]
+    assert g[0:40] == b"c" * 40
+    assert g[40:44] == (1).to_bytes(4, "big") and g[44:48] == (2).to_bytes(4, "big")
+    assert g[48:94] == b"127.0.0.1".ljust(46, b"\0")
+    assert g[94:96] == (7001).to_bytes(2, "big") and g[96:98] == (17001).to_bytes(2, "big")
+    assert g[98:100] == b"\x00\x02"
+    assert decode(b) == m
+
+
+@pytest.mark.parametrize("mtype", [PING, PONG, MEET])
+def test_round_trip_without_gossip(mtype):
+    m = Message(mtype, NAME_A, port=1, cport=2)
+    assert decode(encode(m)) == m
+    assert decode(encode(m)).replicaof is None
+
+
+def test_fail_and_update_round_trip():
+    m = Message(FAIL, NAME_A, about=NAME_B)
+    assert decode(encode(m)).about == NAME_B
+    u = Message(UPDATE, NAME_A, about=NAME_B, update_epoch=7, update_slots=bytes([1]) + bytes(2047))
+    d = decode(encode(u))
+    assert (d.about, d.update_epoch, d.update_slots[0]) == (NAME_B, 7, 1)
+
+
+def test_malformed_messages_raise():
+    good = encode(Message(PING, NAME_A, gossip=[Gossip(NAME_B, 0, 0, "1.2.3.4", 1, 2, 1)]))
+    for n in (0, 10, 2255, len(good) - 1):
+        with pytest.raises(BadMessage):
+            decode(good[:n])
+    with pytest.raises(BadMessage):
+        decode(b"XXXX" + good[4:])
+    with pytest.raises(BadMessage):
+        decode(good[:8] + b"\x00\x02" + good[10:])  # version 2
+    lying = bytearray(good)
+    lying[14:16] = (5).to_bytes(2, "big")  # count says 5 gossip entries, 1 present
+    with pytest.raises(BadMessage):
+        decode(bytes(lying))
+    with pytest.raises(BadMessage):
+        message_length(b"RCmb\x00\x00\x00\x10")  # shorter than a header
+    with pytest.raises(BadMessage):
+        message_length(b"HTTP/1.1")
