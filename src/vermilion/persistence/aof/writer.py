@@ -98,9 +98,17 @@ class AofState:
         if db_index != self.selected_db:
             buf += b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%d\r\n" % (len(b"%d" % db_index), db_index)
             self.selected_db = db_index
-        buf += b"*%d\r\n" % len(argv)
-        for a in argv:
-            buf += b"$%d\r\n%b\r\n" % (len(a), a)
+        n = len(argv)
+        if n == 3:  # the common shapes in one formatting call (SET k v, INCR k, ...)
+            x, y, z = argv
+            buf += b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(x), x, len(y), y, len(z), z)
+        elif n == 2:
+            x, y = argv
+            buf += b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(x), x, len(y), y)
+        else:
+            buf += b"*%d\r\n" % n
+            for a in argv:
+                buf += b"$%d\r\n%b\r\n" % (len(a), a)
 
     def flush(self, force_fsync: bool = False) -> None:
         """Write the buffer to the incr file (and fsync it when the policy says so)."""

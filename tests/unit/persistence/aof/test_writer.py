@@ -175,3 +175,18 @@ def test_write_error_gives_misconf_until_a_write_succeeds(env, tmp_path):
     rewrite.cron(server)  # the retry
     assert st.last_write_ok and not server.gate & ServerGate.AOF_ERROR and not st.buf
     assert incr_commands(server)[-1] == [b"SET", b"k", b"v"]
+
+
+@pytest.mark.parametrize("argv", [[b"PING"], [b"INCR", b"n"], [b"SET", b"k", b""], [b"SET", b"k" * 300, b"v\r\n"],
+                                  [b"HSET", b"h", b"f", b"v"], [b"RPUSH", b"l"] + [b"%d" % i for i in range(20)]])
+def test_append_fast_paths_encode_as_resp(argv):
+    from vermilion.persistence.aof.writer import AofState, encode_command
+
+    class _S:
+        config = {}
+        cached_now_ms = 0
+
+    s = AofState(_S())
+    s.selected_db = 0
+    s.append(0, argv)
+    assert bytes(s.buf) == encode_command(argv)
