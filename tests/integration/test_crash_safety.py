@@ -6,8 +6,11 @@ BGREWRITEAOF leaves files that load."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -114,6 +117,14 @@ def test_kill9_during_bgrewriteaof_keeps_previous_files() -> None:
         "file appendonly.aof.1.incr.aof seq 1 type i",
         "file appendonly.aof.2.incr.aof seq 2 type i",
     ]
+    manifest_path = os.path.join(srv.dir, "appendonlydir", "appendonly.aof.manifest")
+    res = subprocess.run([sys.executable, "-m", "vermilion.persistence.aof.check", manifest_path],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout
+    exe = shutil.which("redis-check-aof")
+    if exe is not None:
+        res = subprocess.run([exe, manifest_path], capture_output=True, text=True)
+        assert res.returncode == 0 and "All AOF files and manifest are valid" in res.stdout
     with _load(srv.dir, ["--appendonly", "yes"]) as s:
         r2 = redis.Redis(port=s.port)
         assert r2.dbsize() == 101
