@@ -94,6 +94,11 @@ def _persist(cs: ClusterState) -> None:
     save(cs, cs.server.config["cluster-config-file"])
 
 
+def _subcommand_syntax(argv: list[bytes]) -> CommandError:
+    return CommandError(b"ERR unknown subcommand or wrong number of arguments for '%s'. Try CLUSTER HELP."
+                        % argv[1][:128])
+
+
 def _slot(raw: bytes) -> int:
     try:
         slot = int(raw)
@@ -104,10 +109,10 @@ def _slot(raw: bytes) -> int:
     return slot
 
 
-def _node(cs: ClusterState, raw: bytes) -> Any:
+def _node(cs: ClusterState, raw: bytes, unknown: bytes = b"ERR Unknown node %s") -> Any:
     node = cs.nodes.get(raw.decode("latin-1"))
     if node is None:
-        raise CommandError(b"ERR Unknown node %s" % raw)
+        raise CommandError(unknown % raw)
     return node
 
 
@@ -209,6 +214,9 @@ def cmd_cluster_flushslots(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
+_DONT_KNOW = b"ERR I don't know about node %s"
+
+
 @command("cluster|setslot", arity=-4, flags="admin stale no_async_loading", acl="", group="cluster",
          since="3.0.0", summary="Bind a hash slot to a specific node", complexity="O(1)",
          args=(arg("slot", "integer"), arg("subcommand", "oneof", arguments=(
@@ -225,14 +233,14 @@ def cmd_cluster_setslot(c: Any, argv: list[bytes]) -> Any:
         if action == b"migrating":
             if cs.slots[slot] is not me:
                 raise CommandError(b"ERR I'm not the owner of hash slot %d" % slot)
-            node = _node(cs, argv[4])
+            node = _node(cs, argv[4], _DONT_KNOW)
             if node.flags & SLAVE:
                 raise CommandError(b"ERR Target node is not a master")
             cs.migrating[slot] = node
         elif action == b"importing":
             if cs.slots[slot] is me:
                 raise CommandError(b"ERR I'm already the owner of hash slot %d" % slot)
-            node = _node(cs, argv[4])
+            node = _node(cs, argv[4], _DONT_KNOW)
             if node.flags & SLAVE:
                 raise CommandError(b"ERR Target node is not a master")
             cs.importing[slot] = node
@@ -467,7 +475,7 @@ def cmd_cluster_links(c: Any, argv: list[bytes]) -> Any:
 def cmd_cluster_meet(c: Any, argv: list[bytes]) -> Any:
     cs = _cs(c)
     if len(argv) > 5:
-        raise SyntaxErr()
+        raise _subcommand_syntax(argv)
     try:
         port = int(argv[3])
     except ValueError:
@@ -588,7 +596,7 @@ def cmd_cluster_reset(c: Any, argv: list[bytes]) -> Any:
             raise SyntaxErr()
         hard = mode == b"hard"
     elif len(argv) > 3:
-        raise SyntaxErr()
+        raise _subcommand_syntax(argv)
     me = cs.myself
     db = c.server.dbs[0]
     if not me.flags & SLAVE and db.data:

@@ -1,0 +1,359 @@
+"""Redis Cluster: differential replies against a real cluster-enabled redis-server (single
+fresh nodes: errors, slot assignment, routing errors, both protocols), then a cluster of
+three Vermilion primaries built by ``redis-cli --cluster create``: ``--cluster check``,
+redis-py's RedisCluster writing and reading 1,000 keys, ``redis-cli -c`` following MOVED,
+nodes.conf reloaded at restart, garbage on the bus port dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+
+import pytest
+import redis
+from redis.cluster import RedisCluster
+
+from support.raw import RawClient
+from support.servers import ServerProcess, free_port, wait_for
+
+
+def _cluster_args() -> list[str]:
+    return ["--cluster-enabled", "yes", "--cluster-port", str(free_port()), "--cluster-node-timeout", "3000"]
+
+
+@pytest.fixture(scope="module")
+def pair():
+    v = ServerProcess("vermilion", _cluster_args())
+    r = ServerProcess("redis", _cluster_args())
+    yield v, r
+    v.stop()
+    r.stop()
+
+
+class Pair:
+    def __init__(self, vport: int, rport: int, proto: int) -> None:
+        self.v, self.r = RawClient(vport), RawClient(rport)
+        if proto == 3:
+            for c in (self.v, self.r):
+                c.call("HELLO", "3")
+
+    def check(self, *args) -> bytes:
+        a, b = self.v.call(*args), self.r.call(*args)
+        assert a == b, f"{args}: vermilion {a!r} != redis {b!r}"
+        return a
+
+    def close(self) -> None:
+        self.v.close()
+        self.r.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def both_cluster(pair, request):
+    v, r = pair
+    p = Pair(v.port, r.port, request.param)
+    yield p
+    p.close()
+
+
+ERROR_CASES = [
+    ("CLUSTER", "ADDSLOTS"),
+    ("CLUSTER", "ADDSLOTS", "x"),
+    ("CLUSTER", "ADDSLOTS", "99999"),
+    ("CLUSTER", "ADDSLOTS", "-1"),
+    ("CLUSTER", "ADDSLOTS", "1", "1"),
+    ("CLUSTER", "DELSLOTS", "5"),
+    ("CLUSTER", "ADDSLOTSRANGE", "1"),
+    ("CLUSTER", "ADDSLOTSRANGE", "5", "3"),
+    ("CLUSTER", "ADDSLOTSRANGE", "1", "3", "2", "4"),
+    ("CLUSTER", "ADDSLOTSRANGE", "1", "2", "3"),
+    ("CLUSTER", "DELSLOTSRANGE", "1", "3"),
+    ("CLUSTER", "SETSLOT", "5"),
+    ("CLUSTER", "SETSLOT", "5", "node"),
+    ("CLUSTER", "SETSLOT", "5", "node", "abc"),
+    ("CLUSTER", "SETSLOT", "5", "migrating", "abc"),
+    ("CLUSTER", "SETSLOT", "5", "importing", "abc"),
+    ("CLUSTER", "SETSLOT", "5", "foo"),
+    ("CLUSTER", "SETSLOT", "99999", "stable"),
+    ("CLUSTER", "SETSLOT", "5", "stable", "extra"),
+    ("CLUSTER", "MEET", "1.2.3.4"),
+    ("CLUSTER", "MEET", "x", "5"),
+    ("CLUSTER", "MEET", "127.0.0.1", "x"),
+    ("CLUSTER", "MEET", "127.0.0.1", "70000"),
+    ("CLUSTER", "FORGET", "abc"),
+    ("CLUSTER", "REPLICATE", "abc"),
+    ("CLUSTER", "REPLICAS", "abc"),
+    ("CLUSTER", "SLAVES", "abc"),
+    ("CLUSTER", "COUNT-FAILURE-REPORTS", "abc"),
+    ("CLUSTER", "COUNTKEYSINSLOT", "x"),
+    ("CLUSTER", "COUNTKEYSINSLOT", "99999"),
+    ("CLUSTER", "COUNTKEYSINSLOT", "-1"),
+    ("CLUSTER", "COUNTKEYSINSLOT", "7"),
+    ("CLUSTER", "GETKEYSINSLOT", "5", "-1"),
+    ("CLUSTER", "GETKEYSINSLOT", "x", "1"),
+    ("CLUSTER", "GETKEYSINSLOT", "5", "x"),
+    ("CLUSTER", "GETKEYSINSLOT", "16384", "1"),
+    ("CLUSTER", "GETKEYSINSLOT", "5", "10"),
+    ("CLUSTER", "SET-CONFIG-EPOCH", "-1"),
+    ("CLUSTER", "SET-CONFIG-EPOCH", "x"),
+    ("CLUSTER", "FOO"),
+    ("CLUSTER", "KEYSLOT"),
+    ("CLUSTER", "KEYSLOT", "foo"),
+    ("CLUSTER", "KEYSLOT", "{user1000}.following"),
+    ("CLUSTER", "KEYSLOT", "{}x"),
+    ("CLUSTER", "KEYSLOT", ""),
+    ("CLUSTER", "RESET", "foo"),
+    ("CLUSTER", "RESET", "soft", "x"),
+    ("CLUSTER", "MEET", "127.0.0.1", "1", "2", "3"),
+    ("CLUSTER", "MEET", "127.0.0.1", "1", "x"),
+    ("CLUSTER", "MYID", "x"),
+    ("CLUSTER", "NODES", "x"),
+    ("CLUSTER",),
+    ("ASKING", "x"),
+    ("READONLY",),
+    ("READWRITE",),
+    ("ASKING",),
+    ("GET", "foo"),
+    ("SET", "foo", "bar"),
+    ("PING",),
+    ("SELECT", "1"),
+]
+
+
+@pytest.mark.parametrize("cmd", ERROR_CASES, ids=lambda c: " ".join(c)[:40])
+def test_cluster_command_replies(both_cluster, cmd):
+    both_cluster.check(*cmd)
+
+
+def test_slot_assignment_and_routing_errors(both_cluster):
+    b = both_cluster
+    slot_foo = 12182
+    b.check("CLUSTER", "ADDSLOTS", "1", "2", "3")
+    b.check("CLUSTER", "ADDSLOTS", "2")  # already busy
+    b.check("CLUSTER", "SETSLOT", "1", "migrating", "abc")  # owner now, unknown node
+    b.check("CLUSTER", "GET", "foo")
+    b.check("GET", "foo")  # slot not served
+    b.check("CLUSTER", "ADDSLOTS", str(slot_foo))
+    b.check("GET", "foo")  # served by us but the cluster is down (slots uncovered)
+    b.check("MSET", "foo", "1", "bar", "2")  # CROSSSLOT comes before the down state
+    b.check("MGET", "{foo}a", "{foo}b")
+    b.check("CLUSTER", "COUNTKEYSINSLOT", str(slot_foo))
+    b.check("CLUSTER", "GETKEYSINSLOT", str(slot_foo), "5")
+    b.check("CLUSTER", "DELSLOTS", "1", "2", "3", str(slot_foo))
+    b.check("CLUSTER", "DELSLOTS", "1")
+    b.check("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+    b.check("CLUSTER", "DELSLOTSRANGE", "0", "16383")
+    b.check("CLUSTER", "FLUSHSLOTS")
+
+
+def test_set_config_epoch_and_bumpepoch(pair):
+    v, r = pair
+    for port in (v.port, r.port):
+        c = redis.Redis(port=port)
+        c.execute_command("CLUSTER", "RESET", "HARD")
+    p = Pair(v.port, r.port, 2)
+    try:
+        p.check("CLUSTER", "BUMPEPOCH")  # BUMPED 1 (epoch 0 -> current+1)
+        p.check("CLUSTER", "BUMPEPOCH")  # STILL 1
+        p.check("CLUSTER", "SET-CONFIG-EPOCH", "5")  # already non-zero
+        p.check("CLUSTER", "RESET", "HARD")
+        p.check("CLUSTER", "SET-CONFIG-EPOCH", "5")
+        p.check("CLUSTER", "SET-CONFIG-EPOCH", "6")
+        p.check("CLUSTER", "RESET", "HARD")
+    finally:
+        p.close()
+
+
+def test_cluster_info_of_a_fresh_node(pair):
+    v, r = pair
+    for port in (v.port, r.port):
+        redis.Redis(port=port).execute_command("CLUSTER", "RESET", "HARD")
+    infos = []
+    for port in (v.port, r.port):
+        text = redis.Redis(port=port).execute_command("CLUSTER", "INFO").decode()
+        infos.append({k: val for k, val in (ln.split(":") for ln in text.split("\r\n") if ln)
+                      if k != "cluster_size"})  # Redis recomputes the size 2 s after start
+    assert infos[0] == infos[1]
+    lines = [redis.Redis(port=port).execute_command("CLUSTER", "NODES").decode() for port in (v.port, r.port)]
+    pattern = re.compile(r"^[0-9a-f]{40} :(\d+)@(\d+) myself,master - 0 0 0 connected\n$")
+    assert pattern.match(lines[0]) and pattern.match(lines[1])
+
+
+def test_not_in_cluster_mode(both2):
+    both2.check("CLUSTER", "INFO")
+    both2.check("CLUSTER", "NODES")
+    both2.check("READONLY")
+    both2.check("ASKING")
+
+
+SUBCOMMANDS = [
+    "addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "countkeysinslot", "delslots",
+    "delslotsrange", "flushslots", "forget", "getkeysinslot", "help", "info", "keyslot", "links", "meet",
+    "myid", "nodes", "replicas", "replicate", "reset", "saveconfig", "set-config-epoch", "setslot",
+    "shards", "slaves", "slots",
+]
+
+
+@pytest.mark.parametrize("name", ["asking", "readonly", "readwrite"] + [f"cluster|{s}" for s in SUBCOMMANDS])
+def test_command_info_matches(pair, name):
+    v, r = pair
+    a, b = RawClient(v.port), RawClient(r.port)
+    try:
+        assert a.call("COMMAND", "INFO", name) == b.call("COMMAND", "INFO", name)
+        assert a.call("COMMAND", "DOCS", name) == b.call("COMMAND", "DOCS", name)
+    finally:
+        a.close()
+        b.close()
+
+
+# ---- a three-primary cluster -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three():
+    if shutil.which("redis-cli") is None:
+        pytest.skip("redis-cli not installed")
+    nodes = [ServerProcess("vermilion", _cluster_args()) for _ in range(3)]
+    try:
+        out = subprocess.run(
+            ["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{n.port}" for n in nodes] + ["--cluster-yes"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "[OK] All 16384 slots covered." in out.stdout
+        wait_for(lambda: all(b"cluster_state:ok" in redis.Redis(port=n.port).execute_command("CLUSTER", "INFO")
+                             for n in nodes), 15, what="cluster_state:ok everywhere")
+        yield nodes
+    finally:
+        for n in nodes:
+            n.stop()
+
+
+def test_cluster_check_is_clean(three):
+    out = subprocess.run(["redis-cli", "--cluster", "check", f"127.0.0.1:{three[0].port}"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout
+    assert "[OK] All nodes agree about slots configuration." in out.stdout
+    assert "[OK] All 16384 slots covered." in out.stdout
+    assert "[WARNING]" not in out.stdout and "[ERR]" not in out.stdout
+
+
+def test_every_node_knows_everyone(three):
+    ids = {redis.Redis(port=n.port).execute_command("CLUSTER", "MYID") for n in three}
+    for n in three:
+        text = redis.Redis(port=n.port).execute_command("CLUSTER", "NODES").decode()
+        lines = text.splitlines()
+        assert {ln.split()[0].encode() for ln in lines} == ids
+        for ln in lines:
+            f = ln.split()
+            assert f[2] in ("myself,master", "master") and f[3] == "-" and f[7] == "connected"
+        slots = redis.Redis(port=n.port).execute_command("CLUSTER", "SLOTS")
+        assert [(s[0], s[1]) for s in slots] == [(0, 5460), (5461, 10922), (10923, 16383)]
+        shards = redis.Redis(port=n.port).execute_command("CLUSTER", "SHARDS")
+        assert len(shards) == 3
+
+
+def test_redis_py_cluster_client(three):
+    rc = RedisCluster(host="127.0.0.1", port=three[0].port)
+    try:
+        for i in range(1000):
+            rc.set(f"key:{i}", i)
+        assert [rc.get(f"key:{i}") for i in range(1000)] == [str(i).encode() for i in range(1000)]
+        sizes = [redis.Redis(port=n.port).dbsize() for n in three]
+        assert sum(sizes) == 1000 and all(s > 200 for s in sizes)
+        assert rc.mget("{t}a", "{t}b") == [None, None]
+    finally:
+        rc.close()
+
+
+def test_moved_and_redis_cli_follows(three):
+    port = three[0].port
+    c = redis.Redis(port=port)
+    slot = c.execute_command("CLUSTER", "KEYSLOT", "foo")
+    owner = next(n for n in three if slot in _my_slots(n.port))
+    if owner.port != port:
+        with pytest.raises(redis.ResponseError, match=rf"^MOVED {slot} 127\.0\.0\.1:{owner.port}$"):
+            c.get("foo")
+    out = subprocess.run(["redis-cli", "-c", "-p", str(port), "SET", "foo", "viacli"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.stdout.strip() == "OK"
+    assert redis.Redis(port=owner.port).get("foo") == b"viacli"
+    with pytest.raises(redis.ResponseError, match="^CROSSSLOT Keys in request don't hash to the same slot$"):
+        c.mset({"a": 1, "b": 2})
+
+
+def _my_slots(port: int) -> set[int]:
+    text = redis.Redis(port=port).execute_command("CLUSTER", "NODES").decode()
+    mine = next(ln for ln in text.splitlines() if "myself" in ln).split()[8:]
+    out: set[int] = set()
+    for r in mine:
+        a, _, b = r.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def test_ask_and_importing(three):
+    a, b = three[0], three[1]
+    ca, cb = redis.Redis(port=a.port), redis.Redis(port=b.port)
+    id_a, id_b = ca.execute_command("CLUSTER", "MYID").decode(), cb.execute_command("CLUSTER", "MYID").decode()
+    slot = 100  # owned by a
+    key = next(f"k{i}" for i in range(100000) if ca.execute_command("CLUSTER", "KEYSLOT", f"k{i}") == slot)
+    assert cb.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", id_a) == b"OK"
+    assert ca.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", id_b) == b"OK"
+    try:
+        with pytest.raises(redis.ResponseError, match=rf"^ASK {slot} 127\.0\.0\.1:{b.port}$"):
+            ca.get(key)
+        with pytest.raises(redis.ResponseError, match=rf"^MOVED {slot} "):
+            cb.get(key)  # importing, but no ASKING
+        raw = RawClient(b.port)
+        try:
+            assert raw.call("ASKING") == b"+OK\r\n"
+            assert raw.call("SET", key, "v") == b"+OK\r\n"
+            assert raw.call("GET", key).startswith(b"-MOVED ")  # ASKING lasted one command
+        finally:
+            raw.close()
+        nodes_a = ca.execute_command("CLUSTER", "NODES").decode()
+        assert f"[{slot}->-{id_b}]" in nodes_a
+    finally:
+        for c in (ca, cb):
+            c.execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
+
+
+def test_garbage_on_the_bus_is_dropped(three):
+    n = three[2]
+    cport = int(n.cmd[n.cmd.index("--cluster-port") + 1])
+    for junk in (b"GET / HTTP/1.1\r\n\r\n", b"RCmb\x00\x00\x00\x10" + b"x" * 8, b"RCmb\x00\x00\x10\x00" + b"\0" * 100):
+        s = socket.create_connection(("127.0.0.1", cport))
+        s.sendall(junk)
+        s.close()
+    wait_for(lambda: "malformed cluster bus message" in n.read_log(), 5, what="log line")
+    assert redis.Redis(port=n.port).ping()
+
+
+def test_nodes_conf_reloaded_after_restart(three):
+    n = three[2]
+    c = redis.Redis(port=n.port)
+    before = c.execute_command("CLUSTER", "NODES").decode()
+    myline = next(ln for ln in before.splitlines() if "myself" in ln).split()
+    n.stop()
+    proc = subprocess.Popen(n.cmd, cwd=n.dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: _pingable(n.port), 15, what="restart")
+        after = redis.Redis(port=n.port).execute_command("CLUSTER", "NODES").decode()
+        mine = next(ln for ln in after.splitlines() if "myself" in ln).split()
+        assert mine[0] == myline[0] and mine[6] == myline[6] and mine[8:] == myline[8:]
+        assert len(after.splitlines()) == 3
+        wait_for(lambda: b"cluster_state:ok" in redis.Redis(port=n.port).execute_command("CLUSTER", "INFO"),
+                 10, what="state ok after restart")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _pingable(port: int) -> bool:
+    try:
+        return redis.Redis(port=port, socket_timeout=1).ping()
+    except redis.RedisError:
+        return False
