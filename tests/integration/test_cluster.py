@@ -15,6 +15,7 @@ import subprocess
 import pytest
 import redis
 from redis.cluster import RedisCluster
+from redis.crc import key_slot
 
 from support.raw import RawClient
 from support.servers import ServerProcess, free_port, wait_for
@@ -357,3 +358,57 @@ def _pingable(port: int) -> bool:
         return redis.Redis(port=port, socket_timeout=1).ping()
     except redis.RedisError:
         return False
+
+
+# ---- three primaries with one replica each ----------------------------------------------
+
+
+def _roles(port: int) -> list[str]:
+    text = redis.Redis(port=port).execute_command("CLUSTER", "NODES").decode()
+    return sorted(ln.split()[2].replace("myself,", "") for ln in text.splitlines())
+
+
+def test_create_with_replicas_and_readonly():
+    nodes = [ServerProcess("vermilion", _cluster_args()) for _ in range(6)]
+    try:
+        out = subprocess.run(
+            ["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{n.port}" for n in nodes]
+            + ["--cluster-replicas", "1", "--cluster-yes"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "[OK] All 16384 slots covered." in out.stdout
+        wait_for(lambda: all(_roles(n.port) == ["master"] * 3 + ["slave"] * 3 for n in nodes), 15,
+                 what="every node sees 3 primaries and 3 replicas")
+        check = subprocess.run(["redis-cli", "--cluster", "check", f"127.0.0.1:{nodes[0].port}"],
+                               capture_output=True, text=True, timeout=30)
+        assert check.returncode == 0 and check.stdout.count("1 additional replica(s)") == 3, check.stdout
+        rc = RedisCluster(host="127.0.0.1", port=nodes[0].port)
+        try:
+            for i in range(200):
+                rc.set(f"r:{i}", i)
+        finally:
+            rc.close()
+        # A replica answers MOVED, or the value after READONLY, once it has replicated.
+        c0 = redis.Redis(port=nodes[0].port)
+        me = c0.execute_command("CLUSTER", "MYID").decode()
+        replica = next(n for n in nodes if f"myself,slave {me} " in
+                       redis.Redis(port=n.port).execute_command("CLUSTER", "NODES").decode())
+        mine = _my_slots(nodes[0].port)
+        key = next(f"r:{i}" for i in range(200) if key_slot(f"r:{i}".encode()) in mine)
+        raw = RawClient(replica.port)
+        try:
+            assert raw.call("GET", key).startswith(b"-MOVED ")
+            assert raw.call("READONLY") == b"+OK\r\n"
+            wait_for(lambda: raw.call("GET", key) != b"$-1\r\n", 10, what="replicated key")
+            assert raw.call("GET", key) == b"$%d\r\n%s\r\n" % (len(c0.get(key)), c0.get(key))
+            assert raw.call("SET", key, "x").startswith(b"-MOVED ")  # writes still go to the primary
+            assert raw.call("READWRITE") == b"+OK\r\n"
+            assert raw.call("GET", key).startswith(b"-MOVED ")
+        finally:
+            raw.close()
+        replicas = c0.execute_command("CLUSTER", "REPLICAS", me)
+        assert len(replicas) == 1 and b" slave " + me.encode() in replicas[0]
+    finally:
+        for n in nodes:
+            n.stop()

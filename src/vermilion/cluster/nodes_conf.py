@@ -19,6 +19,13 @@ from .state import FLAG_NAMES, HANDSHAKE, MASTER, MYSELF, NOADDR, SLAVE, Cluster
 _FLAG_BITS = {name: bit for bit, name in FLAG_NAMES}
 
 
+def node_epoch(node: Node) -> int:
+    """Redis's nodeEpoch: a replica shows its primary's config epoch."""
+    if node.flags & SLAVE and node.replicaof is not None:
+        return node.replicaof.config_epoch
+    return node.config_epoch
+
+
 def node_line(cs: ClusterState, node: Node, for_file: bool = False) -> str:
     addr = f"{node.ip}:{node.port}@{node.cport}"
     if for_file:
@@ -29,7 +36,7 @@ def node_line(cs: ClusterState, node: Node, for_file: bool = False) -> str:
     connected = node.flags & MYSELF or node.link is not None and node.link.connected
     parts = [
         node.name, addr, node.flags_text(), primary, str(node.ping_sent_ms),
-        str(node.pong_received_ms), str(node.config_epoch),
+        str(node.pong_received_ms), str(node_epoch(node)),
         "connected" if connected else "disconnected",
     ]
     for a, b in node.slot_ranges():

@@ -56,7 +56,7 @@ def test_node_lines():
     assert nodes_conf.node_line(cs, me) == (
         f"{'a' * 40} 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-8191 9000 "
         f"[5->-{'b' * 40}] [9001-<-{'b' * 40}]")
-    assert nodes_conf.node_line(cs, rep) == f"{'c' * 40} 127.0.0.1:7002@17002 slave {'b' * 40} 0 0 0 disconnected"
+    assert nodes_conf.node_line(cs, rep) == f"{'c' * 40} 127.0.0.1:7002@17002 slave {'b' * 40} 0 0 2 disconnected"  # nodeEpoch: the primary's
 
 
 def test_nodes_conf_round_trip(tmp_path):

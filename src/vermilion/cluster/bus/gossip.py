@@ -8,7 +8,9 @@
   epochs; MEET from an unknown node starts a handshake with it; a PONG on our link to a
   node in handshake gives that node its real name; the sender's role (primary/replica)
   and its claimed slots (taken when our owner of the slot has an older config epoch);
-  gossip about unknown nodes starts handshakes, gossip about failing nodes records a
+  two primaries with the same config epoch: the one with the smaller name takes a new
+  epoch (Redis's clusterHandleConfigEpochCollision); gossip about unknown nodes starts
+  handshakes, gossip about failing nodes records a
   failure report; FAIL and UPDATE messages.  Returns the reply to send on the same
   link (a PONG to PING/MEET) or None.
 """
@@ -139,6 +141,12 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
                 _gossip_section(cs, None, m, now_ms)
             return reply
         _update_role(cs, sender, m)
+        if (m.type in (PING, PONG) and sender.flags & MASTER and me.flags & MASTER
+                and m.config_epoch == me.config_epoch and sender.name > me.name):
+            # Redis's clusterHandleConfigEpochCollision: the smaller name moves on.
+            cs.current_epoch += 1
+            me.config_epoch = cs.current_epoch
+            cs.mark_dirty()
         if sender.flags & MASTER and sender.slots != m.myslots:
             if update_slots(cs, sender, m.config_epoch, m.myslots):
                 cs.mark_dirty()
