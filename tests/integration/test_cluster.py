@@ -21,8 +21,9 @@ from support.raw import RawClient
 from support.servers import ServerProcess, free_port, wait_for
 
 
-def _cluster_args() -> list[str]:
-    return ["--cluster-enabled", "yes", "--cluster-port", str(free_port()), "--cluster-node-timeout", "3000"]
+def _cluster_args(node_timeout_ms: int = 3000) -> list[str]:
+    return ["--cluster-enabled", "yes", "--cluster-port", str(free_port()),
+            "--cluster-node-timeout", str(node_timeout_ms)]
 
 
 @pytest.fixture(scope="module")
@@ -368,8 +369,8 @@ def _roles(port: int) -> list[str]:
     return sorted(ln.split()[2].replace("myself,", "") for ln in text.splitlines())
 
 
-def test_create_with_replicas_and_readonly():
-    nodes = [ServerProcess("vermilion", _cluster_args()) for _ in range(6)]
+def test_create_with_replicas_readonly_and_failover():
+    nodes = [ServerProcess("vermilion", _cluster_args(1500)) for _ in range(6)]
     try:
         out = subprocess.run(
             ["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{n.port}" for n in nodes]
@@ -409,6 +410,29 @@ def test_create_with_replicas_and_readonly():
             raw.close()
         replicas = c0.execute_command("CLUSTER", "REPLICAS", me)
         assert len(replicas) == 1 and b" slave " + me.encode() in replicas[0]
+
+        # Failover: the primary dies; its replica is elected and takes the slots.
+        value = c0.get(key)
+        nodes[0].stop()
+        others = [n for n in nodes if n is not nodes[0]]
+        wait_for(lambda: b"myself,master" in redis.Redis(port=replica.port).execute_command("CLUSTER", "NODES"),
+                 20, what="replica promoted")
+        wait_for(lambda: all(b"cluster_state:ok" in redis.Redis(port=n.port).execute_command("CLUSTER", "INFO")
+                             for n in others), 10, what="cluster ok after failover")
+        assert redis.Redis(port=replica.port).get(key) == value
+        line = next(ln for ln in redis.Redis(port=others[0].port).execute_command("CLUSTER", "NODES")
+                    .decode().splitlines() if ln.startswith(me))
+        assert "fail" in line.split()[2]
+        # The old primary comes back as a replica of the new one.
+        old = subprocess.Popen(nodes[0].cmd, cwd=nodes[0].dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            new_id = redis.Redis(port=replica.port).execute_command("CLUSTER", "MYID").decode()
+            wait_for(lambda: _pingable(nodes[0].port) and f"myself,slave {new_id} " in
+                     redis.Redis(port=nodes[0].port).execute_command("CLUSTER", "NODES").decode(),
+                     20, what="old primary demoted")
+        finally:
+            old.terminate()
+            old.wait(10)
     finally:
         for n in nodes:
             n.stop()

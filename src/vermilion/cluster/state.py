@@ -111,6 +111,8 @@ class ClusterState:
         self.blacklist: dict[str, int] = {}  # forgotten node -> expiry ms
         self.dirty = False
         self.bus: Any = None
+        self.election: Any = None  # bus/failover.py Election while we run for primary
+        self.voted_for: dict[str, int] = {}  # primary name -> when we voted for its replica
 
     def mark_dirty(self) -> None:
         self.dirty = True

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..state import FAIL, HANDSHAKE, MASTER, MEET as MEET_FLAG, MYSELF, NOADDR, PFAIL, SLAVE, ClusterState, Node
-from .messages import FAIL as FAIL_MSG, MEET, PING, PONG, UPDATE, Gossip, Message
+from .messages import AUTH_ACK, AUTH_REQUEST, FAIL as FAIL_MSG, MEET, PING, PONG, UPDATE, Gossip, Message
 
 
 def my_ports(cs: ClusterState) -> tuple[int, int]:
@@ -73,6 +73,7 @@ def update_slots(cs: ClusterState, sender: Node, config_epoch: int, slots: bytes
     claimed = int.from_bytes(slots, "little") & ~int.from_bytes(sender.slots, "little")
     changed = False
     me = cs.myself
+    had_slots = me.numslots > 0
     while claimed:
         low = claimed & -claimed
         s = low.bit_length() - 1
@@ -85,8 +86,16 @@ def update_slots(cs: ClusterState, sender: Node, config_epoch: int, slots: bytes
                 del cs.migrating[s]
             cs.add_slot(sender, s)
             changed = True
-    if me.flags & MASTER and me.numslots == 0 and changed and sender is not me:
-        pass  # (failover demotion: a later milestone)
+    if changed and had_slots and me.flags & MASTER and me.numslots == 0 and sender is not me:
+        # Our slots went to a node with a newer config epoch (a failover while we were
+        # away): become its replica, as Redis's clusterUpdateSlotsConfigWith does.
+        cs.server.log("notice", f"Configuration change detected. Reconfiguring myself as a replica of {sender.name}")
+        cs.set_replica_of(me, sender)
+        cs.migrating.clear()
+        cs.importing.clear()
+        from ...replication.replica_link import start_replication  # noqa: PLC0415
+
+        start_replication(cs.server, sender.ip, sender.port)
     return changed
 
 
@@ -159,6 +168,14 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
             failing.fail_time_ms = now_ms
             cs.mark_dirty()
             cs.update_state()
+    elif m.type == AUTH_REQUEST and sender is not None:
+        from .failover import on_auth_request  # noqa: PLC0415
+
+        return on_auth_request(cs, sender, m, now_ms)
+    elif m.type == AUTH_ACK and sender is not None:
+        from .failover import on_auth_ack  # noqa: PLC0415
+
+        on_auth_ack(cs, sender, m)
     elif m.type == UPDATE and sender is not None:
         about = cs.nodes.get(m.about)
         if about is not None and about.config_epoch < m.update_epoch:

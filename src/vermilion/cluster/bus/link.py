@@ -20,7 +20,7 @@ from typing import Any
 
 from ..nodes_conf import save
 from ..state import FAIL, HANDSHAKE, MASTER, MEET as MEET_FLAG, MYSELF, NOADDR, PFAIL, ClusterState, Node
-from . import gossip
+from . import failover, gossip
 from .messages import FAIL as FAIL_MSG, HEADER, MEET, MIN_LEN, PING, TYPE_NAMES, BadMessage, decode, encode, message_length
 
 TICK_S = 0.1
@@ -181,8 +181,14 @@ class Bus:
             if node.flags & HANDSHAKE and now - node.ctime_ms > handshake_timeout:
                 cs.del_node(node)
                 continue
+            if (node.ping_sent_ms and now - node.ping_sent_ms > timeout and not node.flags & (PFAIL | FAIL)
+                    and not node.flags & HANDSHAKE):
+                node.flags |= PFAIL
+                cs.server.log("notice", f"*** NODE {node.name} possibly failing")
             link = node.link
             if link is None:
+                if not node.ping_sent_ms:
+                    node.ping_sent_ms = now  # unreachable counts as an unanswered ping
                 link = node.link = Link(self, node, outbound=True)
                 self._spawn(self._connect(node, link))
                 continue
@@ -193,9 +199,8 @@ class Bus:
             elif not node.ping_sent_ms and now - node.pong_received_ms > ping_every:
                 node.ping_sent_ms = now
                 link.send(gossip.build(cs, PING, node, now))
-            if node.ping_sent_ms and now - node.ping_sent_ms > timeout and not node.flags & (PFAIL | FAIL):
-                node.flags |= PFAIL
         self._mark_failing(now, timeout)
+        failover.handle_replica(cs, self, now)
         cs.update_state()
         if cs.dirty:
             save(cs, cs.server.config["cluster-config-file"])
