@@ -121,6 +121,13 @@ ERROR_CASES = [
     ("SET", "foo", "bar"),
     ("PING",),
     ("SELECT", "1"),
+    ("MIGRATE", "127.0.0.1", "1", "k", "0", "1000", "KEYS", "a"),
+    ("MIGRATE", "127.0.0.1", "1", "", "0", "1000", "bogus"),
+    ("MIGRATE", "127.0.0.1", "1", "k", "0", "x"),
+    ("MIGRATE", "127.0.0.1", "1", "k", "x", "1000"),
+    ("MIGRATE", "127.0.0.1", "1", "k", "0"),
+    ("MIGRATE", "127.0.0.1", "1", "", "0", "1000", "AUTH"),
+    ("RESTORE-ASKING", "k"),
 ]
 
 
@@ -198,7 +205,7 @@ SUBCOMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("name", ["asking", "readonly", "readwrite"] + [f"cluster|{s}" for s in SUBCOMMANDS])
+@pytest.mark.parametrize("name", ["asking", "readonly", "readwrite", "migrate", "restore-asking"] + [f"cluster|{s}" for s in SUBCOMMANDS])
 def test_command_info_matches(pair, name):
     v, r = pair
     a, b = RawClient(v.port), RawClient(r.port)
@@ -270,6 +277,69 @@ def test_redis_py_cluster_client(three):
         rc.close()
 
 
+def test_reshard_moves_slots_and_keys(three):
+    ids = [redis.Redis(port=n.port).execute_command("CLUSTER", "MYID").decode() for n in three]
+    rc = RedisCluster(host="127.0.0.1", port=three[0].port)
+    try:
+        for i in range(1000):
+            rc.set(f"rs:{i}", i)
+        moving = [i for i in range(1000) if key_slot(f"rs:{i}".encode()) < 200]
+        assert moving
+        out = subprocess.run(
+            ["redis-cli", "--cluster", "reshard", f"127.0.0.1:{three[0].port}", "--cluster-from", ids[0],
+             "--cluster-to", ids[1], "--cluster-slots", "200", "--cluster-yes"],
+            capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert _my_slots(three[1].port) >= set(range(200))
+        wait_for(lambda: all(not (_my_slots(n.port) & set(range(200))) or n is three[1] for n in three)
+                 and all(_owner_view(n.port, 0) == ids[1] for n in three), 10, what="every node sees the move")
+        c1 = redis.Redis(port=three[1].port)
+        assert all(c1.get(f"rs:{i}") == str(i).encode() for i in moving)
+        assert [rc.get(f"rs:{i}") for i in range(1000)] == [str(i).encode() for i in range(1000)]
+        check = subprocess.run(["redis-cli", "--cluster", "check", f"127.0.0.1:{three[2].port}"],
+                               capture_output=True, text=True, timeout=30)
+        assert check.returncode == 0 and "[OK] All nodes agree about slots configuration." in check.stdout
+    finally:
+        rc.close()
+
+
+def _owner_view(port: int, slot: int) -> str:
+    slots = redis.Redis(port=port).execute_command("CLUSTER", "SLOTS")
+    return next(r[2][2].decode() for r in slots if r[0] <= slot <= r[1])
+
+
+def test_migrate_copy_replace_and_nokey(three):
+    a, b = three[0], three[1]
+    ca = redis.Redis(port=a.port)
+    mine = _my_slots(a.port)
+    key = next(f"m{i}" for i in range(10000) if key_slot(f"m{i}".encode()) in mine)
+    assert ca.execute_command("MIGRATE", "127.0.0.1", b.port, key, 0, 1000) == b"NOKEY"
+    ca.set(key, "v", px=100000)
+    with pytest.raises(redis.ResponseError, match="^IOERR error or timeout connecting to the client$"):
+        ca.execute_command("MIGRATE", "127.0.0.1", free_port(), key, 0, 200)
+    raw = RawClient(b.port)
+    cb = redis.Redis(port=b.port)
+    slot = key_slot(key.encode())
+    id_a, id_b = (redis.Redis(port=n.port).execute_command("CLUSTER", "MYID").decode() for n in (a, b))
+    cb.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", id_a)
+    ca.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", id_b)
+    try:
+        assert ca.execute_command("MIGRATE", "127.0.0.1", b.port, key, 0, 1000, "COPY") == b"OK"
+        assert ca.get(key) == b"v"
+        assert raw.call("ASKING") == b"+OK\r\n" and raw.call("GET", key) == b"$1\r\nv\r\n"
+        assert raw.call("ASKING") == b"+OK\r\n" and 0 < int(raw.call("PTTL", key)[1:-2]) <= 100000
+        with pytest.raises(redis.ResponseError, match="^Target instance replied with error: BUSYKEY Target key name already exists.$"):
+            ca.execute_command("MIGRATE", "127.0.0.1", b.port, key, 0, 1000)
+        assert ca.execute_command("MIGRATE", "127.0.0.1", b.port, "", 0, 1000, "REPLACE", "KEYS", key) == b"OK"
+        with pytest.raises(redis.ResponseError, match=rf"^ASK {slot} 127\.0\.0\.1:{b.port}$"):
+            ca.exists(key)  # gone from here: ask the importing node
+        assert raw.call("ASKING") == b"+OK\r\n" and raw.call("DEL", key) == b":1\r\n"
+    finally:
+        raw.close()
+        for c in (ca, cb):
+            c.execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
+
+
 def test_moved_and_redis_cli_follows(three):
     port = three[0].port
     c = redis.Redis(port=port)
@@ -300,8 +370,8 @@ def test_ask_and_importing(three):
     a, b = three[0], three[1]
     ca, cb = redis.Redis(port=a.port), redis.Redis(port=b.port)
     id_a, id_b = ca.execute_command("CLUSTER", "MYID").decode(), cb.execute_command("CLUSTER", "MYID").decode()
-    slot = 100  # owned by a
-    key = next(f"k{i}" for i in range(100000) if ca.execute_command("CLUSTER", "KEYSLOT", f"k{i}") == slot)
+    slot = max(_my_slots(a.port))
+    key = next(f"k{i}" for i in range(10 ** 7) if key_slot(f"k{i}".encode()) == slot)
     assert cb.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", id_a) == b"OK"
     assert ca.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", id_b) == b"OK"
     try:

@@ -7,17 +7,19 @@ beforeSleep, i.e. before the reply is written)."""
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Any
 
 from ..cluster.bus.messages import TYPE_NAMES
 from ..cluster.nodes_conf import node_line, nodes_text, save
 from ..cluster.state import CLUSTER_SLOTS, FAIL, NOADDR, PFAIL, SLAVE, ClusterState
 from ..keyspace.slots import key_hash_slot
+from ..persistence.dump import dump_value, restore
 from ..protocol.errors import CommandError, SyntaxErr
 from ..protocol.reply import OK, Simple, Verbatim
 from .client import help_reply
 from .registry import command, container
-from .spec import arg
+from .spec import arg, ks
 from .util import parse_int
 
 CLUSTER_HELP = (
@@ -662,3 +664,155 @@ def _mark_directives_active() -> None:
 
 
 _mark_directives_active()
+
+
+# ---- MIGRATE and RESTORE-ASKING --------------------------------------------------------
+#
+# MIGRATE talks to the target synchronously with a socket timeout, as Redis does (the
+# server waits; the command is documented as blocking): [AUTH], SELECT, one RESTORE (or,
+# in cluster mode, RESTORE-ASKING) per existing key, then the replies in order.  Keys the
+# target accepted are deleted here unless COPY, and DEL is what gets propagated.
+
+
+def _read_line(sock: Any, buf: bytearray) -> bytes:
+    while True:
+        i = buf.find(b"\r\n")
+        if i != -1:
+            line = bytes(buf[:i])
+            del buf[:i + 2]
+            return line
+        data = sock.recv(65536)
+        if not data:
+            raise OSError("connection closed")
+        buf += data
+
+
+@command("restore-asking", arity=-4, flags="write denyoom asking", acl="keyspace dangerous", group="server",
+         since="3.0.0", summary="An internal command for migrating keys in a cluster",
+         complexity="O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+         keys=[ks("OW UPDATE", 1)], doc_flags=("syscmd",),
+         history=(("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."),
+                  ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")),
+         args=(
+             arg("key", "key", key_spec_index=0), arg("ttl", "integer"), arg("serialized-value", "string"),
+             arg("replace", "pure-token", token="REPLACE", since="3.0.0", flags=("optional",)),
+             arg("absttl", "pure-token", token="ABSTTL", since="5.0.0", flags=("optional",)),
+             arg("seconds", "integer", token="IDLETIME", since="5.0.0", flags=("optional",)),
+             arg("frequency", "integer", token="FREQ", since="5.0.0", flags=("optional",)),
+         ))
+def cmd_restore_asking(c: Any, argv: list[bytes]) -> Any:
+    return restore(c, argv)
+
+
+@command("migrate", arity=-6, flags="write", acl="keyspace dangerous", group="generic", since="2.6.0",
+         summary="Atomically transfer a key from a Redis instance to another one.",
+         complexity="This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.",
+         tips=("nondeterministic_output",),
+         keys=[ks("RW ACCESS DELETE", 3), ks("RW ACCESS DELETE INCOMPLETE", keyword=b"KEYS", startfrom=-2, last=-1)],
+         history=(("3.0.0", "Added the `COPY` and `REPLACE` options."), ("3.0.6", "Added the `KEYS` option."),
+                  ("4.0.7", "Added the `AUTH` option."), ("6.0.0", "Added the `AUTH2` option.")),
+         args=(
+             arg("host", "string"), arg("port", "integer"),
+             arg("key_or_empty_string", "oneof", arguments=(
+                 arg("key", "key", key_spec_index=0), arg("empty_string", "pure-token", token=""))),
+             arg("destination-db", "integer"), arg("timeout", "integer"),
+             arg("copy", "pure-token", token="COPY", since="3.0.0", flags=("optional",)),
+             arg("replace", "pure-token", token="REPLACE", since="3.0.0", flags=("optional",)),
+             arg("authentication", "oneof", flags=("optional",), arguments=(
+                 arg("password", "string", token="AUTH", since="4.0.7", flags=("optional",)),
+                 arg("username_password", "block", token="AUTH2", since="6.0.0", flags=("optional",), arguments=(
+                     arg("username", "string"), arg("password", "string"))))),
+             arg("key", "key", key_spec_index=1, token="KEYS", since="3.0.6", flags=("optional", "multiple")),
+         ))
+def cmd_migrate(c: Any, argv: list[bytes]) -> Any:
+    copy = replace = False
+    auth: list[bytes] | None = None
+    first, num = 3, 1
+    argc = len(argv)
+    j = 6
+    while j < argc:
+        opt = argv[j].lower()
+        more = argc - j - 1
+        if opt == b"copy":
+            copy = True
+        elif opt == b"replace":
+            replace = True
+        elif opt == b"auth" and more >= 1:
+            auth = [b"AUTH", argv[j + 1]]
+            j += 1
+        elif opt == b"auth2" and more >= 2:
+            auth = [b"AUTH", argv[j + 1], argv[j + 2]]
+            j += 2
+        elif opt == b"keys":
+            if argv[3]:
+                raise CommandError(b"ERR When using MIGRATE KEYS option, the key argument must be set to the empty string")
+            first, num = j + 1, argc - j - 1
+            break
+        else:
+            raise SyntaxErr()
+        j += 1
+    timeout_ms = parse_int(argv[5])
+    dbid = parse_int(argv[4])
+    if timeout_ms <= 0:
+        timeout_ms = 1000
+    db = c.db
+    keys = [k for k in argv[first:first + num] if db.lookup(k) is not None]
+    if not keys:
+        return Simple(b"NOKEY")
+    now = c.server.now_ms()
+    restore_cmd = b"RESTORE-ASKING" if c.server.config["cluster-enabled"] else b"RESTORE"
+    out = []
+    if auth is not None:
+        out.append(_encode(auth))
+    out.append(_encode([b"SELECT", b"%d" % dbid]))
+    for k in keys:
+        at = db.expires.get(k)
+        ttl = max(at - now, 1) if at is not None else 0
+        cmd = [restore_cmd, k, b"%d" % ttl, dump_value(c.server, db.lookup(k))]
+        if replace:
+            cmd.append(b"REPLACE")
+        out.append(_encode(cmd))
+    try:
+        port = int(argv[2])
+        sock = socket.create_connection((argv[1].decode("latin-1"), port), timeout=timeout_ms / 1000)
+    except (OSError, ValueError, UnicodeError):
+        raise CommandError(b"IOERR error or timeout connecting to the client") from None
+    buf = bytearray()
+    errors: list[bytes] = []
+    done: list[bytes] = []
+    try:
+        try:
+            sock.sendall(b"".join(out))
+        except OSError:
+            raise CommandError(b"IOERR error or timeout writing to target instance") from None
+        try:
+            if auth is not None:
+                line = _read_line(sock, buf)
+                if line.startswith(b"-"):
+                    raise CommandError(b"ERR Target instance replied with error: " + line[1:])
+            line = _read_line(sock, buf)
+            if line.startswith(b"-"):
+                raise CommandError(b"ERR Target instance replied with error: " + line[1:])
+            for k in keys:
+                line = _read_line(sock, buf)
+                if line.startswith(b"-"):
+                    errors.append(line[1:])
+                else:
+                    done.append(k)
+        except OSError:
+            raise CommandError(b"IOERR error or timeout reading to target instance") from None
+    finally:
+        sock.close()
+    if not copy and done:
+        for k in done:
+            db.delete(k)
+        c.propagate_as = [[b"DEL", *done]]
+    else:
+        c.propagate_as = []
+    if errors:
+        raise CommandError(b"ERR Target instance replied with error: " + errors[-1])
+    return OK
+
+
+def _encode(args: list[bytes]) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
