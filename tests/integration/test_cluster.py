@@ -195,6 +195,8 @@ def test_not_in_cluster_mode(both2):
     both2.check("CLUSTER", "NODES")
     both2.check("READONLY")
     both2.check("ASKING")
+    both2.check("MIGRATE", "127.0.0.1", "1", "nosuchkey", "0", "100")  # +NOKEY before any connection
+    both2.check("MIGRATE", "127.0.0.1", "1", "", "0", "100", "KEYS", "nosuch1", "nosuch2")
 
 
 SUBCOMMANDS = [
