@@ -157,6 +157,30 @@ def test_slot_assignment_and_routing_errors(both_cluster):
     b.check("CLUSTER", "FLUSHSLOTS")
 
 
+def test_transactions_route_as_a_whole(both_cluster):
+    b = both_cluster
+    b.check("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+    # Redis keeps the state "fail" for its first 2 s (CLUSTER_WRITABLE_DELAY): wait for both.
+    wait_for(lambda: all(b"cluster_state:ok" in c.call("CLUSTER", "INFO") for c in (b.v, b.r)), 10,
+             what="cluster_state:ok")
+    try:
+        b.check("MULTI")
+        b.check("SET", "{a}1", "x")
+        b.check("SET", "{b}1", "y")
+        b.check("EXEC")  # the two slots together: CROSSSLOT, and the transaction is gone
+        b.check("EXEC")
+        b.check("MULTI")
+        b.check("MSET", "a", "1", "b", "2")  # refused when queued: EXECABORT
+        b.check("EXEC")
+        b.check("MULTI")
+        b.check("SET", "{a}1", "x")
+        b.check("GET", "{a}2")
+        b.check("EXEC")
+        b.check("DEL", "{a}1")
+    finally:
+        b.check("CLUSTER", "DELSLOTSRANGE", "0", "16383")
+
+
 def test_set_config_epoch_and_bumpepoch(pair):
     v, r = pair
     for port in (v.port, r.port):

@@ -11,6 +11,9 @@ while we import it, a client that sent ASKING is served (``TRYAGAIN`` when sever
 are asked for and some are missing); a READONLY client's reads are served by a replica
 of the owner; anything else owned elsewhere gets ``MOVED <slot> <ip>:<port>``.
 
+EXEC routes all its queued commands' keys together (so a transaction spanning slots is
+CROSSSLOT) and a refusal discards the transaction, as in Redis.
+
 The ASKING flag lasts for one command (not counting ASKING itself, and kept inside
 MULTI), as Redis's resetClient does.
 """
@@ -23,6 +26,7 @@ from ..commands.keys import get_keys
 from ..commands.spec import CmdFlag
 from ..keyspace.slots import key_hash_slot
 from ..protocol.errors import CommandError
+from ..protocol.reply import ErrorReply
 
 _WRITE = CmdFlag.WRITE
 _ASKING_CMD = CmdFlag.ASKING
@@ -51,11 +55,27 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         asking = extra.pop("asking", False)
         if asking and c.gate & 1:  # Gate.MULTI: the flag lasts the whole transaction
             extra["asking"] = True
-    if c.kind == "master" or (not spec.keys and not (spec.flags & _MOVABLE)):
+    if c.kind == "master":
         return None
-    keys = get_keys(spec, argv)
-    if not keys:
+    if spec.name == b"exec" and spec.parent is None:
+        if not c.gate & 1 or not c.multi_queue:
+            return None
+        # EXEC: every queued command's keys together (Redis's getNodeByQuery on mstate);
+        # a refusal discards the transaction.
+        try:
+            return _route(c, cs, c.multi_queue, asking)
+        except CommandError as e:
+            from ..engine.multi import discard_state  # noqa: PLC0415
+
+            discard_state(c)
+            # Redis's clusterRedirectClient answers the plain error (not EXECABORT).
+            return ErrorReply(e.msg)
+    if not spec.keys and not (spec.flags & _MOVABLE):
         return None
+    return _route(c, cs, ((spec, argv),), asking)
+
+
+def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
     me = cs.myself
     slot = -1
     node = None
@@ -63,44 +83,55 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
     missing = existing = 0
     db = c.db
     first = None
-    for pos, _flags in keys:
-        key = argv[pos]
-        if first is None:
-            first = key
-            slot = key_hash_slot(key)
-            node = cs.slots[slot]
-            if node is None:
-                raise CommandError(UNBOUND)
-            if node is me and slot in cs.migrating:
-                migrating = True
-            elif slot in cs.importing:
-                importing = True
-        elif key != first:
-            if key_hash_slot(key) != slot:
-                raise CommandError(CROSSSLOT)
-            multiple = True
-        if migrating or importing:
-            if key in db.data and not (key in db.expires and db.logically_expired(key)):
-                existing += 1
-            else:
-                missing += 1
+    write = asking_cmd = is_migrate = False
+    for spec, argv in commands:
+        keys = get_keys(spec, argv)
+        if not keys:
+            continue
+        flags = spec.flags
+        write = write or bool(flags & _WRITE)
+        asking_cmd = asking_cmd or bool(flags & _ASKING_CMD)
+        is_migrate = is_migrate or spec.name == b"migrate"
+        for pos, _flags in keys:
+            key = argv[pos]
+            if first is None:
+                first = key
+                slot = key_hash_slot(key)
+                node = cs.slots[slot]
+                if node is None:
+                    raise CommandError(UNBOUND)
+                if node is me and slot in cs.migrating:
+                    migrating = True
+                elif slot in cs.importing:
+                    importing = True
+            elif key != first:
+                if key_hash_slot(key) != slot:
+                    raise CommandError(CROSSSLOT)
+                multiple = True
+            if migrating or importing:
+                if key in db.data and not (key in db.expires and db.logically_expired(key)):
+                    existing += 1
+                else:
+                    missing += 1
+    if first is None:
+        return None
     if not cs.ok:
         if not c.server.config["cluster-allow-reads-when-down"]:
             raise CommandError(DOWN)
-        if spec.flags & _WRITE:
+        if write:
             raise CommandError(DOWN_RO)
-    if (migrating or importing) and spec.name == b"migrate":
+    if (migrating or importing) and is_migrate:
         return None
     if migrating and missing:
         if multiple and existing:
             raise CommandError(TRYAGAIN)
         raise redirect(b"ASK", slot, cs.migrating[slot])
-    if importing and (asking or spec.flags & _ASKING_CMD):
+    if importing and (asking or asking_cmd):
         if multiple and missing:
             raise CommandError(TRYAGAIN)
         return None
     if node is me:
         return None
-    if extra.get("readonly") and not (spec.flags & _WRITE) and me.replicaof is node:
+    if c.extra.get("readonly") and not write and me.replicaof is node:
         return None
     raise redirect(b"MOVED", slot, node)
