@@ -53,7 +53,7 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         if spec.name == b"asking" and spec.parent is None:
             return None
         asking = extra.pop("asking", False)
-        if asking and c.gate & 1:  # Gate.MULTI: the flag lasts the whole transaction
+        if asking and c.gate & 1 and spec.name != b"exec":  # Gate.MULTI: it lasts the transaction
             extra["asking"] = True
     if c.kind == "master":
         return None
