@@ -410,6 +410,11 @@ def test_ask_and_importing(three):
             assert raw.call("ASKING") == b"+OK\r\n"
             assert raw.call("SET", key, "v") == b"+OK\r\n"
             assert raw.call("GET", key).startswith(b"-MOVED ")  # ASKING lasted one command
+            # ... or the whole transaction, ending with EXEC
+            assert raw.call("ASKING") == b"+OK\r\n" and raw.call("MULTI") == b"+OK\r\n"
+            assert raw.call("GET", key) == b"+QUEUED\r\n" and raw.call("DEL", key) == b"+QUEUED\r\n"
+            assert raw.call("EXEC") == b"*2\r\n$1\r\nv\r\n:1\r\n"
+            assert raw.call("GET", key).startswith(b"-MOVED ")
         finally:
             raw.close()
         nodes_a = ca.execute_command("CLUSTER", "NODES").decode()
