@@ -53,8 +53,8 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         if spec.name == b"asking" and spec.parent is None:
             return None
         asking = extra.pop("asking", False)
-        if asking and c.gate & 1 and spec.name != b"exec":  # Gate.MULTI: it lasts the transaction
-            extra["asking"] = True
+        if asking and ((c.gate & 1 and spec.name != b"exec") or spec.name == b"multi"):
+            extra["asking"] = True  # Gate.MULTI: it lasts the transaction, up to EXEC
     if c.kind == "master":
         return None
     if spec.name == b"exec" and spec.parent is None:
