@@ -128,6 +128,10 @@ ERROR_CASES = [
     ("MIGRATE", "127.0.0.1", "1", "k", "0"),
     ("MIGRATE", "127.0.0.1", "1", "", "0", "1000", "AUTH"),
     ("RESTORE-ASKING", "k"),
+    ("SPUBLISH", "ch", "m"),
+    ("PUBLISH", "ch", "m"),
+    ("EVAL", "return 1", "2", "a", "b"),
+    ("EVAL", "return 1", "0"),
 ]
 
 
@@ -374,6 +378,9 @@ def test_moved_and_redis_cli_follows(three):
     if owner.port != port:
         with pytest.raises(redis.ResponseError, match=rf"^MOVED {slot} 127\.0\.0\.1:{owner.port}$"):
             c.get("foo")
+        with pytest.raises(redis.ResponseError, match=rf"^MOVED {slot} 127\.0\.0\.1:{owner.port}$"):
+            c.execute_command("SPUBLISH", "foo", "m")  # shard channels route like keys
+    assert redis.Redis(port=owner.port).execute_command("SPUBLISH", "foo", "m") == 0
     out = subprocess.run(["redis-cli", "-c", "-p", str(port), "SET", "foo", "viacli"],
                          capture_output=True, text=True, timeout=10)
     assert out.stdout.strip() == "OK"

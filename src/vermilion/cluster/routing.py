@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..commands.keys import get_keys
+from ..commands.keys import get_keys, keys_from_specs
+from ..commands.spec import KeyFlag
 from ..commands.spec import CmdFlag
 from ..keyspace.slots import key_hash_slot
 from ..protocol.errors import CommandError
@@ -37,6 +38,17 @@ TRYAGAIN = b"TRYAGAIN Multiple keys request during rehashing of slot"
 DOWN = b"CLUSTERDOWN The cluster is down"
 DOWN_RO = b"CLUSTERDOWN The cluster is down and only accepts read commands"
 UNBOUND = b"CLUSTERDOWN Hash slot not served"
+
+
+_CHANNEL_SPECS: dict[int, bool] = {}
+
+
+def _channel_specs(spec: Any) -> bool:
+    """Whether the command has NOT_KEY key specs (the sharded pub/sub channels)."""
+    found = _CHANNEL_SPECS.get(id(spec))
+    if found is None:
+        found = _CHANNEL_SPECS[id(spec)] = any(k.flags & KeyFlag.NOT_KEY for k in spec.keys)
+    return found
 
 
 def redirect(kind: bytes, slot: int, node: Any) -> CommandError:
@@ -84,10 +96,17 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
     db = c.db
     first = None
     write = asking_cmd = is_migrate = False
+    shard_channels = False
     for spec, argv in commands:
         keys = get_keys(spec, argv)
         if not keys:
-            continue
+            if not _channel_specs(spec):
+                continue
+            # Sharded pub/sub: channels (NOT_KEY specs) route like keys.
+            keys = keys_from_specs(spec, argv, include_not_keys=True) or []
+            if not keys:
+                continue
+            shard_channels = True
         flags = spec.flags
         write = write or bool(flags & _WRITE)
         asking_cmd = asking_cmd or bool(flags & _ASKING_CMD)
@@ -108,7 +127,7 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
                 if key_hash_slot(key) != slot:
                     raise CommandError(CROSSSLOT)
                 multiple = True
-            if migrating or importing:
+            if (migrating or importing) and not shard_channels:
                 if key in db.data and not (key in db.expires and db.logically_expired(key)):
                     existing += 1
                 else:
@@ -116,9 +135,12 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
     if first is None:
         return None
     if not cs.ok:
-        if not c.server.config["cluster-allow-reads-when-down"]:
+        if shard_channels:
+            if not c.server.config["cluster-allow-pubsubshard-when-down"]:
+                raise CommandError(DOWN)
+        elif not c.server.config["cluster-allow-reads-when-down"]:
             raise CommandError(DOWN)
-        if write:
+        elif write:
             raise CommandError(DOWN_RO)
     if (migrating or importing) and is_migrate:
         return None
