@@ -659,7 +659,7 @@ def _mark_directives_active() -> None:
 
     for name in ("cluster-config-file", "cluster-node-timeout", "cluster-port", "cluster-announce-ip",
                  "cluster-announce-port", "cluster-announce-bus-port", "cluster-require-full-coverage",
-                 "cluster-allow-reads-when-down"):
+                 "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down", "cluster-replica-no-failover"):
         DIRECTIVES[name].active = True
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from ..nodes_conf import save
 from ..state import FAIL, HANDSHAKE, MASTER, MEET as MEET_FLAG, MYSELF, NOADDR, PFAIL, ClusterState, Node
 from . import failover, gossip
-from .messages import FAIL as FAIL_MSG, HEADER, MEET, MIN_LEN, PING, TYPE_NAMES, BadMessage, decode, encode, message_length
+from .messages import FAIL as FAIL_MSG, MEET, MIN_LEN, PING, BadMessage, decode, encode, message_length
 
 TICK_S = 0.1
 
@@ -236,5 +236,3 @@ class Bus:
         for t in list(self.tasks):
             t.cancel()
 
-
-__all__ = ["Bus", "Link", "HEADER", "TYPE_NAMES"]
