@@ -151,7 +151,7 @@ def _check_args(args, nkeys: int) -> None:
         if a["type"] == "key":
             assert 0 <= a["key_spec_index"] < nkeys
         if a["type"] == "pure-token":
-            assert a.get("token")
+            assert a.get("token") or a["name"] == "empty_string"  # MIGRATE's "" token, as in Redis
         if a["type"] in ("oneof", "block"):
             assert a.get("arguments")
             _check_args(a["arguments"], nkeys)
