@@ -53,6 +53,8 @@ def nodes_text(cs: ClusterState, for_file: bool = False) -> str:
     """CLUSTER NODES (myself first, as Redis's dict order is arbitrary anyway)."""
     lines = []
     for node in cs.nodes.values():
+        if for_file and node.flags & HANDSHAKE:
+            continue  # as Redis, nodes.conf leaves out unfinished handshakes
         lines.append(node_line(cs, node, for_file) + "\n")
     return "".join(lines)
 

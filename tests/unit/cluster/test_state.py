@@ -77,6 +77,17 @@ def test_nodes_conf_round_trip(tmp_path):
     assert [f for f in tmp_path.iterdir()] == [tmp_path / "nodes.conf"]  # no temp file left
 
 
+def test_nodes_conf_leaves_out_handshakes(tmp_path):
+    from vermilion.cluster.state import HANDSHAKE
+
+    cs, _me, _other, _rep = _cluster()
+    cs.add_node(Node("d" * 40, HANDSHAKE | MASTER, "127.0.0.1", 7009, 17009))
+    assert "d" * 40 in nodes_conf.nodes_text(cs)
+    path = str(tmp_path / "nodes.conf")
+    nodes_conf.save(cs, path)
+    assert "d" * 40 not in open(path).read()
+
+
 def test_nodes_conf_missing_or_empty(tmp_path):
     assert nodes_conf.load(_server(), str(tmp_path / "none.conf")) is None
     p = tmp_path / "empty.conf"
