@@ -1,0 +1,1 @@
+"""Sentinel mode: monitoring of Redis primaries, their replicas and fellow sentinels."""

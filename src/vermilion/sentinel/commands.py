@@ -1,0 +1,64 @@
+"""Sentinel mode's command table: PING, INFO, ROLE, SENTINEL <subcommand> (the subset
+of this milestone), with RESP2 arrays / RESP3 maps for the instance field lists."""
+
+from __future__ import annotations
+
+from ..protocol.errors import CommandError
+from ..protocol.reply import Simple
+
+
+def _fields(inst, resp: int):
+    pairs = inst.fields()
+    if resp == 3:
+        return {k.encode(): v.encode() for k, v in pairs}
+    out = []
+    for k, v in pairs:
+        out += [k.encode(), v.encode()]
+    return out
+
+
+def _primary(s, name: bytes):
+    p = s.primaries.get(name.decode(errors="replace"))
+    if p is None:
+        raise CommandError(b"ERR No such master with that name")
+    return p
+
+
+def cmd_sentinel(s, resp: int, argv: list[bytes]):
+    if len(argv) < 2:
+        raise CommandError(b"ERR wrong number of arguments for 'sentinel' command")
+    sub = argv[1].lower()
+    n = len(argv)
+    if sub == b"masters" and n == 2:
+        return [_fields(p, resp) for p in s.primaries.values()]
+    if sub == b"master" and n == 3:
+        return _fields(_primary(s, argv[2]), resp)
+    if sub in (b"replicas", b"slaves") and n == 3:
+        return [_fields(r, resp) for r in _primary(s, argv[2]).replicas.values()]
+    if sub == b"sentinels" and n == 3:
+        return [_fields(x, resp) for x in _primary(s, argv[2]).sentinels.values()]
+    if sub == b"get-master-addr-by-name" and n == 3:
+        p = s.primaries.get(argv[2].decode(errors="replace"))
+        if p is None:
+            return None
+        return [p.ip.encode(), str(p.port).encode()]
+    if sub == b"myid" and n == 2:
+        return s.cfg.myid.encode()
+    if sub == b"flushconfig" and n == 2:
+        s.flush_config()
+        return Simple(b"OK")
+    raise CommandError(b"ERR Unknown sentinel subcommand '%s'" % argv[1])
+
+
+def dispatch(s, resp: int, argv: list[bytes]):
+    name = argv[0].lower()
+    if name == b"ping":
+        return Simple(b"PONG") if len(argv) == 1 else argv[1]
+    if name == b"sentinel":
+        return cmd_sentinel(s, resp, argv)
+    if name == b"info":
+        return s.info_text().encode()
+    if name == b"role":
+        return [b"sentinel", [p.name.encode() for p in s.primaries.values()]]
+    raise CommandError(b"ERR unknown command '%s', with args beginning with: " % argv[0][:128]
+                       + b"".join(b"'%s' " % a for a in argv[1:]))

@@ -1,0 +1,180 @@
+"""The asyncio driver: one command link per monitored primary/replica, PING every
+second, INFO every 10 s (1 s while the primary is down or failing over), replica
+discovery from ``INFO replication``, hello messages on ``__sentinel__:hello`` and
+subjective down (+sdown) after down-after-milliseconds without a valid PING reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from .instance import now_ms
+
+HELLO_CHANNEL = b"__sentinel__:hello"
+
+
+def encode_cmd(*args) -> bytes:
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(parts)
+
+
+async def read_reply(reader: asyncio.StreamReader):
+    line = await reader.readline()
+    if not line:
+        raise ConnectionError("closed")
+    t, body = line[:1], line[1:-2]
+    if t in (b"+",):
+        return body
+    if t == b"-":
+        return Exception(body.decode())
+    if t == b":":
+        return int(body)
+    if t == b"$":
+        n = int(body)
+        if n < 0:
+            return None
+        data = await reader.readexactly(n + 2)
+        return data[:-2]
+    if t == b"*":
+        n = int(body)
+        return None if n < 0 else [await read_reply(reader) for _ in range(n)]
+    raise ConnectionError("bad reply")
+
+
+def parse_info(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
+class Link:
+    """A command connection to one instance; requests are serialised by a lock."""
+
+    def __init__(self, inst):
+        self.inst = inst
+        self.reader = None
+        self.writer = None
+        self.lock = asyncio.Lock()
+
+    async def call(self, *args, timeout: float = 1.0):
+        async with self.lock:
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.inst.ip, self.inst.port), timeout)
+                p = self.inst.primary or self.inst
+                if getattr(p, "auth_pass", None):
+                    auth = (b"AUTH", p.auth_user, p.auth_pass) if p.auth_user else (b"AUTH", p.auth_pass)
+                    self.writer.write(encode_cmd(*auth))
+                    await asyncio.wait_for(read_reply(self.reader), timeout)
+                self.inst.link_up = True
+            try:
+                self.writer.write(encode_cmd(*args))
+                return await asyncio.wait_for(read_reply(self.reader), timeout)
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+        self.writer = self.reader = None
+        self.inst.link_up = False
+
+
+class Monitor:
+    def __init__(self, sentinel):
+        self.s = sentinel
+        self.links: dict[int, Link] = {}
+        self.tasks: list[asyncio.Task] = []
+
+    def link(self, inst) -> Link:
+        lk = self.links.get(id(inst))
+        if lk is None:
+            lk = self.links[id(inst)] = Link(inst)
+        return lk
+
+    async def run(self):
+        while True:
+            for p in list(self.s.primaries.values()):
+                for inst in [p, *p.replicas.values()]:
+                    asyncio.ensure_future(self.ping(inst))
+                    period = 1000 if ("s_down" in p.flags or p.failover) else 10000
+                    if now_ms() - inst.info_refresh_ms >= period:
+                        asyncio.ensure_future(self.refresh_info(inst))
+                    asyncio.ensure_future(self.send_hello(inst))
+                self.check_sdown(p)
+                for r in p.replicas.values():
+                    self.check_sdown(r)
+            await asyncio.sleep(1)
+
+    async def ping(self, inst):
+        if not inst.act_ping_ms:
+            inst.act_ping_ms = now_ms()
+        inst.last_ping_sent_ms = now_ms()
+        try:
+            reply = await self.link(inst).call(b"PING")
+        except (OSError, asyncio.TimeoutError, ConnectionError):
+            return
+        t = now_ms()
+        inst.last_ping_reply_ms = t
+        if reply == b"PONG" or (isinstance(reply, Exception) and str(reply).split()[0] in ("LOADING", "MASTERDOWN")):
+            inst.last_ok_ping_reply_ms = t
+            inst.act_ping_ms = 0
+        inst.last_ping_sent_ms = 0
+
+    async def refresh_info(self, inst):
+        try:
+            reply = await self.link(inst).call(b"INFO")
+        except (OSError, asyncio.TimeoutError, ConnectionError):
+            return
+        if not isinstance(reply, bytes):
+            return
+        info = parse_info(reply.decode(errors="replace"))
+        inst.info = reply
+        inst.info_refresh_ms = now_ms()
+        inst.run_id = info.get("run_id", inst.run_id)
+        role = info.get("role", "")
+        inst.role_reported = "master" if role == "master" else "slave"
+        if inst.role == "master" and role == "master":
+            for k, v in info.items():
+                if k.startswith("slave") and k[5:].isdigit():
+                    f = dict(x.split("=", 1) for x in v.split(",") if "=" in x)
+                    if "ip" in f and "port" in f:
+                        r = inst.add_replica(f["ip"], int(f["port"]))
+                        if r.info_refresh_ms == 0:
+                            self.s.event("+slave", r)
+        elif role == "slave":
+            inst.slave_priority = int(info.get("slave_priority", "100"))
+            inst.repl_offset = int(info.get("slave_repl_offset", "0"))
+            inst.master_link_status = info.get("master_link_status", "err")
+            inst.master_host = info.get("master_host", "")
+            inst.master_port = int(info.get("master_port", "0"))
+
+    async def send_hello(self, inst):
+        p = inst.primary or inst
+        s = self.s
+        msg = (f"{s.announce_ip()},{s.announce_port()},{s.cfg.myid},{s.current_epoch},"
+               f"{p.name},{p.ip},{p.port},{p.config_epoch}")
+        try:
+            await self.link(inst).call(b"PUBLISH", HELLO_CHANNEL, msg)
+        except (OSError, asyncio.TimeoutError, ConnectionError):
+            pass
+
+    def check_sdown(self, inst):
+        # As sentinelCheckSubjectivelyDown: the oldest unanswered PING is older than
+        # down-after-milliseconds.
+        elapsed = now_ms() - inst.act_ping_ms if inst.act_ping_ms else 0
+        if elapsed > inst.down_after_ms():
+            if "s_down" not in inst.flags:
+                inst.flags.add("s_down")
+                inst.sdown_since_ms = now_ms()
+                self.s.event("+sdown", inst)
+        elif "s_down" in inst.flags:
+            inst.flags.discard("s_down")
+            self.s.event("-sdown", inst)
