@@ -88,6 +88,10 @@ def write_pidfile(server) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--sentinel" in argv or os.path.basename(sys.argv[0]) == "vermilion-sentinel":
+        from .sentinel.main import main as sentinel_main
+
+        return sentinel_main(argv)
     if argv and argv[0] in ("-v", "--version"):
         print(version_line())
         return 0
