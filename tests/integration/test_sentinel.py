@@ -1,0 +1,71 @@
+"""Vermilion Sentinel monitoring real redis-servers (one primary, one replica)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import redis
+
+from tests.support.servers import ServerProcess, free_port, wait_for
+
+SENTINEL = os.path.join(os.path.dirname(sys.executable), "vermilion-sentinel")
+
+
+@pytest.fixture
+def topology(tmp_path):
+    primary = ServerProcess("redis", ["--save", ""])
+    primary.__enter__()
+    replica = ServerProcess("redis", ["--save", "", "--replicaof", "127.0.0.1", str(primary.port)])
+    replica.__enter__()
+    port = free_port()
+    conf = tmp_path / "sentinel.conf"
+    conf.write_text(f"port {port}\nsentinel monitor mymaster 127.0.0.1 {primary.port} 1\n"
+                    "sentinel down-after-milliseconds mymaster 1000\n")
+    proc = subprocess.Popen([SENTINEL, str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    cli = redis.Redis(port=port, decode_responses=True)
+    wait_for(lambda: _pings(cli), what="sentinel up")
+    yield primary, replica, cli, conf, proc
+    proc.kill()
+    proc.wait()
+    for s in (replica, primary):
+        s.__exit__(None, None, None)
+
+
+def _pings(cli):
+    try:
+        return cli.ping()
+    except redis.ConnectionError:
+        return False
+
+
+def test_discovery_and_addr(topology):
+    primary, replica, cli, conf, _ = topology
+    assert cli.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster") == ["127.0.0.1", str(primary.port)]
+    assert cli.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nope") is None
+    wait_for(lambda: len(cli.execute_command("SENTINEL", "REPLICAS", "mymaster")) == 1, what="replica found")
+    fields = cli.execute_command("SENTINEL", "MASTER", "mymaster")
+    d = dict(zip(fields[::2], fields[1::2]))
+    assert d["name"] == "mymaster" and d["flags"] == "master" and d["quorum"] == "1"
+    assert d["num-slaves"] == "1"
+    myid = cli.execute_command("SENTINEL", "MYID")
+    text = conf.read_text()
+    assert f"sentinel myid {myid}" in text
+    assert f"sentinel known-replica mymaster 127.0.0.1 {replica.port}" in text
+    assert cli.info("sentinel")["master0"]["status"] == "ok"
+
+
+def test_sdown_after_primary_dies(topology):
+    primary, _, cli, _, _ = topology
+    primary.stop()
+
+    def flags():
+        f = cli.execute_command("SENTINEL", "MASTER", "mymaster")
+        return dict(zip(f[::2], f[1::2]))["flags"]
+    wait_for(lambda: "s_down" in flags(), timeout=5, what="+sdown")
+
+
+def test_config_file_required(tmp_path):
+    out = subprocess.run([SENTINEL], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "Sentinel needs config file on disk to save state.  Exiting..." in out.stderr
