@@ -42,6 +42,19 @@ def cmd_sentinel(s, resp: int, argv: list[bytes]):
         if p is None:
             return None
         return [p.ip.encode(), str(p.port).encode()]
+    if sub == b"is-master-down-by-addr" and n == 6:
+        try:
+            port, req_epoch = int(argv[3]), int(argv[4])
+        except ValueError:
+            raise CommandError(b"ERR value is not an integer or out of range")
+        ip = argv[2].decode(errors="replace")
+        p = next((m for m in s.primaries.values() if (m.ip, m.port) == (ip, port)), None)
+        down = 1 if p is not None and "s_down" in p.flags else 0
+        leader, leader_epoch = "*", 0
+        if p is not None and argv[5] != b"*":
+            leader, leader_epoch = s.votes.vote(p, req_epoch, argv[5].decode(errors="replace"))
+            s.flush_config()
+        return [down, (leader or "*").encode(), leader_epoch]
     if sub == b"myid" and n == 2:
         return s.cfg.myid.encode()
     if sub == b"flushconfig" and n == 2:

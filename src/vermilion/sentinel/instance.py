@@ -36,6 +36,13 @@ class Instance:
         self.created_ms = now_ms()
         self.last_ping_sent_ms = 0
         self.act_ping_ms = 0
+        self.ping_tick_ms = 0
+        self.info_tick_ms = 0
+        self.hello_tick_ms = 0
+        self.step_running = False
+        self.leader = ""
+        self.leader_epoch = 0
+        self.ask_tick_ms = 0
         self.last_ok_ping_reply_ms = now_ms()
         self.last_ping_reply_ms = now_ms()
         self.last_hello_ms = 0

@@ -91,7 +91,7 @@ class Monitor:
     def __init__(self, sentinel):
         self.s = sentinel
         self.links: dict[int, Link] = {}
-        self.tasks: list[asyncio.Task] = []
+        self.subscribers: dict[int, HelloSubscriber] = {}
 
     def link(self, inst) -> Link:
         lk = self.links.get(id(inst))
@@ -100,18 +100,43 @@ class Monitor:
         return lk
 
     async def run(self):
+        """The 100 ms timer (Redis's sentinelTimer runs at hz 10)."""
         while True:
+            t = now_ms()
             for p in list(self.s.primaries.values()):
                 for inst in [p, *p.replicas.values()]:
-                    asyncio.ensure_future(self.ping(inst))
-                    period = 1000 if ("s_down" in p.flags or p.failover) else 10000
-                    if now_ms() - inst.info_refresh_ms >= period:
+                    if id(inst) not in self.subscribers:
+                        self.subscribers[id(inst)] = HelloSubscriber(self, inst)
+                period = 1000 if ("s_down" in p.flags or p.failover) else 10000
+                for inst in [p, *p.replicas.values(), *p.sentinels.values()]:
+                    if t - inst.ping_tick_ms >= min(1000, inst.down_after_ms()):
+                        inst.ping_tick_ms = t
+                        asyncio.ensure_future(self.ping(inst))
+                    if inst.role == "sentinel":
+                        continue
+                    if t - inst.info_tick_ms >= period:
+                        inst.info_tick_ms = t
                         asyncio.ensure_future(self.refresh_info(inst))
-                    asyncio.ensure_future(self.send_hello(inst))
+                    if t - inst.hello_tick_ms >= 2000:
+                        inst.hello_tick_ms = t
+                        asyncio.ensure_future(self.send_hello(inst))
                 self.check_sdown(p)
-                for r in p.replicas.values():
+                for r in [*p.replicas.values(), *p.sentinels.values()]:
                     self.check_sdown(r)
-            await asyncio.sleep(1)
+                if not p.step_running:
+                    asyncio.ensure_future(self.s.failover_step(p))
+            await asyncio.sleep(0.1)
+
+    def forget(self, p) -> None:
+        """Close the links and hello subscriptions of a primary and its replicas (the
+        primary's address changed: they are reopened on the next tick)."""
+        for inst in [p, *p.replicas.values()]:
+            lk = self.links.pop(id(inst), None)
+            if lk is not None:
+                lk.close()
+            sub = self.subscribers.pop(id(inst), None)
+            if sub is not None:
+                sub.task.cancel()
 
     async def ping(self, inst):
         if not inst.act_ping_ms:
@@ -178,3 +203,37 @@ class Monitor:
         elif "s_down" in inst.flags:
             inst.flags.discard("s_down")
             self.s.event("-sdown", inst)
+
+
+class HelloSubscriber:
+    """A pub/sub connection subscribed to ``__sentinel__:hello`` on one instance."""
+
+    def __init__(self, monitor, inst):
+        self.monitor = monitor
+        self.inst = inst
+        self.task = asyncio.ensure_future(self.run())
+
+    async def run(self):
+        while True:
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.inst.ip, self.inst.port), 1.0)
+            except (OSError, asyncio.TimeoutError):
+                await asyncio.sleep(1)
+                continue
+            try:
+                p = self.inst.primary or self.inst
+                if p.auth_pass:
+                    auth = (b"AUTH", p.auth_user, p.auth_pass) if p.auth_user else (b"AUTH", p.auth_pass)
+                    writer.write(encode_cmd(*auth))
+                    await read_reply(reader)
+                writer.write(encode_cmd(b"SUBSCRIBE", HELLO_CHANNEL))
+                while True:
+                    msg = await read_reply(reader)
+                    if isinstance(msg, list) and len(msg) == 3 and msg[0] == b"message":
+                        self.monitor.s.process_hello(msg[2].decode(errors="replace"))
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+                pass
+            finally:
+                writer.close()
+            await asyncio.sleep(1)
