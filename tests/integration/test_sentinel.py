@@ -69,3 +69,62 @@ def test_config_file_required(tmp_path):
     out = subprocess.run([SENTINEL], capture_output=True, text=True)
     assert out.returncode == 1
     assert "Sentinel needs config file on disk to save state.  Exiting..." in out.stderr
+
+
+def test_failover_three_sentinels(tmp_path):
+    """SIGKILL the primary: the sentinels agree, promote a replica, all report it, and
+    redis-py's Sentinel client writes to the new primary."""
+    import time
+
+    from redis.sentinel import Sentinel
+
+    primary = ServerProcess("redis", ["--save", ""])
+    primary.__enter__()
+    replicas = [ServerProcess("redis", ["--save", "", "--replicaof", "127.0.0.1", str(primary.port)])
+                for _ in range(2)]
+    for r in replicas:
+        r.__enter__()
+    procs, clis = [], []
+    try:
+        for i in range(3):
+            port = free_port()
+            conf = tmp_path / f"s{i}.conf"
+            conf.write_text(f"port {port}\nsentinel monitor mymaster 127.0.0.1 {primary.port} 2\n"
+                            "sentinel down-after-milliseconds mymaster 1000\n"
+                            "sentinel failover-timeout mymaster 5000\n")
+            procs.append(subprocess.Popen([SENTINEL, str(conf)], stdout=subprocess.DEVNULL))
+            clis.append(redis.Redis(port=port, decode_responses=True))
+        for c in clis:
+            wait_for(lambda: _pings(c), what="sentinel up")
+
+        def ready(c):
+            d = c.execute_command("SENTINEL", "MASTER", "mymaster")
+            d = dict(zip(d[::2], d[1::2]))
+            return d["num-slaves"] == "2" and d["num-other-sentinels"] == "2"
+        for c in clis:
+            wait_for(lambda: ready(c), timeout=15, what="discovery")
+        old = ["127.0.0.1", str(primary.port)]
+        primary.proc.kill()
+        t0 = time.monotonic()
+        for c in clis:
+            wait_for(lambda: c.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster") != old,
+                     timeout=30, what="switch-master")
+        print(f"kill -> all sentinels switched: {time.monotonic() - t0:.2f}s")
+        addrs = {tuple(c.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")) for c in clis}
+        assert len(addrs) == 1
+        new_port = int(addrs.pop()[1])
+        assert new_port in {r.port for r in replicas}
+        assert redis.Redis(port=new_port).info("replication")["role"] == "master"
+        sentinel = Sentinel([("127.0.0.1", c.connection_pool.connection_kwargs["port"]) for c in clis])
+        m = sentinel.master_for("mymaster", socket_timeout=2)
+        wait_for(lambda: m.set("after", "failover"), timeout=10, what="write")
+        assert m.get("after") == b"failover"
+        other = next(r for r in replicas if r.port != new_port)
+        wait_for(lambda: redis.Redis(port=other.port).info("replication").get("master_port") == new_port,
+                 timeout=10, what="other replica reconfigured")
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        for s in (*replicas, primary):
+            s.__exit__(None, None, None)

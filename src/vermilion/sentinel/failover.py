@@ -15,11 +15,12 @@ RECONF_SLAVES = "reconf_slaves"
 UPDATE_CONFIG = "update_config"
 
 
-def select_replica(replicas, down_after_ms: int, now_ms: int, info_period_ms: int = 1000):
+def select_replica(replicas, now_ms: int, info_validity_ms: int, ping_period_ms: int = 1000):
     """The best replica to promote, or None.
 
-    Skipped: s_down/o_down, disconnected, priority 0, no PING reply within 5 info
-    periods, INFO older than 3 periods.  Ordered by priority (lower wins), replication
+    Skipped: s_down/o_down, disconnected, priority 0, no PING reply within 5 ping
+    periods, INFO older than ``info_validity_ms`` (Redis: 5 ping periods while the
+    primary is s_down, else 3 INFO periods).  Ordered by priority (lower wins), replication
     offset (greater wins), run id (lexically smaller wins; an empty run id loses).
     """
     candidates = []
@@ -28,9 +29,9 @@ def select_replica(replicas, down_after_ms: int, now_ms: int, info_period_ms: in
             continue
         if r.slave_priority == 0:
             continue
-        if now_ms - r.last_ok_ping_reply_ms > 5 * info_period_ms:
+        if now_ms - r.last_ok_ping_reply_ms > 5 * ping_period_ms:
             continue
-        if now_ms - r.info_refresh_ms > 3 * info_period_ms:
+        if now_ms - r.info_refresh_ms > info_validity_ms:
             continue
         candidates.append(r)
     if not candidates:

@@ -150,3 +150,7 @@ class Primary(Instance):
         self.failover = None
         self.last_ok_ping_reply_ms = now_ms()
         self.last_ping_reply_ms = now_ms()
+        self.act_ping_ms = 0
+        self.ping_tick_ms = self.info_tick_ms = self.hello_tick_ms = 0
+        self.info_refresh_ms = 0
+        self.role_reported = "master"

@@ -185,7 +185,8 @@ class Sentinel:
                 self.abort_failover(p, "-failover-abort-not-elected")
             return
         if f.state == failover.SELECT_SLAVE:
-            r = failover.select_replica(list(p.replicas.values()), p.down_after_ms(), t)
+            validity = 5000 if "s_down" in p.flags else 30000
+            r = failover.select_replica(list(p.replicas.values()), t, validity)
             if r is None:
                 self.abort_failover(p, "-failover-abort-no-good-slave")
                 return

@@ -23,16 +23,16 @@ def _replicas(now):
 def test_select_prefers_lowest_priority_then_offset_then_runid():
     now = 1_000_000
     p, rs = _replicas(now)
-    assert failover.select_replica(rs, 1000, now) is rs[2]  # priority 10
+    assert failover.select_replica(rs, now, 3000) is rs[2]  # priority 10
     rs[2].flags.add("s_down")
-    assert failover.select_replica(rs, 1000, now) is rs[1]  # greater offset
+    assert failover.select_replica(rs, now, 3000) is rs[1]  # greater offset
     rs[1].repl_offset = 10
     rs[1].run_id = "aab"
-    assert failover.select_replica(rs, 1000, now) is rs[1]  # smaller run id
+    assert failover.select_replica(rs, now, 3000) is rs[1]  # smaller run id
     rs[1].link_up = False
-    assert failover.select_replica(rs, 1000, now) is rs[0]
+    assert failover.select_replica(rs, now, 3000) is rs[0]
     rs[0].info_refresh_ms = now - 10_000  # stale INFO
-    assert failover.select_replica(rs, 1000, now) is None  # d has priority 0
+    assert failover.select_replica(rs, now, 3000) is None  # d has priority 0
 
 
 def test_votes_one_per_epoch():
