@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import time
 
-FLAG_ORDER = ("master", "slave", "sentinel", "s_down", "o_down", "master_down",
-              "failover_in_progress", "promoted", "reconf_sent", "reconf_inprog",
-              "reconf_done", "force_failover", "scripts_null")
+# The order of sentinel.c's flag rendering (checked against Redis: a dead primary is
+# ``s_down,o_down,master,disconnected``).
+FLAG_ORDER = ("s_down", "o_down", "master", "slave", "sentinel", "disconnected",
+              "master_down", "failover_in_progress", "promoted", "reconf_sent",
+              "reconf_inprog", "reconf_done", "force_failover", "scripts_null")
 
 
 def now_ms() -> int:
@@ -65,8 +67,7 @@ class Instance:
         flags = {self.role} | self.flags
         if not self.link_up:
             flags.add("disconnected")
-        order = list(FLAG_ORDER[:6]) + ["disconnected"] + list(FLAG_ORDER[6:])
-        return ",".join(f for f in order if f in flags)
+        return ",".join(f for f in FLAG_ORDER if f in flags)
 
     def fields(self) -> list[tuple[str, str]]:
         """The field list of SENTINEL MASTER/REPLICAS/SENTINELS, in Redis's order."""
@@ -74,16 +75,30 @@ class Instance:
         out = [("name", self.name), ("ip", self.ip), ("port", str(self.port)),
                ("runid", self.run_id), ("flags", self.flag_string()),
                ("link-pending-commands", "0"), ("link-refcount", "1"),
-               ("last-ping-sent", str(t - self.last_ping_sent_ms if self.last_ping_sent_ms else 0)),
+               ("last-ping-sent", str(t - self.act_ping_ms if self.act_ping_ms else 0)),
                ("last-ok-ping-reply", str(t - self.last_ok_ping_reply_ms)),
-               ("last-ping-reply", str(t - self.last_ping_reply_ms)),
-               ("down-after-milliseconds", str(self.down_after_ms()))]
+               ("last-ping-reply", str(t - self.last_ping_reply_ms))]
         if "s_down" in self.flags:
             out.append(("s-down-time", str(t - self.sdown_since_ms)))
+        if "o_down" in self.flags:
+            out.append(("o-down-time", str(t - self.sdown_since_ms)))
+        out.append(("down-after-milliseconds", str(self.down_after_ms())))
         if self.role != "sentinel":
             out.append(("info-refresh", str(t - self.info_refresh_ms if self.info_refresh_ms else 0)))
             out.append(("role-reported", self.role_reported))
             out.append(("role-reported-time", str(t - self.created_ms)))
+        if self.role == "slave":
+            out += [("master-link-down-time", "0"),
+                    ("master-link-status", self.master_link_status),
+                    ("master-host", self.master_host or "?"),
+                    ("master-port", str(self.master_port)),
+                    ("slave-priority", str(self.slave_priority)),
+                    ("slave-repl-offset", str(self.repl_offset)),
+                    ("replica-announced", "1")]
+        elif self.role == "sentinel":
+            out += [("last-hello-message", str(t - self.last_hello_ms if self.last_hello_ms else 0)),
+                    ("voted-leader", self.leader or "?"),
+                    ("voted-leader-epoch", str(self.leader_epoch))]
         return out
 
     def down_after_ms(self) -> int:
@@ -121,9 +136,6 @@ class Primary(Instance):
 
     def fields(self) -> list[tuple[str, str]]:
         out = super().fields()
-        t = now_ms()
-        if "o_down" in self.flags:
-            out.append(("o-down-time", str(t - self.sdown_since_ms)))
         out += [("config-epoch", str(self.config_epoch)),
                 ("num-slaves", str(len(self.replicas))),
                 ("num-other-sentinels", str(len(self.sentinels))),

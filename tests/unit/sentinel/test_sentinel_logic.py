@@ -78,3 +78,15 @@ def test_conf_errors(tmp_path, line, msg):
     path.write_text(line + "\n")
     with pytest.raises(state_file.ConfigError, match=msg):
         state_file.parse(str(path))
+
+
+def test_flags_and_field_order_as_redis():
+    p = Primary("mm", "127.0.0.1", 7899, 1)
+    p.flags |= {"s_down", "o_down"}
+    assert p.flag_string() == "s_down,o_down,master,disconnected"
+    names = [k for k, _ in p.fields()]
+    assert names == ["name", "ip", "port", "runid", "flags", "link-pending-commands", "link-refcount",
+                     "last-ping-sent", "last-ok-ping-reply", "last-ping-reply", "s-down-time",
+                     "o-down-time", "down-after-milliseconds", "info-refresh", "role-reported",
+                     "role-reported-time", "config-epoch", "num-slaves", "num-other-sentinels",
+                     "quorum", "failover-timeout", "parallel-syncs"]
