@@ -128,3 +128,28 @@ def test_failover_three_sentinels(tmp_path):
             p.wait()
         for s in (*replicas, primary):
             s.__exit__(None, None, None)
+
+
+def test_errors_and_ckquorum_as_redis(topology):
+    _, _, cli, _, _ = topology
+    raw = redis.Redis(port=cli.connection_pool.connection_kwargs["port"])
+    cases = [
+        (("SENTINEL", "bogus"), "unknown subcommand 'bogus'. Try SENTINEL HELP."),
+        (("SENTINEL", "masters", "x"), "wrong number of arguments for 'sentinel|masters' command"),
+        (("SENTINEL", "get-master-addr-by-name"),
+         "wrong number of arguments for 'sentinel|get-master-addr-by-name' command"),
+        (("SENTINEL", "master", "nope"), "No such master with that name"),
+        (("SENTINEL", "ckquorum", "nope"), "No such master with that name"),
+    ]
+    for cmd, msg in cases:
+        with pytest.raises(redis.ResponseError) as e:
+            raw.execute_command(*cmd)
+        assert str(e.value) == msg
+    assert raw.execute_command("SENTINEL", "CKQUORUM", "mymaster") == \
+        b"OK 1 usable Sentinels. Quorum and failover authorization can be reached"
+    wait_for(lambda: len(raw.execute_command("SENTINEL", "REPLICAS", "mymaster")) == 1, what="replica")
+    assert raw.execute_command("SENTINEL", "RESET", "my*") == 1
+    assert raw.execute_command("SENTINEL", "RESET", "none*") == 0
+    assert raw.execute_command("SENTINEL", "REPLICAS", "mymaster") == []
+    wait_for(lambda: len(raw.execute_command("SENTINEL", "REPLICAS", "mymaster")) == 1, timeout=15,
+             what="replica rediscovered")

@@ -24,11 +24,44 @@ def _primary(s, name: bytes):
     return p
 
 
+# Subcommand -> arity as Redis declares it (negative: at least).
+ARITY = {b"masters": 2, b"master": 3, b"replicas": 3, b"slaves": 3, b"sentinels": 3,
+         b"get-master-addr-by-name": 3, b"is-master-down-by-addr": 6, b"myid": 2,
+         b"flushconfig": 2, b"ckquorum": 3, b"reset": 3}
+
+
 def cmd_sentinel(s, resp: int, argv: list[bytes]):
     if len(argv) < 2:
         raise CommandError(b"ERR wrong number of arguments for 'sentinel' command")
     sub = argv[1].lower()
     n = len(argv)
+    arity = ARITY.get(sub)
+    if arity is None:
+        raise CommandError(b"ERR unknown subcommand '%s'. Try SENTINEL HELP." % argv[1][:128])
+    if (arity > 0 and n != arity) or n < -arity:
+        raise CommandError(b"ERR wrong number of arguments for 'sentinel|%s' command" % sub)
+    if sub == b"ckquorum":
+        p = _primary(s, argv[2])
+        usable = 1 + sum(1 for x in p.sentinels.values() if "s_down" not in x.flags and x.link_up)
+        voters = len(p.sentinels) + 1
+        problems = []
+        if usable < p.quorum:
+            problems.append(b"Not enough available Sentinels to reach the specified quorum for this master")
+        if usable < voters // 2 + 1:
+            problems.append(b"Not enough available Sentinels to reach the majority and authorize a failover")
+        if problems:
+            raise CommandError(b"NOQUORUM %d usable Sentinels. " % usable + b". ".join(problems))
+        return Simple(b"OK %d usable Sentinels. Quorum and failover authorization can be reached" % usable)
+    if sub == b"reset":
+        import fnmatch
+
+        pat = argv[2].decode(errors="replace")
+        hit = [p for p in s.primaries.values() if fnmatch.fnmatchcase(p.name, pat)]
+        for p in hit:
+            s.reset_primary(p)
+        if hit:
+            s.flush_config()
+        return len(hit)
     if sub == b"masters" and n == 2:
         return [_fields(p, resp) for p in s.primaries.values()]
     if sub == b"master" and n == 3:

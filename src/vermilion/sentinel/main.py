@@ -96,6 +96,14 @@ class Sentinel:
         if changed:
             self.flush_config()
 
+    def reset_primary(self, p) -> None:
+        """SENTINEL RESET: forget replicas and sentinels, drop a running failover."""
+        self.monitor.forget(p)
+        p.reset_to(p.ip, p.port)
+        p.replicas = {}
+        p.sentinels = {}
+        self.event("+reset-master", p)
+
     def switch_primary(self, p, ip: str, port: int, config_epoch: int) -> None:
         self.log(f"+switch-master {p.name} {p.ip} {p.port} {ip} {port}")
         self.publish("+switch-master", f"{p.name} {p.ip} {p.port} {ip} {port}")
