@@ -200,6 +200,11 @@ class Monitor:
                 inst.flags.add("s_down")
                 inst.sdown_since_ms = now_ms()
                 self.s.event("+sdown", inst)
+                if inst.role == "master":
+                    # INFO of the replicas goes to a 1 s period now: refresh them at
+                    # once so a failover finds fresh replication offsets.
+                    for r in inst.replicas.values():
+                        r.info_tick_ms = 0
         elif "s_down" in inst.flags:
             inst.flags.discard("s_down")
             self.s.event("-sdown", inst)
