@@ -71,9 +71,11 @@ def test_config_file_required(tmp_path):
     assert "Sentinel needs config file on disk to save state.  Exiting..." in out.stderr
 
 
-def test_failover_three_sentinels(tmp_path):
+@pytest.mark.parametrize("mixed", [False, True], ids=["vermilion", "with-redis-sentinel"])
+def test_failover_three_sentinels(tmp_path, mixed):
     """SIGKILL the primary: the sentinels agree, promote a replica, all report it, and
-    redis-py's Sentinel client writes to the new primary."""
+    redis-py's Sentinel client writes to the new primary.  ``mixed``: the first of the
+    three is a real redis-sentinel, in the same quorum."""
     import time
 
     from redis.sentinel import Sentinel
@@ -92,7 +94,8 @@ def test_failover_three_sentinels(tmp_path):
             conf.write_text(f"port {port}\nsentinel monitor mymaster 127.0.0.1 {primary.port} 2\n"
                             "sentinel down-after-milliseconds mymaster 1000\n"
                             "sentinel failover-timeout mymaster 5000\n")
-            procs.append(subprocess.Popen([SENTINEL, str(conf)], stdout=subprocess.DEVNULL))
+            cmd = ["redis-server", str(conf), "--sentinel"] if mixed and i == 0 else [SENTINEL, str(conf)]
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL))
             clis.append(redis.Redis(port=port, decode_responses=True))
         for c in clis:
             wait_for(lambda: _pings(c), what="sentinel up")

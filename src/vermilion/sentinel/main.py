@@ -196,6 +196,10 @@ class Sentinel:
             validity = 5000 if "s_down" in p.flags else 30000
             r = failover.select_replica(list(p.replicas.values()), t, validity)
             if r is None:
+                # Replica INFO may predate the primary's failure by up to one INFO
+                # period: give the 1 s refresh two periods before giving up.
+                if t - f.state_change_ms < 2000:
+                    return
                 self.abort_failover(p, "-failover-abort-no-good-slave")
                 return
             f.promoted = r
