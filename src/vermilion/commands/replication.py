@@ -387,12 +387,15 @@ NOREPLICAS = b"NOREPLICAS Not enough good replicas to write."
 MASTERDOWN = b"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 
 
+_WRITE_BIT = CmdFlag.WRITE.value
+
+
 def _is_write(c: Any, spec: Any) -> bool:
     """Redis's is_write_command: a write command, or EXEC of a queue holding one."""
-    if spec.flags & CmdFlag.WRITE:
+    if spec.flag_bits & _WRITE_BIT:
         return True
     if spec.name == b"exec" and c.multi_queue:
-        return any(s.flags & CmdFlag.WRITE for s, _argv in c.multi_queue)
+        return any(s.flag_bits & _WRITE_BIT for s, _argv in c.multi_queue)
     return False
 
 

@@ -29,10 +29,10 @@ from ..protocol.reply import NoReply, Raw
 from .client import Gate
 
 _WRITE = CmdFlag.WRITE.value
-_REPLY_SKIP = Gate.REPLY_SKIP.value
-_MUTED = (Gate.REPLY_OFF | Gate.REPLY_SKIP).value
-_ACL_ONLY = Gate.ACL.value
-_MULTI = Gate.MULTI.value
+_REPLY_SKIP = Gate.REPLY_SKIP
+_MUTED = Gate.REPLY_OFF | Gate.REPLY_SKIP
+_ACL_ONLY = Gate.ACL
+_MULTI = Gate.MULTI
 
 
 def rejected_in_multi(c: Any, spec: CommandSpec | None, e: CommandError) -> CommandError:

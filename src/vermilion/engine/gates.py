@@ -23,7 +23,6 @@ Gates defined here:
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from ..commands.spec import CmdFlag, CommandSpec
@@ -32,14 +31,15 @@ from ..protocol.reply import NO_REPLY, Raw
 from .client import Client, Gate
 from .dispatch import GATE_ORDER, GATES, register_gate
 
-_NO_AUTH = CmdFlag.NO_AUTH
+_NO_AUTH = CmdFlag.NO_AUTH.value
 _MAY_WRITE = (CmdFlag.WRITE | CmdFlag.MAY_REPLICATE).value
 _MUTE = Gate.REPLY_OFF | Gate.REPLY_SKIP
 
 
-class ServerGate(enum.IntFlag):
+class ServerGate:
     """Bits of ``server.gate``: server-wide states that send every command through the
-    gates.  Subsystems own one bit each; set it while the state is active."""
+    gates.  Subsystems own one bit each; set it while the state is active.  Plain ints,
+    as ``Gate``'s."""
 
     PAUSE = 1
     ACL = 2
@@ -108,7 +108,7 @@ def _is_reply_cmd(spec: CommandSpec) -> bool:
 
 
 def _auth_gate(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
-    if c.gate & Gate.NOAUTH and not (spec.flags & _NO_AUTH):
+    if c.gate & Gate.NOAUTH and not (spec.flag_bits & _NO_AUTH):
         if not c.server.auth_required():  # requirepass cleared meanwhile (CONFIG SET);
             return None  # the client stays unauthenticated should it be set again
         raise CommandError(b"NOAUTH Authentication required.")

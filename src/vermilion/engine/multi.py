@@ -43,7 +43,7 @@ from .client import Gate
 
 _MULTI = Gate.MULTI
 _DIRTY = Gate.DIRTY_CAS
-_NO_MULTI = CmdFlag.NO_MULTI
+_NO_MULTI = CmdFlag.NO_MULTI.value
 _SKIP = KeyFlag.RO | KeyFlag.NOT_KEY  # keys a write command only reads
 _RM = KeyFlag.RM
 _WRITES = KeyFlag.RW | KeyFlag.OW
@@ -262,7 +262,7 @@ def discard_state(c: Any) -> None:
 
 
 def _refuse_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
-    if c.gate & _MULTI and spec.flags & _NO_MULTI:
+    if c.gate & _MULTI and spec.flag_bits & _NO_MULTI:
         raise CommandError(b"ERR Command not allowed inside a transaction")
     return None
 

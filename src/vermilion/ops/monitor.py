@@ -26,7 +26,7 @@ from ..engine.client import Gate
 
 SKIP = (CmdFlag.SKIP_MONITOR | CmdFlag.ADMIN).value
 REDACTED = b"(redacted)"
-_MONITOR = Gate.MONITOR.value
+_MONITOR = Gate.MONITOR
 
 # Bytes sdscatrepr writes as themselves: printable ASCII except '"' and '\'.
 _PLAIN = re.compile(rb'[^\x20\x21\x23-\x5b\x5d-\x7e]')

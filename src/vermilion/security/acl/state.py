@@ -29,7 +29,7 @@ from .log import AclLog
 from .selectors import DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, OK
 from .users import User, Users
 
-ACL_BIT = Gate.ACL.value  # a plain int: IntFlag arithmetic costs a microsecond
+ACL_BIT = Gate.ACL
 
 WRONGPASS = CommandError(b"WRONGPASS invalid username-password pair or user is disabled.")
 
