@@ -48,7 +48,7 @@ def install(server: Any) -> str | None:
     server.extensions["cluster"] = cs
     server.extensions["cluster_connections"] = lambda _srv: _connections(cs)
     if not _gate_registered:
-        register_gate(GATE_ORDER["cluster"], "cluster", cluster_gate)
+        register_gate(GATE_ORDER["cluster"], "cluster", cluster_gate, server_bits=ServerGate.CLUSTER)
         _gate_registered = True
     server.gate |= ServerGate.CLUSTER
     started: list[bool] = []

@@ -76,7 +76,7 @@ def _aof_error_gate(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
     return None
 
 
-register_gate(GATE_ORDER["disk"] + 1, "aof_write_error", _aof_error_gate)
+register_gate(GATE_ORDER["disk"] + 1, "aof_write_error", _aof_error_gate, server_bits=ServerGate.AOF_ERROR)
 
 _base_persistence = info.SECTION_PROVIDERS["persistence"]
 

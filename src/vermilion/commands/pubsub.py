@@ -318,4 +318,4 @@ def _pubsub_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
     return Raw(out)
 
 
-register_gate(GATE_ORDER["pubsub_context"], "pubsub_context", _pubsub_gate)
+register_gate(GATE_ORDER["pubsub_context"], "pubsub_context", _pubsub_gate, client_bits=_PUBSUB)

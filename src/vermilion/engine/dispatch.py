@@ -64,13 +64,21 @@ def touch_command(c: Any, spec: CommandSpec, argv: list[bytes]) -> None:
 # A gate: (client, spec, argv) -> None to go on, or a reply value to answer instead of
 # running the command.  It may also raise CommandError (counted as a rejected call).
 GateFn = Callable[[Any, CommandSpec, list], Any]
-GATES: list[tuple[int, str, GateFn]] = []
+GATES: list[tuple[int, str, GateFn, int, int]] = []
 
 
-def register_gate(order: int, name: str, fn: GateFn) -> None:
-    """Add a gate; lower ``order`` runs first (see ``GATE_ORDER``)."""
-    GATES.append((order, name, fn))
+def register_gate(order: int, name: str, fn: GateFn, client_bits: int = 0, server_bits: int = 0) -> None:
+    """Add a gate; lower ``order`` runs first (see ``GATE_ORDER``).  A gate that can act
+    only while some ``client.gate`` or ``server.gate`` bits are set names them
+    (``client_bits``/``server_bits``), and ``gates.check`` skips it when none is set;
+    a gate naming neither runs whenever the gates run."""
+    GATES.append((order, name, fn, client_bits, server_bits))
     GATES.sort(key=lambda g: g[0])
+    _ACTIVE_GATES.clear()
+
+
+# (client.gate, server.gate) -> the gate functions that may act in that state
+_ACTIVE_GATES: dict[tuple[int, int], tuple[GateFn, ...]] = {}
 
 
 # Redis's processCommand order; subsystems register at these positions.

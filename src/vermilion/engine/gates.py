@@ -29,7 +29,7 @@ from ..commands.spec import CmdFlag, CommandSpec
 from ..protocol.errors import CommandError
 from ..protocol.reply import NO_REPLY, Raw
 from .client import Client, Gate
-from .dispatch import GATE_ORDER, GATES, register_gate
+from .dispatch import _ACTIVE_GATES, GATE_ORDER, GATES, register_gate
 
 _NO_AUTH = CmdFlag.NO_AUTH.value
 _MAY_WRITE = (CmdFlag.WRITE | CmdFlag.MAY_REPLICATE).value
@@ -54,11 +54,22 @@ class ServerGate:
 
 
 def check(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
-    for _order, _name, gate in GATES:
+    """Run the gates that may act in the current state, in order; the first reply wins.
+    Each gate still tests its own condition: the selection only skips calls."""
+    state = (c.gate, c.server.gate)
+    gates = _ACTIVE_GATES.get(state)
+    if gates is None:
+        gates = _ACTIVE_GATES[state] = _select(*state)
+    for gate in gates:
         reply = gate(c, spec, argv)
         if reply is not None:
             return reply
     return None
+
+
+def _select(client_gate: int, server_gate: int) -> tuple:
+    return tuple(fn for _order, _name, fn, cbits, sbits in GATES
+                 if not (cbits or sbits) or client_gate & cbits or server_gate & sbits)
 
 
 # ---- CLIENT REPLY OFF|SKIP -----------------------------------------------------------
@@ -248,6 +259,6 @@ def _exec_may_write(c: Any, spec: CommandSpec) -> bool:
     return False
 
 
-register_gate(0, "reply", _reply_gate)
-register_gate(GATE_ORDER["auth"], "auth", _auth_gate)
-register_gate(GATE_ORDER["pause"], "pause", _pause_gate)
+register_gate(0, "reply", _reply_gate, client_bits=_MUTE)
+register_gate(GATE_ORDER["auth"], "auth", _auth_gate, client_bits=Gate.NOAUTH)
+register_gate(GATE_ORDER["pause"], "pause", _pause_gate, server_bits=ServerGate.PAUSE)

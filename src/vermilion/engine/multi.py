@@ -345,5 +345,5 @@ def run_queue(c: Any) -> list:
 
 from .dispatch import GATE_ORDER, register_gate  # noqa: E402  (after the gates it registers)
 
-register_gate(GATE_ORDER["multi_refuse"], "multi_refuse", _refuse_gate)
-register_gate(GATE_ORDER["multi_queue"], "multi_queue", _queue_gate)
+register_gate(GATE_ORDER["multi_refuse"], "multi_refuse", _refuse_gate, client_bits=_MULTI)
+register_gate(GATE_ORDER["multi_queue"], "multi_queue", _queue_gate, client_bits=_MULTI)

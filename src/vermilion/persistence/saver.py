@@ -304,7 +304,7 @@ def _exec_writes(c: Any, spec: CommandSpec) -> bool:
     return False
 
 
-register_gate(GATE_ORDER["disk"], "rdb_disk_error", _disk_gate)
+register_gate(GATE_ORDER["disk"], "rdb_disk_error", _disk_gate, server_bits=ServerGate.DISK_ERROR)
 
 
 # ---- shutdown -----------------------------------------------------------------------

@@ -260,7 +260,7 @@ def _busy_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
     raise CommandError(BUSY_EVAL if run.is_eval else BUSY_FUNCTION)
 
 
-register_gate(GATE_ORDER["busy"], "busy", _busy_gate)
+register_gate(GATE_ORDER["busy"], "busy", _busy_gate, server_bits=ServerGate.BUSY)
 
 
 def net_while_blocked(server: Any, skip: Any) -> None:

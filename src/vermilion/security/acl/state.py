@@ -326,7 +326,7 @@ def _acl_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
 def _register_gate() -> None:
     from ...engine.dispatch import GATE_ORDER, register_gate  # noqa: PLC0415
 
-    register_gate(GATE_ORDER["acl"], "acl", _acl_gate)
+    register_gate(GATE_ORDER["acl"], "acl", _acl_gate, client_bits=ACL_BIT)
 
 
 _register_gate()
