@@ -143,6 +143,16 @@ def call(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
     return reply
 
 
+def _gates_check(c: Any, spec: CommandSpec, argv: list[bytes]) -> Any:
+    """``gates.check``, imported on first use (gates.py imports this module); the first
+    call rebinds this name to it, so later calls pay no import statement."""
+    global _gates_check
+    from .gates import check  # noqa: PLC0415
+
+    _gates_check = check
+    return check(c, spec, argv)
+
+
 def run_batch(c: Any, parser: Any) -> bytes:
     """Run every complete buffered command of client ``c``; return the encoded replies.
 
@@ -198,10 +208,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     reject(stats, out, e, spec)
                     continue
             elif c.gate or server.gate:
-                from .gates import check  # noqa: PLC0415  (cold path)
-
                 try:
-                    reply = check(c, spec, argv)
+                    reply = _gates_check(c, spec, argv)
                 except CommandError as e:
                     reject(stats, out, rejected_in_multi(c, spec, e), spec)
                     continue
