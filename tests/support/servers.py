@@ -71,7 +71,8 @@ class ServerProcess:
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix=f"{kind}-{self.port}-")
         self.log_path = os.path.join(self.dir, "server.log")
-        base = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
+        # a full sync starts at once, as in Redis's own test suite's default.conf
+        base = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir, "--repl-diskless-sync-delay", "0"]
         if kind == "redis":
             exe = shutil.which("redis-server")
             if exe is None:

@@ -349,6 +349,11 @@ def load_file(server: Any, filename: str, merge: bool = False, replace_dup: bool
     not).  Returns the LoadInfo; raises OSError or RdbError."""
     with open(filename, "rb") as f:
         data = f.read()
+    return load_bytes(server, data, replace_dup)
+
+
+def load_bytes(server: Any, data: bytes | bytearray, replace_dup: bool = False) -> Any:
+    """Load a whole RDB image (a file's bytes, or a diskless transfer kept in memory)."""
     dbs = server.dbs
     now = int(time.time() * 1000)
     master = not server.is_replica_of_primary()

@@ -76,7 +76,7 @@ class ReplicaInfo:
     """What the primary knows of one replica client (Redis keeps it in ``client``)."""
 
     __slots__ = ("client", "state", "listening_port", "ip_address", "capa", "ack_offset", "ack_time_s",
-                 "initial_offset", "pending", "pre_psync", "fork_pid")
+                 "initial_offset", "pending", "pre_psync", "fork_pid", "diskless", "wait_ack", "wait_since")
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -90,6 +90,9 @@ class ReplicaInfo:
         self.pending: list[bytes] = []
         self.pre_psync = False
         self.fork_pid = -1
+        self.diskless = False  # its snapshot goes (or went) straight to the socket
+        self.wait_ack = False  # online after a diskless sync: the stream starts at its first ACK
+        self.wait_since = time.monotonic()  # waiting for a snapshot since (repl-diskless-sync-delay)
 
     def ip(self) -> str:
         if self.ip_address:
@@ -115,6 +118,8 @@ class ReplState:
         self.fork_pid = -1
         self.fork_file = ""
         self.fork_offset = 0
+        self.fork_diskless = False
+        self.fork_report_fd = -1  # diskless: the pipe the child reports each replica's outcome on
         self.sync_full = 0
         self.sync_partial_ok = 0
         self.sync_partial_err = 0
@@ -199,10 +204,10 @@ class ReplState:
         backlog.append(data)
         self.server.master_repl_offset = backlog.offset
         for r in self.replicas.values():
-            if r.state == ONLINE:
+            if r.state == ONLINE and not r.wait_ack:
                 r.client.write(data)
                 self.repl_output_bytes += len(data)
-            elif r.state == WAIT_BGSAVE_END:
+            elif r.state != WAIT_BGSAVE_START:
                 r.pending.append(data)
 
     # ---- attaching replicas ----------------------------------------------------------
@@ -231,6 +236,7 @@ class ReplState:
             r.pre_psync = True
         self.sync_full += 1
         r.state = WAIT_BGSAVE_START
+        r.wait_since = time.monotonic()
         self._attach(r)
         if len(self.replicas) == 1 and self.backlog is None:
             self.change_replid()
@@ -241,8 +247,9 @@ class ReplState:
         if self.fork_pid > 0:
             # A snapshot is being written for another replica: share it, with a copy of
             # what that replica buffered since the fork (Redis's "Waiting for end of
-            # BGSAVE for SYNC"); otherwise wait for the next one.
-            for other in self.replicas.values():
+            # BGSAVE for SYNC"); otherwise wait for the next one.  A diskless snapshot
+            # cannot be shared: it is already on its way to other sockets.
+            for other in self.replicas.values() if not self.fork_diskless else ():
                 if other is not r and other.state == WAIT_BGSAVE_END and other.fork_pid == self.fork_pid:
                     r.state = WAIT_BGSAVE_END
                     r.initial_offset = other.initial_offset
@@ -254,8 +261,106 @@ class ReplState:
                     return b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), r.initial_offset)
             server.log("notice", "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC")
             return b""
+        if self._diskless_for(r):
+            # the child is forked by the cron (start_pending_fork), after
+            # repl-diskless-sync-delay and once our replies reached the socket
+            if server.config.get("repl-diskless-sync-delay", 5):
+                server.log("notice", "Delay next BGSAVE for diskless SYNC")
+            return b""
         lines = self.start_bgsave(own=r)
         return lines
+
+    def _diskless_for(self, r: ReplicaInfo) -> bool:
+        """Diskless for this replica: configured, it understands $EOF:, and its socket is
+        plain TCP (the child writes the socket itself; TLS needs the parent's session)."""
+        if not (self.server.config.get("repl-diskless-sync", 1) and r.capa & CAPA_EOF) or r.client.fd < 0:
+            return False
+        transport = getattr(r.client, "transport", None)
+        return transport is None or transport.get_extra_info("ssl_object") is None
+
+    def start_pending_fork(self) -> None:
+        """Fork for the replicas waiting for a snapshot (Redis's replicationStartPendingFork):
+        a disk snapshot at once; a diskless one when the longest-waiting replica waited
+        repl-diskless-sync-delay seconds or repl-diskless-sync-max-replicas are waiting,
+        and only once every transport has sent what it held (the child writes next)."""
+        if self.fork_pid > 0:
+            return
+        waiting = [r for r in self.replicas.values() if r.state == WAIT_BGSAVE_START]
+        if not waiting:
+            return
+        if not all(self._diskless_for(r) for r in waiting):
+            self.start_bgsave()
+            return
+        cfg = self.server.config
+        delay_s = cfg.get("repl-diskless-sync-delay", 5)
+        max_replicas = cfg.get("repl-diskless-sync-max-replicas", 0)
+        waited_s = time.monotonic() - min(r.wait_since for r in waiting)
+        if waited_s < delay_s and not (max_replicas and len(waiting) >= max_replicas):
+            return
+        for r in waiting:
+            transport = getattr(r.client, "transport", None)
+            if transport is not None and transport.get_write_buffer_size():
+                return  # try again at the next tick
+        self.start_diskless(waiting)
+
+    def start_diskless(self, waiting: list[ReplicaInfo]) -> None:
+        """Fork a child that streams the snapshot to the waiting replicas' sockets
+        (diskless.py); the parent buffers the stream for them from the fork on."""
+        from . import diskless  # noqa: PLC0415
+
+        server = self.server
+        offset = self.master_repl_offset
+        link = self.link
+        stream_db = link.master.db.index if link is not None and link.master is not None else 0
+        aux = aux_fields(server, self.replid, offset, stream_db)
+        replid = self.replid.encode()
+        targets = [(r.client.id, r.client.fd, b"+FULLRESYNC %s %d\r\n" % (replid, offset))
+                   for r in waiting if r.client.fd >= 0]
+        cfg = server.config
+        compress = bool(cfg.get("rdbcompression", 1))
+        checksum = bool(cfg.get("rdbchecksum", 1))
+        timeout_s = cfg.get("repl-timeout", 60)
+        funcs = functions(server)
+        rfd, wfd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            os.close(rfd)
+            os.close(wfd)
+            server.log("warning", "BGSAVE for replication failed: %s" % e)
+            for r in waiting:
+                self.drop(r, "Can't fork for replication")
+            return
+        if pid == 0:  # the child
+            code = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.close(rfd)
+                code = diskless.child_main(
+                    targets, lambda write: write_rdb(write, server.dbs, aux, funcs, compress=compress,
+                                                     checksum=checksum), wfd, timeout_s)
+            finally:
+                os._exit(code)
+        os.close(wfd)
+        os.set_blocking(rfd, False)
+        server.log("notice", "Starting BGSAVE for SYNC with target: replicas sockets")
+        server.log("notice", "Background RDB transfer started by pid %d" % pid)
+        self.fork_pid = pid
+        self.fork_file = ""
+        self.fork_offset = offset
+        self.fork_diskless = True
+        self.fork_report_fd = rfd
+        if link is None:
+            self.last_db = -1
+        for r in waiting:
+            r.state = WAIT_BGSAVE_END
+            r.initial_offset = offset
+            r.fork_pid = pid
+            r.diskless = True
+            r.pending = []
 
     def _try_partial(self, r: ReplicaInfo, replid: str, psync_offset: int) -> bytes | None:
         server = self.server
@@ -327,6 +432,7 @@ class ReplState:
         self.fork_pid = pid
         self.fork_file = path
         self.fork_offset = offset
+        self.fork_diskless = False
         if link is None:
             self.last_db = -1  # the next command after the snapshot carries a SELECT
         mine = b""
@@ -345,6 +451,9 @@ class ReplState:
         return mine
 
     def _child_done(self, ok: bool) -> None:
+        if self.fork_diskless:
+            self._diskless_done()
+            return
         server = self.server
         pid, path = self.fork_pid, self.fork_file
         self.fork_pid = -1
@@ -383,7 +492,46 @@ class ReplState:
                 r.ack_time_s = now
                 server.log("notice", "Synchronization with replica %s:%d succeeded" % (r.ip(), r.listening_port))
         if any(r.state == WAIT_BGSAVE_START for r in self.replicas.values()):
-            self.start_bgsave()
+            self.start_pending_fork()
+
+    def _diskless_done(self) -> None:
+        """The diskless child is gone: the replicas it served are online, their buffered
+        stream waiting for their first ACK; those it failed are dropped."""
+        from .diskless import read_report  # noqa: PLC0415
+
+        server = self.server
+        pid = self.fork_pid
+        self.fork_pid = -1
+        self.fork_diskless = False
+        report = read_report(self.fork_report_fd)
+        os.close(self.fork_report_fd)
+        self.fork_report_fd = -1
+        now = int(time.time())
+        served = [r for r in self.replicas.values() if r.state == WAIT_BGSAVE_END and r.fork_pid == pid]
+        if any(report.values()):
+            server.log("notice", "Background RDB transfer terminated with success")
+        else:
+            server.log("warning", "Background transfer error")
+        for r in served:
+            if not report.get(r.client.id):
+                self.drop(r, "SYNC failed. The diskless transfer did not complete")
+                continue
+            r.state = ONLINE
+            r.wait_ack = True
+            r.ack_time_s = now
+            server.log("notice", "Streamed RDB transfer with replica %s:%d succeeded (socket). Waiting for "
+                       "REPLCONF ACK from replica to enable streaming" % (r.ip(), r.listening_port))
+
+    def start_stream(self, r: ReplicaInfo) -> None:
+        """A diskless replica's first ACK: it has loaded the snapshot; send what was
+        buffered since the fork (Redis's replicaStartCommandStream)."""
+        r.wait_ack = False
+        if r.pending:
+            pending = b"".join(r.pending)
+            r.pending = []
+            r.client.write(pending)
+            self.repl_output_bytes += len(pending)
+        self.server.log("notice", "Synchronization with replica %s:%d succeeded" % (r.ip(), r.listening_port))
 
     def shutdown(self, server: Any) -> None:
         """At exit: stop a snapshot child and remove its file; close the link."""
@@ -393,10 +541,14 @@ class ReplState:
                 os.waitpid(self.fork_pid, 0)
             except OSError:
                 pass
-            try:
-                os.unlink(self.fork_file)
-            except OSError:
-                pass
+            if self.fork_file:
+                try:
+                    os.unlink(self.fork_file)
+                except OSError:
+                    pass
+            if self.fork_report_fd >= 0:
+                os.close(self.fork_report_fd)
+                self.fork_report_fd = -1
             self.fork_pid = -1
         if self.link is not None:
             self.link.stop()
@@ -415,6 +567,8 @@ class ReplState:
     # ---- acknowledgements and WAIT -----------------------------------------------------
 
     def ack(self, r: ReplicaInfo, offset: int) -> None:
+        if r.wait_ack:
+            self.start_stream(r)
         if offset > r.ack_offset:
             r.ack_offset = offset
         r.ack_time_s = int(time.time())
@@ -473,6 +627,8 @@ class ReplState:
                 pid, status = self.fork_pid, 1 << 8
             if pid:
                 self._child_done(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0)
+        if self.replicas and self.fork_pid <= 0:
+            self.start_pending_fork()
         link = self.link
         if link is not None:
             link.cron()
@@ -501,7 +657,8 @@ class ReplState:
             wall = int(time.time())
             for r in list(self.replicas.values()):
                 if r.state != ONLINE:
-                    r.client.write(b"\n")
+                    if not (r.state == WAIT_BGSAVE_END and r.diskless):  # the child owns that socket
+                        r.client.write(b"\n")
                 elif wall - r.ack_time_s > timeout_s and r.capa:
                     self.drop(r, "Disconnecting timedout replica (streaming sync)")
 

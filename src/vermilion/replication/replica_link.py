@@ -206,6 +206,10 @@ class ReplicaLink:
         if not line.startswith(b"$"):
             raise LinkDown("Bad protocol from MASTER, the first byte is not '$' (we received '%s')"
                            % line[:40].decode("latin-1"))
+        mode = server.config.get("repl-diskless-load", "disabled")
+        if mode == "swapdb" or (mode == "on-empty-db" and not any(db.data for db in server.dbs)):
+            await self._transfer_to_memory(reader, line, hs, mode == "swapdb")
+            return
         path = os.path.abspath("temp-%d.%d.rdb" % (int(time.time()), os.getpid()))
         timeout = server.config.get("repl-timeout", 60)
         try:
@@ -218,6 +222,9 @@ class ReplicaLink:
                         chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
                         if not chunk:
                             raise LinkDown("connection lost during the transfer")
+                        self.sync_read += len(chunk)
+                        st.repl_input_bytes += len(chunk)
+                        self.last_io_s = time.monotonic()
                         data = tail + chunk
                         if data.endswith(mark):
                             f.write(data[: -len(mark)])
@@ -225,8 +232,6 @@ class ReplicaLink:
                         keep = len(mark)
                         f.write(data[:-keep])
                         tail = data[-keep:]
-                        self.sync_read += len(chunk)
-                        st.repl_input_bytes += len(chunk)
                 else:
                     left = int(line[1:])
                     self.sync_total, self.sync_read = left, 0
@@ -248,16 +253,78 @@ class ReplicaLink:
             except OSError:
                 pass
 
-    def _load(self, path: str, hs: Handshake) -> None:
-        from ..persistence.saver import load_file  # noqa: PLC0415
+    async def _transfer_to_memory(self, reader: Any, line: bytes, hs: Handshake, swapdb: bool) -> None:
+        """repl-diskless-load on-empty-db|swapdb: the snapshot is kept in memory (one copy:
+        the chunks are joined once) and loaded from there, no temporary file."""
+        server = self.server
+        st = state(server)
+        timeout = server.config.get("repl-timeout", 60)
+        chunks: list[bytes] = []
+        server.log("notice", "MASTER <-> REPLICA sync: Loading DB in memory")
+        try:
+            if line.startswith(b"$EOF:"):
+                mark = line[5:]
+                self.sync_total = 0
+                tail = b""
+                while True:
+                    chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
+                    if not chunk:
+                        raise LinkDown("connection lost during the transfer")
+                    self.sync_read += len(chunk)
+                    st.repl_input_bytes += len(chunk)
+                    self.last_io_s = time.monotonic()
+                    chunks.append(chunk)
+                    tail = (tail + chunk)[-len(mark):]
+                    if tail == mark:
+                        break
+                data = b"".join(chunks)[: -len(mark)]
+            else:
+                left = int(line[1:])
+                self.sync_total, self.sync_read = left, 0
+                while left:
+                    chunk = await asyncio.wait_for(reader.read(min(left, READ_CHUNK)), timeout)
+                    if not chunk:
+                        raise LinkDown("connection lost during the transfer")
+                    chunks.append(chunk)
+                    left -= len(chunk)
+                    self.sync_read += len(chunk)
+                    st.repl_input_bytes += len(chunk)
+                    self.last_io_s = time.monotonic()
+                data = b"".join(chunks)
+            chunks.clear()
+            self._load(None, hs, data, swapdb)
+        finally:
+            self.sync_total = -1
+
+    def _load(self, path: str | None, hs: Handshake, data: bytes | None = None, swapdb: bool = False) -> None:
+        from ..keyspace.db import Db  # noqa: PLC0415
+        from ..persistence.rdb.reader import RdbError  # noqa: PLC0415
+        from ..persistence.saver import load_bytes, load_file  # noqa: PLC0415
 
         server = self.server
         st = state(server)
-        server.log("notice", "MASTER <-> REPLICA sync: Flushing old data")
-        for db in server.dbs:
-            db.flush()
+        backup = []
+        if swapdb:
+            # keep the old dataset aside: a bad transfer puts it back (Redis's swapdb mode)
+            server.log("notice", "MASTER <-> REPLICA sync: Backing up the current dataset")
+            for db in server.dbs:
+                old = Db(db.index, server)
+                db.swap_with(old)
+                backup.append(old)
+        else:
+            server.log("notice", "MASTER <-> REPLICA sync: Flushing old data")
+            for db in server.dbs:
+                db.flush()
         server.log("notice", "MASTER <-> REPLICA sync: Loading DB in memory")
-        info = load_file(server, path)
+        try:
+            info = load_file(server, path) if path is not None else load_bytes(server, data)
+        except (RdbError, OSError) as e:
+            server.log("warning", "Failed trying to load the MASTER synchronization DB from %s: %s"
+                       % ("socket" if path is None else "disk", e))
+            for db, old in zip(server.dbs, backup):
+                db.flush()
+                db.swap_with(old)
+            raise LinkDown("the snapshot from the primary did not load") from None
         stream_db = info.aux.get(b"repl-stream-db", b"0")
         st.stream_db = int(stream_db) if stream_db.lstrip(b"-").isdigit() else 0
         st.replid = hs.master_replid
