@@ -316,6 +316,11 @@ def test_digest_of_empty_dataset(both):
     [("ZADD", "z", "1", "a", "2", "b", "-3", "c", "100", "d")],
     [("SET", "e", "v", "EX", "1000")],
     [("SET", "a", "1"), ("SELECT", "3"), ("SET", "b", "2"), ("SELECT", "0")],
+    # streams: entries in ID order (ms.seq, fields, values); deleted entries and
+    # consumer groups are not part of Redis's digest
+    [("XADD", "x", "1-1", "f", "v", "n", "12"), ("XADD", "x", "5-0", "f", "w"), ("XADD", "x", "6-3", "g", "-7"),
+     ("XDEL", "x", "5-0"), ("XGROUP", "CREATE", "x", "grp", "0")],
+    [("XADD", "y", "1-1", "f", "v"), ("XDEL", "y", "1-1")],
 ])
 def test_digest_matches_redis(both, setup):
     for cmd in setup:

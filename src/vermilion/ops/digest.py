@@ -6,11 +6,9 @@ for every key of every non-empty db (after mixing the db index as a 4-byte big-e
 number into the final state), the SHA1 of the key's own digest: mix(key), mix(type number), then
 the value -- a string mixed whole; list elements mixed in order; set members XORed;
 hash and zset elements each digested apart (field+value, or member+score printed with
-``%.17g``) and XORed in; ``!!expire!!`` XORed when the key has a TTL.
-
-Streams are digested from their entries (id, fields, values) and group names, which
-does not reproduce Redis's digest of its listpack bytes: equal streams give equal
-digests here, but not the same hex as Redis.
+``%.17g``) and XORed in; stream entries mixed in ID order (``ms.seq``, then each field
+and value; consumer groups are not part of the digest, as in Redis); ``!!expire!!``
+XORed when the key has a TTL.
 """
 
 from __future__ import annotations
@@ -18,7 +16,9 @@ from __future__ import annotations
 from hashlib import sha1
 from typing import Any
 
+from ..datatypes.stream import MAX_ID, U64
 from ..keyspace.types import type_name
+from ..persistence.rdb.encoder import entry_fields
 
 TYPE_CODES = {b"string": 0, b"list": 1, b"set": 2, b"zset": 3, b"hash": 4, b"stream": 6}
 ZERO = bytes(20)
@@ -68,13 +68,10 @@ def object_digest(state: bytes, db: Any, key: bytes, value: Any) -> bytes:
 
 
 def _stream_digest(d: bytes, value: Any) -> bytes:
-    try:
-        for entry in value:
-            d = _mix(d, repr(entry).encode())
-    except TypeError:
-        d = _mix(d, b"%d" % len(value))
-    for name in sorted(getattr(value, "groups", None) or ()):
-        d = _mix(d, name if isinstance(name, bytes) else str(name).encode())
+    for i, encoded in value.range(0, MAX_ID):
+        d = _mix(d, b"%d.%d" % (i >> 64, i & U64))
+        for x in entry_fields(encoded):
+            d = _mix(d, x)
     return d
 
 
