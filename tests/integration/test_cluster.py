@@ -229,7 +229,7 @@ def test_not_in_cluster_mode(both2):
 
 SUBCOMMANDS = [
     "addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "countkeysinslot", "delslots",
-    "delslotsrange", "flushslots", "forget", "getkeysinslot", "help", "info", "keyslot", "links", "meet",
+    "delslotsrange", "failover", "flushslots", "forget", "getkeysinslot", "help", "info", "keyslot", "links", "meet",
     "myid", "nodes", "replicas", "replicate", "reset", "saveconfig", "set-config-epoch", "setslot",
     "shards", "slaves", "slots",
 ]

@@ -16,6 +16,16 @@ CROSSSLOT) and a refusal discards the transaction, as in Redis.
 
 The ASKING flag lasts for one command (not counting ASKING itself, and kept inside
 MULTI), as Redis's resetClient does.
+
+A replica serves sharded pub/sub (SSUBSCRIBE, SPUBLISH) for its primary's slots without
+READONLY, as Redis's getNodeByQuery does.
+
+Scripts: ``script_check`` is Redis's scriptVerifyClusterState, run for each command a
+script calls (scripting/run_context.py): the same routing with the caller's READONLY
+state, where any redirection becomes ``Script attempted to access a non local key in a
+cluster node``, the down states their own texts, and, unless the script may cross slots
+(EVAL without a shebang, or the ``allow-cross-slot-keys`` flag), keys of a slot other
+than the first one the script used (or declared) are refused.
 """
 
 from __future__ import annotations
@@ -75,7 +85,8 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         # EXEC: every queued command's keys together (Redis's getNodeByQuery on mstate);
         # a refusal discards the transaction.
         try:
-            return _route(c, cs, c.multi_queue, asking)
+            _route(c, cs, c.multi_queue, asking)
+            return None
         except CommandError as e:
             from ..engine.multi import discard_state  # noqa: PLC0415
 
@@ -84,10 +95,13 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
             return ErrorReply(e.msg)
     if not spec.keys and not (spec.flags & _MOVABLE):
         return None
-    return _route(c, cs, ((spec, argv),), asking)
+    _route(c, cs, ((spec, argv),), asking)
+    return None
 
 
-def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
+def _route(c: Any, cs: Any, commands: Any, asking: bool) -> int:
+    """Raise the redirection or error for ``commands`` (Redis's getNodeByQuery); return
+    the slot of their keys (-1 without keys) when we serve them."""
     me = cs.myself
     slot = -1
     node = None
@@ -133,7 +147,7 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
                 else:
                     missing += 1
     if first is None:
-        return None
+        return -1
     if not cs.ok:
         if shard_channels:
             if not c.server.config["cluster-allow-pubsubshard-when-down"]:
@@ -143,7 +157,7 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
         elif write:
             raise CommandError(DOWN_RO)
     if (migrating or importing) and is_migrate:
-        return None
+        return slot
     if migrating and missing:
         if multiple and existing:
             raise CommandError(TRYAGAIN)
@@ -151,9 +165,36 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> Any:
     if importing and (asking or asking_cmd):
         if multiple and missing:
             raise CommandError(TRYAGAIN)
-        return None
+        return slot
     if node is me:
-        return None
-    if c.extra.get("readonly") and not write and me.replicaof is node:
-        return None
+        return slot
+    if (shard_channels or c.extra.get("readonly")) and not write and me.replicaof is node:
+        return slot
     raise redirect(b"MOVED", slot, node)
+
+
+SCRIPT_DOWN = b"ERR Script attempted to execute a command while the cluster is down"
+SCRIPT_DOWN_RO = b"ERR Script attempted to execute a write command while the cluster is down and readonly"
+SCRIPT_NON_LOCAL = b"ERR Script attempted to access a non local key in a cluster node"
+SCRIPT_CROSSSLOT = b"ERR Script attempted to access keys that do not hash to the same slot"
+
+
+def script_check(cs: Any, run: Any, spec: Any, argv: list[bytes]) -> bytes | None:
+    """The error for a script's command that this node must not run, or None.
+    ``run.slot`` is the slot the script uses so far (-1: none yet)."""
+    caller = run.caller
+    try:
+        slot = _route(caller, cs, ((spec, argv),), False)
+    except CommandError as e:
+        msg = e.msg
+        if msg == DOWN:
+            return SCRIPT_DOWN
+        if msg == DOWN_RO:
+            return SCRIPT_DOWN_RO
+        return SCRIPT_NON_LOCAL
+    if slot != -1 and not run.cross_slot:
+        if run.slot == -1:
+            run.slot = slot
+        elif run.slot != slot:
+            return SCRIPT_CROSSSLOT
+    return None

@@ -47,6 +47,12 @@ def install(server: Any) -> str | None:
     cs.update_state()
     server.extensions["cluster"] = cs
     server.extensions["cluster_connections"] = lambda _srv: _connections(cs)
+
+    def publish(channel: bytes, message: bytes, shard: bool) -> None:
+        if cs.bus is not None:
+            cs.bus.publish(channel, message, shard)
+
+    server.extensions["cluster_publish"] = publish
     if not _gate_registered:
         register_gate(GATE_ORDER["cluster"], "cluster", cluster_gate, server_bits=ServerGate.CLUSTER)
         _gate_registered = True

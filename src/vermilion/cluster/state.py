@@ -5,6 +5,15 @@ node also keeps its own ``slots`` bitmap (bytearray of 2048 bytes, bit ``s & 7``
 ``s >> 3``, the layout of clusterMsg's ``myslots``) and a slot count.  Changes that must
 reach nodes.conf call ``mark_dirty``; the bus saves the file at the end of its tick (and
 commands that must persist before replying save at once).
+
+``update_state`` is Redis's clusterUpdateState, delays included: a primary stays
+``fail`` for its first 2 s (CLUSTER_WRITABLE_DELAY, so a restarted primary gets a chance
+to learn it was failed over before accepting writes), and a primary that was in a
+minority partition waits the node timeout (clamped to 500..5000 ms, the rejoin delay)
+before turning ``ok`` again.
+
+Manual failover state (``mf_*``, Redis's clusterState mf_end, mf_can_start, mf_slave,
+mf_master_offset) is driven by bus/failover.py.
 """
 
 from __future__ import annotations
@@ -26,6 +35,10 @@ MEET = 128
 MIGRATE_TO = 256
 NOFAILOVER = 512
 
+WRITABLE_DELAY_MS = 2000  # CLUSTER_WRITABLE_DELAY
+MIN_REJOIN_DELAY_MS = 500
+MAX_REJOIN_DELAY_MS = 5000
+
 FLAG_NAMES = (
     (MYSELF, "myself"), (MASTER, "master"), (SLAVE, "slave"), (PFAIL, "fail?"), (FAIL, "fail"),
     (HANDSHAKE, "handshake"), (NOADDR, "noaddr"), (NOFAILOVER, "nofailover"),
@@ -40,7 +53,7 @@ class Node:
     __slots__ = (
         "name", "flags", "ip", "port", "cport", "pport", "slots", "numslots", "replicaof",
         "config_epoch", "ping_sent_ms", "pong_received_ms", "ctime_ms", "link", "inbound",
-        "shard_id", "hostname", "repl_offset", "fail_reports", "fail_time_ms",
+        "shard_id", "hostname", "repl_offset", "fail_reports", "fail_time_ms", "orphaned_ms",
     )
 
     def __init__(self, name: str, flags: int, ip: str = "", port: int = 0, cport: int = 0) -> None:
@@ -64,6 +77,7 @@ class Node:
         self.repl_offset = 0
         self.fail_reports: dict[str, int] = {}  # reporter name -> time ms
         self.fail_time_ms = 0
+        self.orphaned_ms = 0  # since when this primary has no working replica (replica migration)
 
     def has_slot(self, slot: int) -> bool:
         return bool(self.slots[slot >> 3] & (1 << (slot & 7)))
@@ -113,6 +127,14 @@ class ClusterState:
         self.bus: Any = None
         self.election: Any = None  # bus/failover.py Election while we run for primary
         self.voted_for: dict[str, int] = {}  # primary name -> when we voted for its replica
+        # Manual failover (CLUSTER FAILOVER): 0 when none is in progress.
+        self.mf_end_ms = 0
+        self.mf_can_start = False
+        self.mf_replica: Node | None = None  # on the primary: the replica that asked
+        self.mf_primary_offset = -1  # on the replica: the paused primary's offset
+        self.first_update_ms = 0
+        self.outbox: list[tuple[Node, Any]] = []  # bus/gossip.py -> link.py: (node, Message)
+        self.minority_since_ms = 0
 
     def mark_dirty(self) -> None:
         self.dirty = True
@@ -174,22 +196,58 @@ class ClusterState:
         return [n for n in self.nodes.values() if n.replicaof is node and n.flags & SLAVE]
 
     def set_replica_of(self, node: Node, primary: Node | None) -> None:
+        """Set ``node``'s role.  A primary that gets a replica, and a replica promoted
+        (other than ourselves), are marked MIGRATE_TO: they are supposed to have replicas,
+        which is what makes them targets of replica migration (Redis's
+        clusterNodeAddSlave / clusterSetNodeAsMaster)."""
         node.replicaof = primary
         if primary is not None:
-            node.flags = (node.flags & ~MASTER) | SLAVE
+            node.flags = (node.flags & ~(MASTER | MIGRATE_TO)) | SLAVE
             node.shard_id = primary.shard_id
+            primary.flags |= MIGRATE_TO
         else:
+            was_replica = node.flags & SLAVE
             node.flags = (node.flags & ~SLAVE) | MASTER
+            if was_replica and not node.flags & MYSELF:
+                node.flags |= MIGRATE_TO
 
     def max_epoch(self) -> int:
-        return max(n.config_epoch for n in self.nodes.values())
+        """Redis's clusterGetMaxEpoch: the greatest config epoch, or the current epoch."""
+        return max(self.current_epoch, max(n.config_epoch for n in self.nodes.values()))
+
+    def bump_epoch_without_consensus(self) -> bool:
+        """Redis's clusterBumpConfigEpochWithoutConsensus (BUMPEPOCH, FAILOVER TAKEOVER)."""
+        me = self.myself
+        if me.config_epoch == 0 or me.config_epoch != self.max_epoch():
+            self.current_epoch += 1
+            me.config_epoch = self.current_epoch
+            self.mark_dirty()
+            self.server.log("notice", f"New configEpoch set to {me.config_epoch}")
+            return True
+        return False
+
+    def working_replicas(self, node: Node) -> int:
+        """Redis's clusterCountNonFailingSlaves."""
+        return sum(1 for n in self.nodes.values() if n.replicaof is node and n.flags & SLAVE and not n.flags & FAIL)
+
+    def shard_of(self, node: Node) -> list[Node]:
+        """The nodes of ``node``'s shard: its primary (or itself) and that primary's replicas."""
+        primary = node.replicaof if node.flags & SLAVE and node.replicaof is not None else node
+        return [primary] + self.replicas_of(primary)
 
     # ---- state -------------------------------------------------------------------
 
     def update_state(self) -> None:
         """Redis's clusterUpdateState: ok when every slot is served by a node not
-        flagged FAIL (or when cluster-require-full-coverage is no)."""
+        flagged FAIL (or when cluster-require-full-coverage is no) and a majority of the
+        primaries serving slots is reachable; with the writable and rejoin delays."""
         cfg = self.server.config
+        now = self.server.now_ms()
+        if not self.first_update_ms:
+            self.first_update_ms = now
+        i_am_primary = bool(self.myself.flags & MASTER)
+        if i_am_primary and not self.ok and now - self.first_update_ms < WRITABLE_DELAY_MS:
+            return
         ok = True
         if cfg["cluster-require-full-coverage"]:
             for n in self.slots:
@@ -202,4 +260,10 @@ class ClusterState:
         reachable = sum(1 for n in masters if not (n.flags & (FAIL | PFAIL)))
         if reachable < needed:
             ok = False
-        self.ok = ok
+            self.minority_since_ms = now
+        if ok != self.ok:
+            rejoin_delay = min(max(cfg["cluster-node-timeout"], MIN_REJOIN_DELAY_MS), MAX_REJOIN_DELAY_MS)
+            if ok and i_am_primary and now - self.minority_since_ms < rejoin_delay:
+                return
+            self.server.log("notice" if ok else "warning", f"Cluster state changed: {'ok' if ok else 'fail'}")
+            self.ok = ok

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..cluster.bus.messages import TYPE_NAMES
 from ..cluster.nodes_conf import node_line, nodes_text, save
-from ..cluster.state import CLUSTER_SLOTS, FAIL, NOADDR, PFAIL, SLAVE, ClusterState
+from ..cluster.state import CLUSTER_SLOTS, FAIL, MASTER, NOADDR, PFAIL, SLAVE, ClusterState
 from ..keyspace.slots import key_hash_slot
 from ..persistence.dump import dump_value, restore
 from ..protocol.errors import CommandError, SyntaxErr
@@ -539,6 +539,41 @@ def cmd_cluster_replicate(c: Any, argv: list[bytes]) -> Any:
 
     start_replication(c.server, node.ip, node.port)
     _persist(cs)
+    return OK
+
+
+@command("cluster|failover", arity=-2, flags="admin stale no_async_loading", acl="", group="cluster",
+         since="3.0.0", summary="Forces a replica to perform a manual failover of its master.",
+         complexity="O(1)",
+         args=(arg("options", "oneof", flags=("optional",), arguments=(
+             arg("force", "pure-token", token="FORCE"),
+             arg("takeover", "pure-token", token="TAKEOVER"),
+         )),))
+def cmd_cluster_failover(c: Any, argv: list[bytes]) -> Any:
+    """CLUSTER FAILOVER [FORCE|TAKEOVER] (cluster/bus/failover.py does the work)."""
+    cs = _cs(c)
+    if len(argv) > 3:
+        raise _subcommand_syntax(argv)
+    force = takeover = False
+    if len(argv) == 3:
+        opt = argv[2].lower()
+        if opt == b"force":
+            force = True
+        elif opt == b"takeover":
+            force = takeover = True
+        else:
+            raise SyntaxErr()
+    me = cs.myself
+    primary = me.replicaof
+    if me.flags & MASTER:
+        raise CommandError(b"ERR You should send CLUSTER FAILOVER to a replica")
+    if primary is None:
+        raise CommandError(b"ERR I'm a replica but my master is unknown to me")
+    if not force and (primary.flags & FAIL or primary.link is None or not primary.link.connected):
+        raise CommandError(b"ERR Master is down or failed, please use CLUSTER FAILOVER FORCE")
+    from ..cluster.bus.failover import start_manual  # noqa: PLC0415
+
+    start_manual(cs, cs.bus, c.server.now_ms(), force, takeover)
     return OK
 
 

@@ -148,10 +148,13 @@ def cmd_sunsubscribe(c: Any, argv: list[bytes]) -> Any:
                     "M is the total number of subscribed patterns (by any client).",
          args=(arg("channel", "string"), arg("message", "string")))
 def cmd_publish(c: Any, argv: list[bytes]) -> Any:
-    ps = c.server.extensions.get("pubsub")
-    if ps is None:
-        return 0
-    return ps.publish(argv[1], argv[2])
+    ext = c.server.extensions
+    ps = ext.get("pubsub")
+    n = 0 if ps is None else ps.publish(argv[1], argv[2])
+    bus = ext.get("cluster_publish")  # cluster mode: to every node over the bus
+    if bus is not None:
+        bus(argv[1], argv[2], False)
+    return n
 
 
 @command("spublish", arity=3, flags="pubsub loading stale fast", acl="",
@@ -161,10 +164,13 @@ def cmd_publish(c: Any, argv: list[bytes]) -> Any:
          keys=[ks("NOT_KEY", 1)],
          args=(arg("shardchannel", "string"), arg("message", "string")))
 def cmd_spublish(c: Any, argv: list[bytes]) -> Any:
-    ps = c.server.extensions.get("pubsub")
-    if ps is None:
-        return 0
-    return ps.spublish(argv[1], argv[2])
+    ext = c.server.extensions
+    ps = ext.get("pubsub")
+    n = 0 if ps is None else ps.spublish(argv[1], argv[2])
+    bus = ext.get("cluster_publish")  # cluster mode: to the other nodes of our shard
+    if bus is not None:
+        bus(argv[1], argv[2], True)
+    return n
 
 
 container("pubsub", arity=-2, flags="", acl="", group="pubsub", since="2.8.0",

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..protocol.errors import CommandError
 from ..protocol.reply import OK
-from ..scripting.state import FLAG_ALLOW_OOM, FLAG_EVAL_COMPAT, FLAG_NO_WRITES, scripting_state
+from ..scripting.state import FLAG_ALLOW_OOM, FLAG_EVAL_COMPAT, FLAG_NO_CLUSTER, FLAG_NO_WRITES, scripting_state
 from .client import help_reply
 from .registry import command, container
 from .spec import arg, ks
@@ -50,6 +50,8 @@ def check_flags(c: Any, flags: int, readonly: bool) -> None:
         oom = c.server.extensions.get("script_oom_check")
         if oom is not None and c.kind != "master" and oom(c.server):
             raise CommandError(b"OOM command not allowed when used memory > 'maxmemory'.")
+    if flags & FLAG_NO_CLUSTER and c.server.extensions.get("cluster") is not None:
+        raise CommandError(b"ERR Can not run script on cluster, 'no-cluster' flag is set.")
     if not flags & FLAG_NO_WRITES:
         server = c.server
         if server.role == "slave" and server.config.get("replica-read-only", True) and c.kind != "master":

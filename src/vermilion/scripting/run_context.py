@@ -63,6 +63,7 @@ class RunContext:
     __slots__ = (
         "state", "caller", "client", "funcname", "is_eval", "readonly", "allow_oom",
         "start_s", "wrote", "killed", "timed_out", "forms", "resp", "repl_flags", "counted", "acl",
+        "cluster", "slot", "cross_slot",
     )
 
     def __init__(self, state: Any, caller: Any, funcname: bytes, is_eval: bool, readonly: bool,
@@ -86,6 +87,12 @@ class RunContext:
         acl = state.server.extensions.get("acl")
         user = acl.users.get(caller.user) if acl is not None else None
         self.acl = acl if user is not None and not getattr(user, "unrestricted", False) else None
+        # Cluster mode (cluster/routing.script_check): the slot the script uses so far
+        # and whether it may use several; commands from our primary are not checked.
+        cluster = state.server.extensions.get("cluster")
+        self.cluster = cluster if caller.kind != "master" else None
+        self.slot = -1
+        self.cross_slot = True
 
 
 def error_table_text(msg: bytes) -> bytes:
@@ -146,6 +153,12 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
         oom = server.extensions.get("script_oom_check")
         if oom is not None and not run.wrote and oom(server):
             return b"OOM command not allowed when used memory > 'maxmemory'.", True
+    if run.cluster is not None:
+        from ..cluster.routing import script_check  # noqa: PLC0415
+
+        refused = script_check(run.cluster, run, spec, argv)
+        if refused is not None:
+            return refused, True
     dirty = server.dirty
     st = spec.stats
     t0 = time.perf_counter_ns()

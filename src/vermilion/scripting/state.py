@@ -29,6 +29,8 @@ SCRIPT_FLAGS = {
 }
 FLAG_NO_WRITES = 1
 FLAG_ALLOW_OOM = 2
+FLAG_NO_CLUSTER = 8
+FLAG_ALLOW_CROSS_SLOT = 16
 FLAG_EVAL_COMPAT = 1 << 10
 
 
@@ -106,6 +108,12 @@ class ScriptingState:
                    flags: int, readonly: bool, keys: list[bytes], args: list[bytes]) -> Any:
         run = RunContext(self, caller, funcname, is_eval, readonly or bool(flags & FLAG_NO_WRITES),
                          allow_oom=bool(flags & FLAG_ALLOW_OOM))
+        if run.cluster is not None:  # the declared keys' slot; old-style EVAL may cross slots
+            run.cross_slot = bool(flags & (FLAG_EVAL_COMPAT | FLAG_ALLOW_CROSS_SLOT))
+            if keys:
+                from ..keyspace.slots import key_hash_slot  # noqa: PLC0415
+
+                run.slot = key_hash_slot(keys[0])
         c = self.client
         c.db = caller.db
         c.user = caller.user

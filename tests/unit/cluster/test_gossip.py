@@ -13,12 +13,18 @@ from vermilion.cluster.state import FAIL, HANDSHAKE, MASTER, MYSELF, PFAIL, SLAV
 
 def _server(port):
     cfg = {"port": port, "cluster-port": 0, "cluster-announce-port": 0, "cluster-announce-bus-port": 0,
-           "cluster-announce-ip": "", "cluster-require-full-coverage": 1, "cluster-node-timeout": 1000}
-    return types.SimpleNamespace(config=cfg, log=lambda *a: None)
+           "cluster-announce-ip": "", "cluster-require-full-coverage": 1, "cluster-node-timeout": 1000,
+           "cluster-allow-replica-migration": 1, "cluster-migration-barrier": 1, "cluster-replica-no-failover": 0}
+    return types.SimpleNamespace(config=cfg, log=lambda *a: None, extensions={}, now_ms=lambda: CLOCK[0])
+
+
+CLOCK = [10 ** 9]
 
 
 def _state(port):
-    return ClusterState(_server(port), Node(random_name(), MYSELF | MASTER, "127.0.0.1", port, port + 10000))
+    cs = ClusterState(_server(port), Node(random_name(), MYSELF | MASTER, "127.0.0.1", port, port + 10000))
+    cs.first_update_ms = 1  # past the writable delay
+    return cs
 
 
 class FakeLink:

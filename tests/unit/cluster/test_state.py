@@ -10,12 +10,14 @@ from vermilion.cluster.state import MASTER, MYSELF, SLAVE, ClusterState, Node
 
 def _server(tmp_path=None):
     logs = []
-    return types.SimpleNamespace(config={"cluster-require-full-coverage": 1}, log=lambda lv, m: logs.append(m))
+    return types.SimpleNamespace(config={"cluster-require-full-coverage": 1, "cluster-node-timeout": 1000},
+                                 log=lambda lv, m: logs.append(m), extensions={}, now_ms=lambda: 10 ** 9)
 
 
 def _cluster():
     me = Node("a" * 40, MYSELF | MASTER, "127.0.0.1", 7000, 17000)
     cs = ClusterState(_server(), me)
+    cs.first_update_ms = 1  # past the writable delay
     other = Node("b" * 40, MASTER, "127.0.0.1", 7001, 17001)
     rep = Node("c" * 40, SLAVE, "127.0.0.1", 7002, 17002)
     for n in (other, rep):

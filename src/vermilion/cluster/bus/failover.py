@@ -12,6 +12,23 @@ election as its config epoch, claims its old primary's slots, stops replicating
 (REPLICAOF NO ONE) and broadcasts a PONG; the rest of the cluster adopts the slots
 because of the higher config epoch, and the old primary, when it returns and finds
 its slots taken, becomes a replica of the new one (gossip.update_slots).
+
+Manual failover (CLUSTER FAILOVER, Redis's clusterHandleManualFailover): the replica
+sends MFSTART to its primary and gives itself 5 s (``mf_end_ms``).  The primary pauses
+client writes for 10 s, remembers the replica and pings it every tick with the PAUSED
+flag in ``mflags``, so the replica learns the primary's final replication offset.  Once
+its own offset matches, ``mf_can_start`` is set and the election runs at once (no
+delay, rank 0) with FORCEACK in the vote request, so primaries vote although the old
+primary is not failing.  FORCE skips the offset handshake; TAKEOVER takes a new config
+epoch without any vote and claims the slots at once.  Whatever the outcome, the
+primary unpauses when the replica's PONG shows it took the slots (the primary becomes
+its replica) or when the 5 s are over.
+
+Replica migration (Redis's clusterHandleSlaveMigration): a replica of the primary with
+the most working replicas, the one with the smallest name, moves to a primary that is
+orphaned (serving slots, no working replica, but it had replicas: MIGRATE_TO) for more
+than 5 s, if its own primary keeps more than ``cluster-migration-barrier`` working
+replicas and ``cluster-allow-replica-migration`` is yes.
 """
 
 from __future__ import annotations
@@ -19,9 +36,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..state import FAIL, MASTER, SLAVE, ClusterState, Node
+from ..state import FAIL, HANDSHAKE, MIGRATE_TO, MYSELF, NOADDR, PFAIL, MASTER, SLAVE, ClusterState, Node
 from . import gossip
-from .messages import AUTH_ACK, AUTH_REQUEST, PONG, Message
+from .messages import AUTH_ACK, AUTH_REQUEST, MF_FORCEACK, MFSTART, PING, PONG, Message
+
+MF_TIMEOUT_MS = 5000  # CLUSTER_MF_TIMEOUT
+MF_PAUSE_MULT = 2  # the primary pauses writes for twice the manual failover timeout
+MIGRATION_DELAY_MS = 5000  # CLUSTER_SLAVE_MIGRATION_DELAY
 
 
 class Election:
@@ -38,10 +59,12 @@ class Election:
 def handle_replica(cs: ClusterState, bus: Any, now_ms: int) -> None:
     me = cs.myself
     primary = me.replicaof
-    if not me.flags & SLAVE or primary is None or not primary.flags & FAIL or not primary.numslots:
+    manual = bool(cs.mf_end_ms and cs.mf_can_start)
+    if (not me.flags & SLAVE or primary is None or not (primary.flags & FAIL or manual)
+            or not primary.numslots):
         cs.election = None
         return
-    if cs.server.config["cluster-replica-no-failover"]:
+    if cs.server.config["cluster-replica-no-failover"] and not manual:
         return
     timeout = cs.server.config["cluster-node-timeout"]
     el = cs.election
@@ -52,9 +75,13 @@ def handle_replica(cs: ClusterState, bus: Any, now_ms: int) -> None:
         cs.election = None
         return
     if el is None:
-        rank = sum(1 for r in cs.replicas_of(primary) if r is not me and r.repl_offset > me.repl_offset)
-        el = cs.election = Election(now_ms + 500 + random.randint(0, 500) + rank * 1000, primary)
-        return
+        if cs.mf_end_ms:  # a manual failover: no delay
+            el = cs.election = Election(now_ms, primary)
+        else:
+            mine = gossip.repl_offset(cs)
+            rank = sum(1 for r in cs.replicas_of(primary) if r is not me and r.repl_offset > mine)
+            el = cs.election = Election(now_ms + 500 + random.randint(0, 500) + rank * 1000, primary)
+            return
     if not el.sent:
         if now_ms < el.start_ms:
             return
@@ -62,7 +89,7 @@ def handle_replica(cs: ClusterState, bus: Any, now_ms: int) -> None:
         el.epoch = cs.current_epoch
         el.sent = True
         cs.server.log("notice", f"Starting a failover election for epoch {el.epoch}.")
-        bus.broadcast(AUTH_REQUEST)
+        bus.broadcast(AUTH_REQUEST, mflags=bytes((MF_FORCEACK, 0, 0)) if cs.mf_end_ms else None)
         return
     needed = cs.size // 2 + 1
     if len(el.votes) >= needed:
@@ -71,11 +98,23 @@ def handle_replica(cs: ClusterState, bus: Any, now_ms: int) -> None:
 
 def _take_over(cs: ClusterState, bus: Any, el: Election, now_ms: int) -> None:
     me = cs.myself
-    old = el.primary
     cs.server.log("notice", "Failover election won: I'm the new master.")
     cs.election = None
+    if me.config_epoch < el.epoch:
+        me.config_epoch = el.epoch
+        cs.server.log("notice", f"configEpoch set to {el.epoch} after successful failover")
+    replace_primary(cs, bus)
+
+
+def replace_primary(cs: ClusterState, bus: Any) -> None:
+    """Redis's clusterFailoverReplaceYourMaster: become a primary, claim our primary's
+    slots, save, and PONG everyone so they see the new owner."""
+    me = cs.myself
+    old = me.replicaof
+    if not me.flags & SLAVE or old is None:
+        return
+    cs.election = None
     cs.set_replica_of(me, None)
-    me.config_epoch = el.epoch
     for a, b in old.slot_ranges():
         for s in range(a, b + 1):
             cs.add_slot(me, s)
@@ -84,7 +123,127 @@ def _take_over(cs: ClusterState, bus: Any, el: Election, now_ms: int) -> None:
     stop_replication(cs.server)
     cs.mark_dirty()
     cs.update_state()
-    bus.broadcast(PONG)
+    from ..nodes_conf import save  # noqa: PLC0415
+
+    save(cs, cs.server.config["cluster-config-file"])
+    if bus is not None:
+        bus.broadcast(PONG)
+    reset_manual(cs)
+
+
+# ---- manual failover ------------------------------------------------------------------
+
+
+def reset_manual(cs: ClusterState) -> None:
+    """Redis's resetManualFailover: a primary that paused for a replica unpauses."""
+    if cs.mf_replica is not None:
+        from ...engine.gates import unpause_clients  # noqa: PLC0415
+
+        unpause_clients(cs.server)
+    cs.mf_end_ms = 0
+    cs.mf_can_start = False
+    cs.mf_replica = None
+    cs.mf_primary_offset = -1
+
+
+def start_manual(cs: ClusterState, bus: Any, now_ms: int, force: bool, takeover: bool) -> None:
+    """CLUSTER FAILOVER [FORCE|TAKEOVER], after the command checked the preconditions."""
+    reset_manual(cs)
+    cs.mf_end_ms = now_ms + MF_TIMEOUT_MS
+    log = cs.server.log
+    if takeover:
+        log("notice", "Taking over the master (user request).")
+        cs.bump_epoch_without_consensus()
+        replace_primary(cs, bus)
+    elif force:
+        log("notice", "Forced failover user request accepted.")
+        cs.mf_can_start = True
+    else:
+        log("notice", "Manual failover user request accepted.")
+        primary = cs.myself.replicaof
+        if bus is not None and primary is not None and primary.link is not None and primary.link.connected:
+            primary.link.send(gossip.build(cs, MFSTART, primary, now_ms))
+
+
+def on_mfstart(cs: ClusterState, sender: Node, now_ms: int) -> Message | None:
+    """A replica of ours asks for a manual failover: pause writes and ping it (the PING
+    carries our offset and the PAUSED flag)."""
+    if sender.replicaof is not cs.myself:
+        return None
+    reset_manual(cs)
+    cs.mf_end_ms = now_ms + MF_TIMEOUT_MS
+    cs.mf_replica = sender
+    from ...engine.gates import pause_clients  # noqa: PLC0415
+
+    pause_clients(cs.server, now_ms + MF_TIMEOUT_MS * MF_PAUSE_MULT, True)
+    cs.server.log("notice", f"Manual failover requested by replica {sender.name} ().")
+    return gossip.build(cs, PING, sender, now_ms)
+
+
+def handle_manual(cs: ClusterState, now_ms: int) -> None:
+    """Timeout (both sides) and, on the replica, the offset check that lets the
+    election start."""
+    if not cs.mf_end_ms:
+        return
+    if cs.mf_end_ms < now_ms:
+        cs.server.log("warning", "Manual failover timed out.")
+        reset_manual(cs)
+        return
+    if cs.mf_can_start or cs.mf_primary_offset == -1 or not cs.myself.flags & SLAVE:
+        return
+    if cs.mf_primary_offset == gossip.repl_offset(cs):
+        cs.mf_can_start = True
+        cs.server.log("notice", "All master replication stream processed, manual failover can start.")
+
+
+# ---- replica migration ----------------------------------------------------------------
+
+
+def handle_migration(cs: ClusterState, now_ms: int) -> None:
+    """clusterCron's orphaned-primary count, then clusterHandleSlaveMigration."""
+    me = cs.myself
+    mine = me.replicaof
+    if not me.flags & SLAVE or mine is None:
+        return
+    orphaned = max_ok = this_ok = 0
+    for node in cs.nodes.values():
+        if node.flags & (MYSELF | NOADDR | HANDSHAKE) or not node.flags & MASTER or node.flags & FAIL:
+            continue
+        ok = cs.working_replicas(node)
+        if ok == 0 and node.numslots and node.flags & MIGRATE_TO:
+            orphaned += 1
+        max_ok = max(max_ok, ok)
+        if node is mine:
+            this_ok = ok
+    cfg = cs.server.config
+    if not (orphaned and max_ok >= 2 and this_ok == max_ok and cfg["cluster-allow-replica-migration"]):
+        return
+    if not cs.ok:
+        return
+    ok_siblings = sum(1 for r in cs.replicas_of(mine) if not r.flags & (FAIL | PFAIL))
+    if ok_siblings <= cfg["cluster-migration-barrier"]:
+        return
+    target = None
+    candidate = me
+    for node in cs.nodes.values():
+        orphan = bool(node.flags & MASTER and not node.flags & FAIL and node.flags & MIGRATE_TO)
+        ok = cs.working_replicas(node) if node.flags & MASTER else 0
+        if ok:
+            orphan = False
+        if orphan:
+            if target is None and node.numslots:
+                target = node
+            if not node.orphaned_ms:
+                node.orphaned_ms = now_ms
+        else:
+            node.orphaned_ms = 0
+        if ok == max_ok:
+            for r in cs.replicas_of(node):
+                if r.name < candidate.name:
+                    candidate = r
+    if target is not None and candidate is me and now_ms - target.orphaned_ms > MIGRATION_DELAY_MS:
+        cs.server.log("notice", f"Migrating to orphaned master {target.name}")
+        gossip.become_replica(cs, target)
 
 
 def on_auth_request(cs: ClusterState, sender: Node, m: Message, now_ms: int) -> Message | None:
@@ -94,8 +253,11 @@ def on_auth_request(cs: ClusterState, sender: Node, m: Message, now_ms: int) -> 
         return None
     if m.current_epoch < cs.current_epoch or cs.last_vote_epoch == cs.current_epoch:
         return None
-    primary = cs.nodes.get(m.replicaof or "")
-    if not sender.flags & SLAVE or primary is None or not primary.flags & FAIL:
+    force_ack = bool(m.mflags[0] & MF_FORCEACK)
+    primary = sender.replicaof if sender.flags & SLAVE else None
+    if primary is None:
+        primary = cs.nodes.get(m.replicaof or "")
+    if not sender.flags & SLAVE or primary is None or not (primary.flags & FAIL or force_ack):
         return None
     timeout = cs.server.config["cluster-node-timeout"]
     if now_ms - cs.voted_for.get(primary.name, -10 ** 12) < timeout * 2:

@@ -11,8 +11,16 @@
   two primaries with the same config epoch: the one with the smaller name takes a new
   epoch (Redis's clusterHandleConfigEpochCollision); gossip about unknown nodes starts
   handshakes, gossip about failing nodes records a
-  failure report; FAIL and UPDATE messages.  Returns the reply to send on the same
-  link (a PONG to PING/MEET) or None.
+  failure report; FAIL and UPDATE messages; PUBLISH / PUBLISHSHARD delivered to our
+  own subscribers; MFSTART (bus/failover.py).  Returns the reply to send on the same
+  link (a PONG to PING/MEET, a PING to MFSTART) or None.  Messages for other links
+  (UPDATE to a sender with a stale view of slots) are queued in ``cs.outbox`` as
+  ``(node, message)`` for link.py to send on the node's outbound link.
+
+The UPDATE rule (Redis's clusterProcessPacket): when a node's PING claims slots (its
+own, or its primary's for a replica) that we know belong to a node with a greater
+config epoch, we send it an UPDATE about that node, so a primary that comes back
+after a partition learns at once that it was failed over.
 """
 
 from __future__ import annotations
@@ -20,7 +28,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..state import FAIL, HANDSHAKE, MASTER, MEET as MEET_FLAG, MYSELF, NOADDR, PFAIL, SLAVE, ClusterState, Node
-from .messages import AUTH_ACK, AUTH_REQUEST, FAIL as FAIL_MSG, MEET, PING, PONG, UPDATE, Gossip, Message
+from .messages import (
+    AUTH_ACK, AUTH_REQUEST, FAIL as FAIL_MSG, MEET, MF_PAUSED, MFSTART, PING, PONG, PUBLISH, PUBLISHSHARD, UPDATE,
+    Gossip, Message,
+)
+
+_PAUSED_MFLAGS = bytes((MF_PAUSED, 0, 0))
 
 
 def my_ports(cs: ClusterState) -> tuple[int, int]:
@@ -37,10 +50,12 @@ def build(cs: ClusterState, mtype: int, receiver: Node | None = None, now_ms: in
     src = primary if primary is not None else me
     m = Message(
         type=mtype, sender=me.name, port=port, cport=cport, flags=me.flags & ~MYSELF,
-        current_epoch=cs.current_epoch, config_epoch=src.config_epoch, offset=me.repl_offset,
+        current_epoch=cs.current_epoch, config_epoch=src.config_epoch, offset=repl_offset(cs),
         myslots=bytes(src.slots), replicaof=primary.name if primary is not None else None,
         myip=cs.server.config["cluster-announce-ip"] or "", state=0 if cs.ok else 1,
     )
+    if cs.mf_end_ms and primary is None:
+        m.mflags = _PAUSED_MFLAGS  # paused for a replica's manual failover
     if mtype in (PING, PONG, MEET):
         for n in cs.nodes.values():
             if n is me or n is receiver or n.flags & (HANDSHAKE | NOADDR):
@@ -49,9 +64,35 @@ def build(cs: ClusterState, mtype: int, receiver: Node | None = None, now_ms: in
                 continue
             m.gossip.append(Gossip(n.name, n.ping_sent_ms // 1000, n.pong_received_ms // 1000,
                                    n.ip, n.port, n.cport, n.flags))
-    elif mtype == FAIL_MSG and receiver is not None:
+    elif mtype in (FAIL_MSG, UPDATE) and receiver is not None:
         m.about = receiver.name
+        if mtype == UPDATE:
+            m.update_epoch = receiver.config_epoch
+            m.update_slots = bytes(receiver.slots)
     return m
+
+
+def repl_offset(cs: ClusterState) -> int:
+    """Our replication offset: the primary's master_repl_offset, or what a replica has
+    processed of its primary's stream (Redis's replicationGetSlaveOffset)."""
+    st = cs.server.extensions.get("repl")
+    return st.master_repl_offset if st is not None else 0
+
+
+def become_replica(cs: ClusterState, primary: Node) -> None:
+    """Redis's clusterSetMaster: replicate ``primary`` (our slots, if any, are gone)."""
+    me = cs.myself
+    if me.flags & MASTER:
+        cs.migrating.clear()
+        cs.importing.clear()
+    cs.set_replica_of(me, primary)
+    cs.mark_dirty()
+    from ...replication.replica_link import start_replication  # noqa: PLC0415
+
+    start_replication(cs.server, primary.ip, primary.port)
+    from .failover import reset_manual  # noqa: PLC0415
+
+    reset_manual(cs)
 
 
 def start_handshake(cs: ClusterState, ip: str, port: int, cport: int, now_ms: int, meet: bool = False) -> bool:
@@ -69,11 +110,18 @@ def start_handshake(cs: ClusterState, ip: str, port: int, cport: int, now_ms: in
 
 def update_slots(cs: ClusterState, sender: Node, config_epoch: int, slots: bytes) -> bool:
     """Redis's clusterUpdateSlotsConfigWith: take every claimed slot whose current owner
-    has an older config epoch (or none).  True when something changed."""
-    claimed = int.from_bytes(slots, "little") & ~int.from_bytes(sender.slots, "little")
-    changed = False
+    has an older config epoch (or none), except slots we import.  When our shard's
+    primary (ourselves, or the primary we replicate) lost its last slot to ``sender``,
+    follow ``sender`` as its replica (only when ``sender`` took all of its claimed slots,
+    unless cluster-allow-replica-migration is yes).  True when something changed."""
     me = cs.myself
-    had_slots = me.numslots > 0
+    if sender is me:
+        return False
+    claimed_all = int.from_bytes(slots, "little")
+    claimed = claimed_all & ~int.from_bytes(sender.slots, "little")
+    changed = False
+    cur = me if me.flags & MASTER else me.replicaof
+    new_primary = None
     while claimed:
         low = claimed & -claimed
         s = low.bit_length() - 1
@@ -84,19 +132,45 @@ def update_slots(cs: ClusterState, sender: Node, config_epoch: int, slots: bytes
         if owner is None or owner.config_epoch < config_epoch:
             if owner is me and s in cs.migrating:
                 del cs.migrating[s]
+            if owner is not None and owner is cur:
+                new_primary = sender
             cs.add_slot(sender, s)
             changed = True
-    if changed and had_slots and me.flags & MASTER and me.numslots == 0 and sender is not me:
-        # Our slots went to a node with a newer config epoch (a failover while we were
-        # away): become its replica, as Redis's clusterUpdateSlotsConfigWith does.
-        cs.server.log("notice", f"Configuration change detected. Reconfiguring myself as a replica of {sender.name}")
-        cs.set_replica_of(me, sender)
-        cs.migrating.clear()
-        cs.importing.clear()
-        from ...replication.replica_link import start_replication  # noqa: PLC0415
-
-        start_replication(cs.server, sender.ip, sender.port)
+    if new_primary is not None and cur is not None and cur.numslots == 0 and (
+            cs.server.config["cluster-allow-replica-migration"] or claimed_all.bit_count() == sender.numslots):
+        if me.replicaof is not sender:
+            # Our slots went to a node with a newer config epoch (a failover while we
+            # were away, or our primary's): become its replica.
+            cs.server.log("notice", f"Configuration change detected. Reconfiguring myself as a replica of {sender.name} ()")
+            become_replica(cs, sender)
+    elif me.replicaof is not None and me.replicaof.replicaof is not None and me.replicaof.replicaof is not me:
+        become_replica(cs, me.replicaof.replicaof)  # no sub-replicas
     return changed
+
+
+def _stale_claim(cs: ClusterState, sender: Node, m: Message) -> Node | None:
+    """The first node that owns, with a greater config epoch, a slot ``sender`` claims."""
+    claimed = int.from_bytes(m.myslots, "little")
+    slots = cs.slots
+    while claimed:
+        low = claimed & -claimed
+        claimed ^= low
+        owner = slots[low.bit_length() - 1]
+        if owner is None or owner is sender:
+            continue
+        if owner.config_epoch > m.config_epoch:
+            return owner
+    return None
+
+
+def _publish_locally(cs: ClusterState, m: Message) -> None:
+    ps = cs.server.extensions.get("pubsub")
+    if ps is None:
+        return
+    if m.type == PUBLISH:
+        ps.publish(m.channel, m.message)
+    else:
+        ps.spublish(m.channel, m.message)
 
 
 def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | None:
@@ -114,6 +188,10 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
             sender.config_epoch = m.config_epoch
             cs.mark_dirty()
         sender.repl_offset = m.offset
+        if (cs.mf_end_ms and me.flags & SLAVE and me.replicaof is sender and m.mflags[0] & MF_PAUSED
+                and cs.mf_primary_offset == -1):
+            cs.mf_primary_offset = m.offset
+            cs.server.log("notice", f"Received replication offset for paused master manual failover: {m.offset}")
     reply = None
     if m.type in (PING, MEET):
         if not me.ip and not cs.server.config["cluster-announce-ip"] and link.local_ip:
@@ -150,16 +228,24 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
                 _gossip_section(cs, None, m, now_ms)
             return reply
         _update_role(cs, sender, m)
+        primary = sender if sender.flags & MASTER else sender.replicaof
+        dirty_slots = primary is not None and primary.slots != m.myslots
         if (m.type in (PING, PONG) and sender.flags & MASTER and me.flags & MASTER
                 and m.config_epoch == me.config_epoch and sender.name > me.name):
             # Redis's clusterHandleConfigEpochCollision: the smaller name moves on.
             cs.current_epoch += 1
             me.config_epoch = cs.current_epoch
             cs.mark_dirty()
-        if sender.flags & MASTER and sender.slots != m.myslots:
+        if sender.flags & MASTER and dirty_slots:
             if update_slots(cs, sender, m.config_epoch, m.myslots):
                 cs.mark_dirty()
                 cs.update_state()
+        if dirty_slots:
+            newer = _stale_claim(cs, sender, m)
+            if newer is not None:
+                cs.server.log("verbose", f"Node {sender.name} has old slots configuration, sending an UPDATE "
+                                         f"message about {newer.name}")
+                cs.outbox.append((sender, build(cs, UPDATE, newer, now_ms)))
         _gossip_section(cs, sender, m, now_ms)
     elif m.type == FAIL_MSG and sender is not None:
         failing = cs.nodes.get(m.about)
@@ -176,9 +262,17 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
         from .failover import on_auth_ack  # noqa: PLC0415
 
         on_auth_ack(cs, sender, m)
+    elif m.type in (PUBLISH, PUBLISHSHARD) and sender is not None:
+        _publish_locally(cs, m)
+    elif m.type == MFSTART and sender is not None:
+        from .failover import on_mfstart  # noqa: PLC0415
+
+        return on_mfstart(cs, sender, now_ms)
     elif m.type == UPDATE and sender is not None:
         about = cs.nodes.get(m.about)
         if about is not None and about.config_epoch < m.update_epoch:
+            if about.flags & SLAVE:
+                cs.set_replica_of(about, None)
             about.config_epoch = m.update_epoch
             update_slots(cs, about, m.update_epoch, m.update_slots)
             cs.mark_dirty()

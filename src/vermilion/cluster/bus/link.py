@@ -10,7 +10,13 @@ first to nodes met through CLUSTER MEET), drops handshakes that did not complete
 the node timeout, pings each node whose last PONG is older than a second (or half the
 node timeout), flags PFAIL a node that has not answered a ping within the node timeout,
 promotes PFAIL to FAIL when a majority of primaries reports it (broadcasting FAIL),
-recomputes the cluster state and saves nodes.conf when dirty.
+recomputes the cluster state and saves nodes.conf when dirty.  It also drives manual
+failovers (a primary paused for a replica pings it every tick; timeouts), elections
+and replica migration (bus/failover.py).
+
+``publish`` sends PUBLISH to every connected node, or PUBLISHSHARD to the other nodes
+of our shard (commands/pubsub.py calls it through ``server.extensions
+["cluster_publish"]``); the message is encoded once for all links.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from typing import Any
 from ..nodes_conf import save
 from ..state import FAIL, HANDSHAKE, MASTER, MEET as MEET_FLAG, MYSELF, NOADDR, PFAIL, ClusterState, Node
 from . import failover, gossip
-from .messages import FAIL as FAIL_MSG, MEET, MIN_LEN, PING, BadMessage, decode, encode, message_length
+from .messages import (
+    FAIL as FAIL_MSG, MEET, MIN_LEN, PING, PUBLISH, PUBLISHSHARD, BadMessage, decode, encode, message_length,
+)
 
 TICK_S = 0.1
 
@@ -52,12 +60,15 @@ class Link:
         self.peer_ip, self.local_ip = str(peer[0]), str(local[0])
 
     def send(self, m: Any) -> None:
+        if self.connected:
+            self.send_encoded(m.type, encode(m))
+
+    def send_encoded(self, mtype: int, data: bytes) -> None:
         if not self.connected:
             return
-        data = encode(m)
         cs = self.bus.cs
-        if m.type < len(cs.stats_sent):
-            cs.stats_sent[m.type] += 1
+        if mtype < len(cs.stats_sent):
+            cs.stats_sent[mtype] += 1
         self.sent += len(data)
         self.writer.write(data)
 
@@ -71,9 +82,15 @@ class Link:
                 body = await reader.readexactly(total - MIN_LEN)
                 self.received += total
                 msg = decode(head + body)
-                reply = gossip.process(cs, msg, self, cs.server.now_ms())
+                now = cs.server.now_ms()
+                reply = gossip.process(cs, msg, self, now)
                 if reply is not None:
                     self.send(reply)
+                if cs.outbox:
+                    self.bus.flush_outbox()
+                if cs.mf_end_ms:  # a manual failover moves on as soon as it can
+                    failover.handle_manual(cs, now)
+                    failover.handle_replica(cs, self.bus, now)
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
         except BadMessage as e:
@@ -156,11 +173,41 @@ class Bus:
                 link.close()
         node.link = node.inbound = None
 
-    def broadcast(self, mtype: int, about: Node | None = None) -> None:
+    def broadcast(self, mtype: int, about: Node | None = None, mflags: bytes | None = None) -> None:
         now = self.cs.server.now_ms()
         for n in list(self.cs.nodes.values()):
             if n.link is not None and n.link.connected and not n.flags & (MYSELF | HANDSHAKE):
-                n.link.send(gossip.build(self.cs, mtype, about or n, now))
+                m = gossip.build(self.cs, mtype, about or n, now)
+                if mflags is not None:
+                    m.mflags = mflags
+                n.link.send(m)
+
+    def flush_outbox(self) -> None:
+        out, self.cs.outbox = self.cs.outbox, []
+        for node, m in out:
+            if node.link is not None:
+                node.link.send(m)
+
+    def publish(self, channel: bytes, message: bytes, shard: bool) -> None:
+        """Redis's clusterPropagatePublish: PUBLISH to every node we have a link to, or
+        PUBLISHSHARD to the other nodes of our shard."""
+        cs = self.cs
+        if shard:
+            targets = cs.shard_of(cs.myself)
+            mtype = PUBLISHSHARD
+        else:
+            targets = cs.nodes.values()
+            mtype = PUBLISH
+        data = None
+        for n in targets:
+            link = n.link
+            if link is None or not link.connected or n.flags & (MYSELF | HANDSHAKE):
+                continue
+            if data is None:
+                m = gossip.build(cs, mtype, None, cs.server.now_ms())
+                m.channel, m.message = channel, message
+                data = encode(m)
+            link.send_encoded(mtype, data)
 
     def _tick_safe(self) -> None:
         try:
@@ -200,7 +247,14 @@ class Bus:
                 node.ping_sent_ms = now
                 link.send(gossip.build(cs, PING, node, now))
         self._mark_failing(now, timeout)
+        if cs.mf_end_ms:
+            failover.handle_manual(cs, now)
+            mf = cs.mf_replica
+            if mf is not None and mf.link is not None and mf.link.connected:
+                mf.ping_sent_ms = mf.ping_sent_ms or now
+                mf.link.send(gossip.build(cs, PING, mf, now))
         failover.handle_replica(cs, self, now)
+        failover.handle_migration(cs, now)
         cs.update_state()
         if cs.dirty:
             save(cs, cs.server.config["cluster-config-file"])

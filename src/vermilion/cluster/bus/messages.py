@@ -10,8 +10,15 @@ All integers are big-endian (network order).  The header is 2256 bytes::
 then the data: for PING/PONG/MEET ``count`` gossip entries of 104 bytes (nodename[40],
 ping_sent u32, pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16,
 notused u16) followed by ``extensions`` ping extensions (skipped here); FAIL carries a
-nodename[40]; UPDATE a configEpoch u64, nodename[40] and a slots bitmap[2048].
-``decode`` raises ``BadMessage`` on anything malformed or truncated.
+nodename[40]; UPDATE a configEpoch u64, nodename[40] and a slots bitmap[2048];
+PUBLISH / PUBLISHSHARD ``channel_len u32 | message_len u32 | channel | message`` (Redis's
+clusterMsgDataPublish, whose 8-byte ``bulk_data`` placeholder is not counted in totlen);
+MFSTART, AUTH_REQUEST and AUTH_ACK are the header alone.  ``mflags[0]`` carries
+``MF_PAUSED`` (a primary paused for a manual failover: its offset is final) and
+``MF_FORCEACK`` (a manual failover's vote request: primaries vote although the
+replica's primary is not failing).
+``decode`` raises ``BadMessage`` on anything malformed or truncated (a PUBLISH whose
+lengths do not add up to totlen included, as Redis's clusterIsValidPacket).
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ TYPE_NAMES = ("ping", "pong", "meet", "fail", "publish", "auth-req", "auth-ack",
 HEADER = struct.Struct(">4sIHHHHQQQ40s2048s40s46sH30sHHHB3s")
 GOSSIP = struct.Struct(">40sII46sHHHHH")
 UPDATE_DATA = struct.Struct(">Q40s2048s")
+PUBLISH_LENS = struct.Struct(">II")
+MF_PAUSED = 1  # CLUSTERMSG_FLAG0_PAUSED
+MF_FORCEACK = 2  # CLUSTERMSG_FLAG0_FORCEACK
 assert HEADER.size == 2256 and GOSSIP.size == 104
 MIN_LEN = 8  # sig + totlen: enough to know a message's length
 NULL_NAME = b"\0" * 40
@@ -67,6 +77,8 @@ class Message:
     about: str = ""  # FAIL / UPDATE: the node concerned
     update_epoch: int = 0
     update_slots: bytes = b""
+    channel: bytes = b""  # PUBLISH / PUBLISHSHARD
+    message: bytes = b""
 
 
 def _name(raw: bytes) -> str:
@@ -89,6 +101,8 @@ def encode(m: Message) -> bytes:
         body, count = m.about.encode().ljust(40, b"\0"), 0
     elif m.type == UPDATE:
         body, count = UPDATE_DATA.pack(m.update_epoch, m.about.encode(), m.update_slots), 0
+    elif m.type in (PUBLISH, PUBLISHSHARD):
+        body, count = PUBLISH_LENS.pack(len(m.channel), len(m.message)) + m.channel + m.message, 0
     else:
         body, count = b"", 0
     replicaof = m.replicaof.encode() if m.replicaof else NULL_NAME
@@ -142,4 +156,13 @@ def decode(buf: bytes) -> Message:
             raise BadMessage("truncated UPDATE")
         m.update_epoch, about, m.update_slots = UPDATE_DATA.unpack_from(buf, pos)
         m.about = _name(about)
+    elif mtype in (PUBLISH, PUBLISHSHARD):
+        if totlen < pos + PUBLISH_LENS.size:
+            raise BadMessage("truncated PUBLISH")
+        clen, mlen = PUBLISH_LENS.unpack_from(buf, pos)
+        pos += PUBLISH_LENS.size
+        if totlen != pos + clen + mlen:
+            raise BadMessage(f"PUBLISH of length {totlen} but expected length {pos + clen + mlen}")
+        m.channel = bytes(buf[pos:pos + clen])
+        m.message = bytes(buf[pos + clen:totlen])
     return m
