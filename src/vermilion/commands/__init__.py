@@ -45,4 +45,9 @@ MODULES = (
 for _name in MODULES:
     import_module(f"{__name__}.{_name}")
 
+from .. import sentinel as _sentinel  # noqa: E402
+
+if _sentinel.ENABLED:  # Sentinel mode: the SENTINEL command (sentinel/commands.py)
+    import_module("vermilion.sentinel.commands")
+
 freeze()

@@ -1,13 +1,90 @@
-"""Sentinel mode's command table: PING, INFO, ROLE, SENTINEL <subcommand> (the subset
-of this milestone), with RESP2 arrays / RESP3 maps for the instance field lists."""
+"""The SENTINEL command and its subcommands (declared only in Sentinel mode).
+
+Declarations are Redis's (COMMAND INFO/DOCS of a real redis-sentinel); the handlers
+follow ``sentinelCommand`` in sentinel.c: errors byte-for-byte, instance field lists as
+RESP2 flat arrays / RESP3 maps.  SET, CONFIG and DEBUG validate every argument before
+changing anything (Redis applies the pairs before a bad one; we do not half-apply).
+"""
 
 from __future__ import annotations
 
-from ..protocol.errors import CommandError
-from ..protocol.reply import Simple
+from typing import Any
+
+from ..commands.client import help_reply
+from ..commands.registry import command, container
+from ..commands.spec import arg
+from ..commands.util import parse_int
+from ..protocol.errors import CommandError, NotInteger, err
+from ..protocol.reply import OK, Simple, Verbatim
+from ..util.glob import stringmatch
+from . import failover, settings
+from .instance import now_ms
+
+HELP = (
+    'SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'CKQUORUM <master-name>',
+    '    Check if the current Sentinel configuration is able to reach the quorum',
+    '    needed to failover a master and the majority needed to authorize the',
+    '    failover.',
+    'CONFIG SET <param> <value>',
+    '    Set a global Sentinel configuration parameter.',
+    'CONFIG GET <param>',
+    '    Get global Sentinel configuration parameter.',
+    'DEBUG [<param> <value> ...]',
+    '    Show a list of configurable time parameters and their values (milliseconds).',
+    '    Or update current configurable parameters values (one or more).',
+    'GET-MASTER-ADDR-BY-NAME <master-name>',
+    '    Return the ip and port number of the master with that name.',
+    'FAILOVER <master-name>',
+    '    Manually failover a master node without asking for agreement from other',
+    '    Sentinels',
+    'FLUSHCONFIG',
+    '    Force Sentinel to rewrite its configuration on disk, including the current',
+    '    Sentinel state.',
+    'INFO-CACHE <master-name>',
+    '    Return last cached INFO output from masters and all its replicas.',
+    'IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>',
+    "    Check if the master specified by ip:port is down from current Sentinel's",
+    '    point of view.',
+    'MASTER <master-name>',
+    '    Show the state and info of the specified master.',
+    'MASTERS',
+    '    Show a list of monitored masters and their state.',
+    'MONITOR <name> <ip> <port> <quorum>',
+    '    Start monitoring a new master with the specified name, ip, port and quorum.',
+    'MYID',
+    '    Return the ID of the Sentinel instance.',
+    'PENDING-SCRIPTS',
+    '    Get pending scripts information.',
+    'REMOVE <master-name>',
+    "    Remove master from Sentinel's monitor list.",
+    'REPLICAS <master-name>',
+    '    Show a list of replicas for this master and their state.',
+    'RESET <pattern>',
+    '    Reset masters for specific master name matching this pattern.',
+    'SENTINELS <master-name>',
+    '    Show a list of Sentinel instances for this master and their state.',
+    'SET <master-name> <option> <value> [<option> <value> ...]',
+    '    Set configuration parameters for certain masters.',
+    'SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]',
+    '    Simulate a Sentinel crash.',
+    'HELP',
+    '    Prints this help.',
+)
 
 
-def _fields(inst, resp: int):
+def _s(c: Any) -> Any:
+    return c.server.extensions["sentinel"]
+
+
+def _primary(c: Any, name: bytes) -> Any:
+    p = _s(c).primaries.get(name.decode(errors="surrogateescape"))
+    if p is None:
+        raise err("No such master with that name")
+    return p
+
+
+def _fields(inst: Any, resp: int) -> Any:
     pairs = inst.fields()
     if resp == 3:
         return {k.encode(): v.encode() for k, v in pairs}
@@ -17,94 +94,334 @@ def _fields(inst, resp: int):
     return out
 
 
-def _primary(s, name: bytes):
-    p = s.primaries.get(name.decode(errors="replace"))
+container("sentinel", arity=-2, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="A container for Sentinel commands",
+         complexity="Depends on subcommand.")
+
+@command("sentinel|ckquorum", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Check for a Sentinel quorum",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_ckquorum(c: Any, argv: list[bytes]) -> Any:
+    p = _primary(c, argv[2])
+    usable = 1 + sum(1 for x in p.sentinels.values() if "s_down" not in x.flags and "o_down" not in x.flags)
+    voters = len(p.sentinels) + 1
+    problems = []
+    if usable < p.quorum:
+        problems.append(b"Not enough available Sentinels to reach the specified quorum for this master")
+    if usable < voters // 2 + 1:
+        problems.append(b"Not enough available Sentinels to reach the majority and authorize a failover")
+    if problems:
+        raise CommandError(b"NOQUORUM %d usable Sentinels. " % usable + b". ".join(problems))
+    return Simple(b"OK %d usable Sentinels. Quorum and failover authorization can be reached" % usable)
+
+
+@command("sentinel|config", arity=-3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="6.2.0",
+         summary="Configure Sentinel",
+         complexity="O(1)",
+         args=(
+            arg("set_or_get", "oneof", arguments=(
+                    arg("set_param_value", "block", token="SET", flags=("multiple",), arguments=(
+                            arg("parameter", "string"),
+                            arg("value", "string"),
+                        )),
+                    arg("parameter", "string", token="GET", flags=("multiple",)),
+                )),
+         ))
+def cmd_sentinel_config(c: Any, argv: list[bytes]) -> Any:
+    return settings.config_command(_s(c), argv)
+
+
+@command("sentinel|debug", arity=-2, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="7.0.0",
+         summary="List or update the current configurable parameters",
+         complexity="O(N) where N is the number of configurable parameters",
+         args=(
+            arg("parameter_value", "block", flags=("multiple",), arguments=(
+                    arg("parameter", "string"),
+                    arg("value", "string"),
+                )),
+         ))
+def cmd_sentinel_debug(c: Any, argv: list[bytes]) -> Any:
+    return settings.debug_command(_s(c), argv)
+
+
+@command("sentinel|failover", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Force a failover",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_failover(c: Any, argv: list[bytes]) -> Any:
+    s = _s(c)
+    p = _primary(c, argv[2])
+    if p.failover is not None:
+        raise CommandError(b"INPROG Failover already in progress")
+    if failover.select_replica(list(p.replicas.values()), now_ms(), s.info_validity_ms(p),
+                               s.timing["ping-period"]) is None:
+        raise CommandError(b"NOGOODSLAVE No suitable replica to promote")
+    s.log("warning", f"Executing user requested FAILOVER of '{p.name}'")
+    s.start_failover(p, forced=True)
+    return OK
+
+
+@command("sentinel|flushconfig", arity=2, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Rewrite configuration file",
+         complexity="O(1)")
+def cmd_sentinel_flushconfig(c: Any, argv: list[bytes]) -> Any:
+    _s(c).flush_config()
+    return OK
+
+
+@command("sentinel|get-master-addr-by-name", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Get port and address of a master",
+         complexity="O(1)",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_get_master_addr_by_name(c: Any, argv: list[bytes]) -> Any:
+    p = _s(c).primaries.get(argv[2].decode(errors="surrogateescape"))
     if p is None:
-        raise CommandError(b"ERR No such master with that name")
-    return p
+        return None
+    return [p.ip.encode(), str(p.port).encode()]
 
 
-# Subcommand -> arity as Redis declares it (negative: at least).
-ARITY = {b"masters": 2, b"master": 3, b"replicas": 3, b"slaves": 3, b"sentinels": 3,
-         b"get-master-addr-by-name": 3, b"is-master-down-by-addr": 6, b"myid": 2,
-         b"flushconfig": 2, b"ckquorum": 3, b"reset": 3}
+@command("sentinel|help", arity=2, flags="loading stale sentinel only_sentinel", acl="",
+         group="sentinel", since="6.2.0",
+         summary="Show helpful text about the different subcommands",
+         complexity="O(1)")
+def cmd_sentinel_help(c: Any, argv: list[bytes]) -> Any:
+    return help_reply(HELP)
 
 
-def cmd_sentinel(s, resp: int, argv: list[bytes]):
-    if len(argv) < 2:
-        raise CommandError(b"ERR wrong number of arguments for 'sentinel' command")
-    sub = argv[1].lower()
-    n = len(argv)
-    arity = ARITY.get(sub)
-    if arity is None:
-        raise CommandError(b"ERR unknown subcommand '%s'. Try SENTINEL HELP." % argv[1][:128])
-    if (arity > 0 and n != arity) or n < -arity:
-        raise CommandError(b"ERR wrong number of arguments for 'sentinel|%s' command" % sub)
-    if sub == b"ckquorum":
-        p = _primary(s, argv[2])
-        usable = 1 + sum(1 for x in p.sentinels.values() if "s_down" not in x.flags and x.link_up)
-        voters = len(p.sentinels) + 1
-        problems = []
-        if usable < p.quorum:
-            problems.append(b"Not enough available Sentinels to reach the specified quorum for this master")
-        if usable < voters // 2 + 1:
-            problems.append(b"Not enough available Sentinels to reach the majority and authorize a failover")
-        if problems:
-            raise CommandError(b"NOQUORUM %d usable Sentinels. " % usable + b". ".join(problems))
-        return Simple(b"OK %d usable Sentinels. Quorum and failover authorization can be reached" % usable)
-    if sub == b"reset":
-        import fnmatch
+@command("sentinel|info-cache", arity=-3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="3.2.0",
+         summary="Get cached INFO from the instances in the deployment",
+         complexity="O(N) where N is the number of instances",
+         args=(
+            arg("nodename", "string", flags=("multiple",)),
+         ))
+def cmd_sentinel_info_cache(c: Any, argv: list[bytes]) -> Any:
+    s = _s(c)
+    names = [a.decode(errors="surrogateescape") for a in argv[2:]]
+    chosen = [p for p in s.primaries.values() if p.name in names] if names else list(s.primaries.values())
+    t = now_ms()
+    out: list = []
+    for p in chosen:
+        out.append(p.name.encode())
+        out.append([[t - i.info_refresh_ms if i.info_refresh_ms else 0,
+                     Verbatim(i.info) if i.info else None] for i in (p, *p.replicas.values())])
+    return out
 
-        pat = argv[2].decode(errors="replace")
-        hit = [p for p in s.primaries.values() if fnmatch.fnmatchcase(p.name, pat)]
-        for p in hit:
-            s.reset_primary(p)
-        if hit:
-            s.flush_config()
-        return len(hit)
-    if sub == b"masters" and n == 2:
-        return [_fields(p, resp) for p in s.primaries.values()]
-    if sub == b"master" and n == 3:
-        return _fields(_primary(s, argv[2]), resp)
-    if sub in (b"replicas", b"slaves") and n == 3:
-        return [_fields(r, resp) for r in _primary(s, argv[2]).replicas.values()]
-    if sub == b"sentinels" and n == 3:
-        return [_fields(x, resp) for x in _primary(s, argv[2]).sentinels.values()]
-    if sub == b"get-master-addr-by-name" and n == 3:
-        p = s.primaries.get(argv[2].decode(errors="replace"))
-        if p is None:
-            return None
-        return [p.ip.encode(), str(p.port).encode()]
-    if sub == b"is-master-down-by-addr" and n == 6:
-        try:
-            port, req_epoch = int(argv[3]), int(argv[4])
-        except ValueError:
-            raise CommandError(b"ERR value is not an integer or out of range")
-        ip = argv[2].decode(errors="replace")
-        p = next((m for m in s.primaries.values() if (m.ip, m.port) == (ip, port)), None)
-        down = 1 if p is not None and "s_down" in p.flags else 0
-        leader, leader_epoch = "*", 0
-        if p is not None and argv[5] != b"*":
-            leader, leader_epoch = s.votes.vote(p, req_epoch, argv[5].decode(errors="replace"))
-            s.flush_config()
-        return [down, (leader or "*").encode(), leader_epoch]
-    if sub == b"myid" and n == 2:
-        return s.cfg.myid.encode()
-    if sub == b"flushconfig" and n == 2:
+
+@command("sentinel|is-master-down-by-addr", arity=6, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Check if a master is down",
+         complexity="O(1)",
+         args=(
+            arg("ip", "string"),
+            arg("port", "integer"),
+            arg("current-epoch", "integer"),
+            arg("runid", "string"),
+         ))
+def cmd_sentinel_is_master_down_by_addr(c: Any, argv: list[bytes]) -> Any:
+    port = parse_int(argv[3], NotInteger)
+    req_epoch = parse_int(argv[4], NotInteger)
+    s = _s(c)
+    ip = argv[2].decode(errors="surrogateescape")
+    p = next((m for m in s.primaries.values() if (m.ip, m.port) == (ip, port)), None)
+    down = 1 if p is not None and "s_down" in p.flags and not s.tilt else 0
+    leader, leader_epoch = None, 0
+    if p is not None and argv[5] != b"*":
+        leader, leader_epoch = s.vote_leader(p, req_epoch, argv[5].decode(errors="surrogateescape"))
+    return [down, (leader or "*").encode(), leader_epoch]
+
+
+@command("sentinel|master", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Shows the state of a master",
+         complexity="O(1)",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_master(c: Any, argv: list[bytes]) -> Any:
+    return _fields(_primary(c, argv[2]), c.resp)
+
+
+@command("sentinel|masters", arity=2, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="List the monitored masters",
+         complexity="O(N) where N is the number of masters")
+def cmd_sentinel_masters(c: Any, argv: list[bytes]) -> Any:
+    return [_fields(p, c.resp) for p in _s(c).primaries.values()]
+
+
+@command("sentinel|monitor", arity=6, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Start monitoring",
+         complexity="O(1)",
+         args=(
+            arg("name", "string"),
+            arg("ip", "string"),
+            arg("port", "integer"),
+            arg("quorum", "integer"),
+         ))
+def cmd_sentinel_monitor(c: Any, argv: list[bytes]) -> Any:
+    quorum = parse_int(argv[5], lambda: err("Invalid quorum"))
+    port = parse_int(argv[4], lambda: err("Invalid port"))
+    if quorum <= 0:
+        raise err("Quorum must be 1 or greater.")
+    s = _s(c)
+    host = argv[3].decode(errors="surrogateescape")
+    ip = settings.resolve(host, s.cfg.resolve_hostnames)
+    if ip is None:
+        raise err("Invalid IP address or hostname specified")
+    name = argv[2].decode(errors="surrogateescape")
+    if name in s.primaries:
+        raise err("Duplicate master name.")
+    if port < 0 or port > 65535:
+        raise err("Invalid port number.")
+    p = s.add_primary(name, ip, port, quorum)
+    s.flush_config()
+    s.event("+monitor", p, f" quorum {quorum}")
+    return OK
+
+
+@command("sentinel|myid", arity=2, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="6.2.0",
+         summary="Get the Sentinel instance ID",
+         complexity="O(1)")
+def cmd_sentinel_myid(c: Any, argv: list[bytes]) -> Any:
+    return _s(c).cfg.myid.encode()
+
+
+@command("sentinel|pending-scripts", arity=2, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Get information about pending scripts")
+def cmd_sentinel_pending_scripts(c: Any, argv: list[bytes]) -> Any:
+    return []
+
+
+@command("sentinel|remove", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Stop monitoring",
+         complexity="O(1)",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_remove(c: Any, argv: list[bytes]) -> Any:
+    s = _s(c)
+    p = _primary(c, argv[2])
+    s.event("-monitor", p)
+    s.remove_primary(p)
+    s.flush_config()
+    return OK
+
+
+@command("sentinel|replicas", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="5.0.0",
+         summary="List the monitored replicas",
+         complexity="O(N) where N is the number of replicas",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_replicas(c: Any, argv: list[bytes]) -> Any:
+    return [_fields(r, c.resp) for r in _primary(c, argv[2]).replicas.values()]
+
+
+@command("sentinel|reset", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Reset masters by name pattern",
+         complexity="O(N) where N is the number of monitored masters",
+         args=(
+            arg("pattern", "pattern"),
+         ))
+def cmd_sentinel_reset(c: Any, argv: list[bytes]) -> Any:
+    s = _s(c)
+    hit = [p for p in s.primaries.values() if stringmatch(argv[2], p.name.encode())]
+    for p in hit:
+        s.reset_primary(p)
+    if hit:
         s.flush_config()
-        return Simple(b"OK")
-    raise CommandError(b"ERR Unknown sentinel subcommand '%s'" % argv[1])
+    return len(hit)
 
 
-def dispatch(s, resp: int, argv: list[bytes]):
-    name = argv[0].lower()
-    if name == b"ping":
-        return Simple(b"PONG") if len(argv) == 1 else argv[1]
-    if name == b"sentinel":
-        return cmd_sentinel(s, resp, argv)
-    if name == b"info":
-        return s.info_text().encode()
-    if name == b"role":
-        return [b"sentinel", [p.name.encode() for p in s.primaries.values()]]
-    raise CommandError(b"ERR unknown command '%s', with args beginning with: " % argv[0][:128]
-                       + b"".join(b"'%s' " % a for a in argv[1:]))
+@command("sentinel|sentinels", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="List the Sentinel instances",
+         complexity="O(N) where N is the number of Sentinels",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_sentinels(c: Any, argv: list[bytes]) -> Any:
+    return [_fields(x, c.resp) for x in _primary(c, argv[2]).sentinels.values()]
+
+
+@command("sentinel|set", arity=-5, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.4",
+         summary="Change the configuration of a monitored master",
+         complexity="O(1)",
+         args=(
+            arg("master-name", "string"),
+            arg("option_value", "block", flags=("multiple",), arguments=(
+                    arg("option", "string"),
+                    arg("value", "string"),
+                )),
+         ))
+def cmd_sentinel_set(c: Any, argv: list[bytes]) -> Any:
+    s = _s(c)
+    p = _primary(c, argv[2])
+    return settings.set_command(s, p, argv)
+
+
+@command("sentinel|simulate-failure", arity=-3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="3.2.0",
+         summary="Simulate failover scenarios",
+         args=(
+            arg("mode", "oneof", flags=("optional", "multiple"), arguments=(
+                    arg("crash-after-election", "pure-token"),
+                    arg("crash-after-promotion", "pure-token"),
+                    arg("help", "pure-token"),
+                )),
+         ))
+def cmd_sentinel_simulate_failure(c: Any, argv: list[bytes]) -> Any:
+    flags = 0
+    for a in argv[2:]:
+        word = a.lower()
+        if word == b"crash-after-election":
+            flags |= settings.SIMFAILURE_CRASH_AFTER_ELECTION
+        elif word == b"crash-after-promotion":
+            flags |= settings.SIMFAILURE_CRASH_AFTER_PROMOTION
+        elif word == b"help":
+            return [b"crash-after-election", b"crash-after-promotion"]
+        else:
+            raise err("Unknown failure simulation specified")
+    s = _s(c)
+    s.simfailure_flags = flags
+    if flags & settings.SIMFAILURE_CRASH_AFTER_ELECTION:
+        s.log("warning", "Failure simulation: this Sentinel will crash after being successfully "
+                         "elected as failover leader")
+    if flags & settings.SIMFAILURE_CRASH_AFTER_PROMOTION:
+        s.log("warning", "Failure simulation: this Sentinel will crash after promoting the "
+                         "selected replica to master")
+    return OK
+
+
+@command("sentinel|slaves", arity=3, flags="admin sentinel only_sentinel", acl="",
+         group="sentinel", since="2.8.0",
+         summary="List the monitored slaves",
+         complexity="O(N) where N is the number of slaves",
+         doc_flags=("deprecated",),
+         deprecated_since="5.0.0",
+         replaced_by="`SENTINEL REPLICAS`",
+         args=(
+            arg("master-name", "string"),
+         ))
+def cmd_sentinel_slaves(c: Any, argv: list[bytes]) -> Any:
+    return [_fields(r, c.resp) for r in _primary(c, argv[2]).replicas.values()]

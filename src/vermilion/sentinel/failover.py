@@ -47,6 +47,8 @@ class Failover:
         self.start_ms = start_ms
         self.state_change_ms = start_ms
         self.promoted = None
+        self.forced = False  # SENTINEL FAILOVER: no election
+        self.timed_out = False  # RECONF_SLAVES passed failover-timeout
 
     def set_state(self, state: str, now_ms: int) -> None:
         self.state = state

@@ -57,7 +57,12 @@ class Instance:
         self.master_host = ""
         self.master_port = 0
         self.link_down_since_ms = 0
-        self.info = ""
+        self.master_link_down_s = 0
+        self.role_reported_ms = now_ms()
+        self.odown_since_ms = 0
+        self.reconf_sent_ms = 0
+        self.convert_sent_ms = 0
+        self.info = b""
 
     @property
     def addr(self) -> str:
@@ -81,14 +86,15 @@ class Instance:
         if "s_down" in self.flags:
             out.append(("s-down-time", str(t - self.sdown_since_ms)))
         if "o_down" in self.flags:
-            out.append(("o-down-time", str(t - self.sdown_since_ms)))
+            out.append(("o-down-time", str(t - self.odown_since_ms if self.odown_since_ms else 0)))
         out.append(("down-after-milliseconds", str(self.down_after_ms())))
         if self.role != "sentinel":
             out.append(("info-refresh", str(t - self.info_refresh_ms if self.info_refresh_ms else 0)))
             out.append(("role-reported", self.role_reported))
-            out.append(("role-reported-time", str(t - self.created_ms)))
+            out.append(("role-reported-time", str(t - self.role_reported_ms)))
         if self.role == "slave":
-            out += [("master-link-down-time", "0"),
+            down_s = self.master_link_down_s if self.master_link_status != "up" else 0
+            out += [("master-link-down-time", str(max(0, down_s) * 1000)),
                     ("master-link-status", self.master_link_status),
                     ("master-host", self.master_host or "?"),
                     ("master-port", str(self.master_port)),
@@ -123,6 +129,10 @@ class Primary(Instance):
         self.failover = None  # a failover.Failover while one runs
         self.failover_start_ms = 0
         self.num_other_sentinels_down = 0
+        self.notification_script = ""
+        self.client_reconfig_script = ""
+        self.reboot_down_after_ms = 0
+        self.renamed: dict[str, str] = {}  # SENTINEL SET rename-command (lower-case old -> new)
 
     def down_after_ms(self) -> int:
         return self._down_after_ms
@@ -142,6 +152,10 @@ class Primary(Instance):
                 ("quorum", str(self.quorum)),
                 ("failover-timeout", str(self.failover_timeout_ms)),
                 ("parallel-syncs", str(self.parallel_syncs))]
+        if self.notification_script:
+            out.append(("notification-script", self.notification_script))
+        if self.client_reconfig_script:
+            out.append(("client-reconfig-script", self.client_reconfig_script))
         return out
 
     def reset_to(self, ip: str, port: int) -> None:
@@ -166,3 +180,4 @@ class Primary(Instance):
         self.ping_tick_ms = self.info_tick_ms = self.hello_tick_ms = 0
         self.info_refresh_ms = 0
         self.role_reported = "master"
+        self.role_reported_ms = now_ms()

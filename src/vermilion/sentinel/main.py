@@ -1,36 +1,50 @@
 """``vermilion-sentinel <sentinel.conf> [--directive value ...]``: the Sentinel process.
 
+As redis-sentinel, Sentinel is the ordinary server (engine, listener, clients, pub/sub,
+ACL) with a reduced command table (mode.py) and a ``Sentinel`` object attached as
+``server.extensions["sentinel"]``; its timer is a server cron job (Redis calls
+``sentinelTimer`` from ``serverCron``).  Events are logged and published to the
+server's own pub/sub on a channel named after the event (``+switch-master``, ...), so
+clients watch them with SUBSCRIBE/PSUBSCRIBE.
+
 The config file is required and must be writable, as Redis requires; the state is
-rewritten to it (``sentinel myid`` on first start, discovered replicas and sentinels).
+rewritten to it (state_file.py) after every change.
+
+The failover follows sentinel.c's states: WAIT_START (leader election) ->
+SELECT_SLAVE -> SEND_SLAVEOF_NOONE -> WAIT_PROMOTION (the replica's INFO says
+``role:master``: config epoch = failover epoch, hello messages forced) -> RECONF_SLAVES
+(at most ``parallel-syncs`` replicas in SENT/INPROG at once; INFO moves them to
+INPROG when they point at the new primary and DONE when their link is up; a replica
+not done in ``slave-reconf-timeout`` is counted done; after ``failover-timeout`` every
+remaining replica is sent SLAVEOF at once) -> UPDATE_CONFIG (+switch-master).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import sys
 
-from ..protocol.encoder import encode
-from ..protocol.errors import CommandError
-from ..protocol.resp_parser import RequestParser
-from . import commands, failover, leader, state_file
+from ..pubsub.channels import publish as ps_publish
+from . import failover, leader, settings, state_file
 from .instance import Instance, now_ms
 from .monitor import Monitor
 
-
-def encode_push(channel: str, text: str) -> bytes:
-    c, t = channel.encode(), text.encode()
-    return b"*3\r\n$7\r\nmessage\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(c), c, len(t), t)
+MAX_DESYNC_MS = 1000  # SENTINEL_MAX_DESYNC
 
 
 class Sentinel:
-    def __init__(self, cfg):
+    def __init__(self, server, cfg):
+        self.server = server
         self.cfg = cfg
         self.primaries = cfg.primaries
+        self.timing = dict(settings.DEFAULT_TIMING)
         self.monitor = Monitor(self)
         self.votes = leader.Votes()
         self.votes.current_epoch = cfg.current_epoch
-        self.subscribers: dict[bytes, set] = {}
+        self.tilt = False
+        self.simfailure_flags = 0
 
     @property
     def current_epoch(self) -> int:
@@ -44,18 +58,53 @@ class Sentinel:
         return self.cfg.announce_ip or "127.0.0.1"
 
     def announce_port(self) -> int:
-        return self.cfg.announce_port or self.cfg.port
+        return self.cfg.announce_port or self.server.config["port"]
 
-    def event(self, kind: str, inst, extra: str = "") -> None:
+    def timer(self, server) -> None:
+        """The cron job: ``sentinelTimer``."""
+        self.monitor.tick()
+
+    # -- events and logging -----------------------------------------------------------
+
+    def log(self, level: str, text: str) -> None:
+        self.server.log(level, text)
+
+    def event(self, kind: str, inst, extra: str = "", level: str = "warning") -> None:
+        """``sentinelEvent`` with ``%@``: ``<type> <name> <ip> <port>`` (and ``@ <primary
+        name> <ip> <port>`` for a replica or sentinel), then ``extra``."""
         if inst.role == "master":
             text = f"master {inst.name} {inst.ip} {inst.port}"
         else:
             p = inst.primary
             text = f"{inst.role} {inst.name} {inst.ip} {inst.port} @ {p.name} {p.ip} {p.port}"
-        print(f"{os.getpid()}:X {kind} {text}{extra}", flush=True)
-        self.publish(kind, text + extra)
+        self.event_text(kind, text + extra, level)
         if kind in ("+slave", "+sentinel"):
             self.flush_config()
+
+    def event_text(self, kind: str, text: str, level: str = "warning") -> None:
+        self.log(level, f"{kind} {text}")
+        ps_publish(self.server, kind.encode(), text.encode())
+
+    # -- primaries ------------------------------------------------------------------
+
+    def add_primary(self, name: str, ip: str, port: int, quorum: int):
+        from .instance import Primary
+
+        p = Primary(name, ip, port, quorum)
+        p._down_after_ms = self.timing["default-down-after"]
+        p.failover_timeout_ms = self.timing["default-failover-timeout"]
+        self.primaries[name] = p
+        return p
+
+    def remove_primary(self, p) -> None:
+        self.monitor.forget(p, sentinels=True)
+        del self.primaries[p.name]
+
+    def info_validity_ms(self, p) -> int:
+        """Replica INFO older than this is stale (``sentinelSelectSlave``)."""
+        if "s_down" in p.flags:
+            return 5 * self.timing["ping-period"]
+        return 3 * self.timing["info-period"]
 
     # -- hello messages ------------------------------------------------------------
 
@@ -79,18 +128,20 @@ class Sentinel:
         if known is None:
             for rid, other in list(p.sentinels.items()):
                 if (other.ip, other.port) == (ip, port_n):
+                    self.event("-dup-sentinel", other, " #duplicate of " + f"{ip}:{port} {runid}")
                     del p.sentinels[rid]
             known = Instance("sentinel", f"{ip}:{port}", ip, port_n, p)
             known.run_id = runid
             p.sentinels[runid] = known
-            self.event("+sentinel", known)
+            self.event("+sentinel", known, level="notice")
             changed = True
         known.last_hello_ms = now_ms()
         if epoch_n > self.current_epoch:
             self.current_epoch = epoch_n
-            self.log(f"+new-epoch {epoch_n}")
+            self.event_text("+new-epoch", str(epoch_n))
             changed = True
         if p.config_epoch < m_epoch_n and (p.ip, p.port) != (m_ip, m_port_n):
+            self.event("+config-update-from", known)
             self.switch_primary(p, m_ip, m_port_n, m_epoch_n)
             changed = True
         if changed:
@@ -98,27 +149,43 @@ class Sentinel:
 
     def reset_primary(self, p) -> None:
         """SENTINEL RESET: forget replicas and sentinels, drop a running failover."""
-        self.monitor.forget(p)
+        self.monitor.forget(p, sentinels=True)
         p.reset_to(p.ip, p.port)
         p.replicas = {}
         p.sentinels = {}
         self.event("+reset-master", p)
 
     def switch_primary(self, p, ip: str, port: int, config_epoch: int) -> None:
-        self.log(f"+switch-master {p.name} {p.ip} {p.port} {ip} {port}")
-        self.publish("+switch-master", f"{p.name} {p.ip} {p.port} {ip} {port}")
+        """``sentinelResetMasterAndChangeAddress`` with its +switch-master event."""
+        self.event_text("+switch-master", f"{p.name} {p.ip} {p.port} {ip} {port}")
         self.monitor.forget(p)
         p.reset_to(ip, port)
         p.config_epoch = config_epoch
-        p.failover_start_ms = now_ms()
+        for r in p.replicas.values():
+            self.event("+slave", r, level="notice")
         self.flush_config()
 
-    # -- odown, votes and failover ----------------------------------------------
+    # -- votes ------------------------------------------------------------------------
+
+    def vote_leader(self, p, req_epoch: int, req_runid: str) -> tuple[str, int]:
+        """``sentinelVoteLeader``: the first candidate asking in a new epoch gets the
+        vote; voting for another sentinel delays our own failover start by up to 1 s."""
+        before_epoch = self.current_epoch
+        before = (p.leader, p.leader_epoch)
+        result = self.votes.vote(p, req_epoch, req_runid)
+        if self.current_epoch > before_epoch:
+            self.event_text("+new-epoch", str(self.current_epoch))
+        if (p.leader, p.leader_epoch) != before:
+            self.flush_config()
+            self.event_text("+vote-for-leader", f"{p.leader} {p.leader_epoch}")
+            if p.leader != self.cfg.myid:
+                p.failover_start_ms = now_ms() + random.randrange(MAX_DESYNC_MS)
+        return result
 
     async def ask_others(self, p, runid: str) -> None:
-        """SENTINEL IS-MASTER-DOWN-BY-ADDR to every known sentinel (once a second)."""
+        """SENTINEL IS-MASTER-DOWN-BY-ADDR to every known sentinel (every ask-period)."""
         t = now_ms()
-        if t - p.ask_tick_ms < 1000 and runid == "*":
+        if t - p.ask_tick_ms < self.timing["ask-period"] and runid == "*":
             return
         p.ask_tick_ms = t
 
@@ -134,11 +201,16 @@ class Sentinel:
                     s.flags.add("master_down")
                 else:
                     s.flags.discard("master_down")
-                if r[1] not in (b"*", None):
-                    s.leader = r[1].decode()
-                    s.leader_epoch = int(r[2])
+                if r[1] not in (b"*", None) and isinstance(r[2], int):
+                    leader_id = r[1].decode(errors="replace")
+                    if (s.leader, s.leader_epoch) != (leader_id, r[2]):
+                        self.log("warning", f"{s.run_id} voted for {leader_id} {r[2]}")
+                    s.leader = leader_id
+                    s.leader_epoch = r[2]
 
         await asyncio.gather(*(ask(s) for s in list(p.sentinels.values())))
+
+    # -- odown and failover ------------------------------------------------------------
 
     async def failover_step(self, p) -> None:
         p.step_running = True
@@ -158,47 +230,73 @@ class Sentinel:
         if "s_down" in p.flags and votes >= p.quorum:
             if "o_down" not in p.flags:
                 p.flags.add("o_down")
+                p.odown_since_ms = t
                 self.event("+odown", p, f" #quorum {votes}/{p.quorum}")
         elif "o_down" in p.flags:
             p.flags.discard("o_down")
             self.event("-odown", p)
         if (p.failover is None and "o_down" in p.flags
                 and t - p.failover_start_ms > 2 * p.failover_timeout_ms):
-            self.current_epoch += 1
-            p.failover = failover.Failover(self.current_epoch, t)
-            p.failover_start_ms = t
-            p.flags.add("failover_in_progress")
-            self.log(f"+new-epoch {self.current_epoch}")
-            self.event("+try-failover", p)
-            self.votes.vote(p, self.current_epoch, self.cfg.myid)
+            self.start_failover(p)
         if p.failover is not None:
-            await self.run_failover(p, t)
+            await self.run_failover(p, now_ms())
 
-    def abort_failover(self, p, why: str) -> None:
-        self.event(why, p)
+    def start_failover(self, p, forced: bool = False) -> None:
+        """``sentinelStartFailover`` (``forced``: SENTINEL FAILOVER, no election)."""
+        t = now_ms()
+        self.current_epoch += 1
+        p.failover = failover.Failover(self.current_epoch, t)
+        p.failover.forced = forced
+        p.flags.add("failover_in_progress")
+        if forced:
+            p.flags.add("force_failover")
+        self.event_text("+new-epoch", str(self.current_epoch))
+        self.event("+try-failover", p)
+        p.failover_start_ms = t + random.randrange(MAX_DESYNC_MS)
+        if not forced:
+            self.vote_leader(p, self.current_epoch, self.cfg.myid)
+        self.flush_config()
+
+    def abort_failover(self, p, why: str, inst=None) -> None:
+        """``sentinelAbortFailover``."""
+        self.event(why, inst or p)
+        f = p.failover
+        if f is not None and f.promoted is not None:
+            f.promoted.flags.discard("promoted")
+        for r in p.replicas.values():
+            r.flags -= {"reconf_sent", "reconf_inprog", "reconf_done"}
         p.failover = None
-        p.flags.discard("failover_in_progress")
+        p.flags -= {"failover_in_progress", "force_failover"}
+
+    def crash_if(self, flag: int) -> None:
+        if self.simfailure_flags & flag:
+            self.log("warning", "Sentinel is simulating a failure. Exiting...")
+            os._exit(99)
 
     async def run_failover(self, p, t: int) -> None:
         f = p.failover
         if f.state == failover.WAIT_START:
-            await self.ask_others(p, self.cfg.myid)
-            ballots = {s.run_id: s.leader for s in p.sentinels.values() if s.leader_epoch == f.epoch}
-            ballots[self.cfg.myid] = p.leader if p.leader_epoch == f.epoch else ""
-            winner = leader.winner(ballots, len(p.sentinels) + 1, p.quorum)
-            if winner == self.cfg.myid:
-                self.event("+elected-leader", p)
-                f.set_state(failover.SELECT_SLAVE, t)
-            elif t - f.start_ms > min(10000, p.failover_timeout_ms):
-                self.abort_failover(p, "-failover-abort-not-elected")
-            return
+            if not f.forced:
+                await self.ask_others(p, self.cfg.myid)
+                ballots = {s.run_id: s.leader for s in p.sentinels.values() if s.leader_epoch == f.epoch}
+                ballots[self.cfg.myid] = p.leader if p.leader_epoch == f.epoch else ""
+                winner = leader.winner(ballots, len(p.sentinels) + 1, p.quorum)
+                if winner != self.cfg.myid:
+                    election_timeout = min(self.timing["election-timeout"], p.failover_timeout_ms)
+                    if now_ms() - f.start_ms > election_timeout:
+                        self.abort_failover(p, "-failover-abort-not-elected")
+                    return
+            self.event("+elected-leader", p)
+            self.crash_if(settings.SIMFAILURE_CRASH_AFTER_ELECTION)
+            f.set_state(failover.SELECT_SLAVE, t)
+            self.event("+failover-state-select-slave", p)
         if f.state == failover.SELECT_SLAVE:
-            validity = 5000 if "s_down" in p.flags else 30000
-            r = failover.select_replica(list(p.replicas.values()), t, validity)
+            r = failover.select_replica(list(p.replicas.values()), t, self.info_validity_ms(p),
+                                        self.timing["ping-period"])
             if r is None:
                 # Replica INFO may predate the primary's failure by up to one INFO
                 # period: give the 1 s refresh two periods before giving up.
-                if t - f.state_change_ms < 2000:
+                if t - f.state_change_ms < 2 * self.timing["ping-period"]:
                     return
                 self.abort_failover(p, "-failover-abort-no-good-slave")
                 return
@@ -206,40 +304,131 @@ class Sentinel:
             r.flags.add("promoted")
             self.event("+selected-slave", r)
             f.set_state(failover.SEND_SLAVEOF_NOONE, t)
+            self.event("+failover-state-send-slaveof-noone", r, level="notice")
         if f.state == failover.SEND_SLAVEOF_NOONE:
+            if not f.promoted.link_up and t - f.state_change_ms > p.failover_timeout_ms:
+                self.abort_failover(p, "-failover-abort-slave-timeout", f.promoted)
+                return
             if await self.send_replicaof(f.promoted, b"NO", b"ONE"):
-                self.event("+failover-state-wait-promotion", f.promoted)
-                f.set_state(failover.WAIT_PROMOTION, t)
-            elif t - f.state_change_ms > p.failover_timeout_ms:
-                self.abort_failover(p, "-failover-abort-slave-timeout")
+                self.event("+failover-state-wait-promotion", f.promoted, level="notice")
+                f.set_state(failover.WAIT_PROMOTION, now_ms())
             return
         if f.state == failover.WAIT_PROMOTION:
-            if f.promoted.role_reported == "master" and f.promoted.info_refresh_ms > f.state_change_ms:
-                self.event("+promoted-slave", f.promoted)
-                self.event("+failover-state-reconf-slaves", p)
-                f.set_state(failover.RECONF_SLAVES, t)
-            elif t - f.state_change_ms > p.failover_timeout_ms:
-                self.abort_failover(p, "-failover-abort-slave-timeout")
+            # The promotion itself is seen by INFO (promoted()).
+            if t - f.state_change_ms > p.failover_timeout_ms:
+                self.abort_failover(p, "-failover-abort-slave-timeout", f.promoted)
             return
         if f.state == failover.RECONF_SLAVES:
-            new = f.promoted
-            for r in list(p.replicas.values()):
-                if r is new:
-                    continue
-                if await self.send_replicaof(r, new.ip.encode(), str(new.port).encode()):
-                    self.event("+slave-reconf-sent", r)
-            f.set_state(failover.UPDATE_CONFIG, t)
+            await self.reconf_next_replicas(p, t)
+            self.detect_end(p, t)
+            if f.state == failover.RECONF_SLAVES and f.timed_out:
+                for r in list(p.replicas.values()):
+                    if r.flags & {"promoted", "reconf_done", "reconf_sent"}:
+                        continue
+                    if await self.send_replicaof(r, f.promoted.ip.encode(), str(f.promoted.port).encode()):
+                        self.event("+slave-reconf-sent-be", r, level="notice")
+                        r.flags.add("reconf_sent")
         if f.state == failover.UPDATE_CONFIG:
+            new = f.promoted
+            for r in p.replicas.values():
+                r.flags -= {"promoted", "reconf_sent", "reconf_inprog", "reconf_done"}
+            self.switch_primary(p, new.ip, new.port, p.config_epoch)
+
+    def promoted(self, p, r) -> None:
+        """The selected replica's INFO reports ``role:master`` (WAIT_PROMOTION)."""
+        f = p.failover
+        t = now_ms()
+        p.config_epoch = f.epoch
+        f.set_state(failover.RECONF_SLAVES, t)
+        self.flush_config()
+        self.event("+promoted-slave", r)
+        self.crash_if(settings.SIMFAILURE_CRASH_AFTER_PROMOTION)
+        self.event("+failover-state-reconf-slaves", p)
+        for inst in (p, *p.replicas.values()):  # sentinelForceHelloUpdateForMaster
+            inst.hello_tick_ms = 0
+
+    async def reconf_next_replicas(self, p, t: int) -> None:
+        """``sentinelFailoverReconfNextSlave``: keep ``parallel-syncs`` replicas syncing."""
+        f = p.failover
+        in_progress = sum(1 for r in p.replicas.values() if r.flags & {"reconf_sent", "reconf_inprog"})
+        for r in list(p.replicas.values()):
+            if in_progress >= p.parallel_syncs:
+                break
+            if r is f.promoted or "reconf_done" in r.flags:
+                continue
+            if "reconf_sent" in r.flags and t - r.reconf_sent_ms > self.timing["slave-reconf-timeout"]:
+                self.event("-slave-reconf-sent-timeout", r, level="notice")
+                r.flags.discard("reconf_sent")
+                r.flags.add("reconf_done")
+                continue
+            if r.flags & {"reconf_sent", "reconf_inprog"}:
+                continue
+            if not r.link_up:
+                continue
+            if await self.send_replicaof(r, f.promoted.ip.encode(), str(f.promoted.port).encode()):
+                r.flags.add("reconf_sent")
+                r.reconf_sent_ms = now_ms()
+                self.event("+slave-reconf-sent", r, level="notice")
+                in_progress += 1
+
+    def detect_end(self, p, t: int) -> None:
+        """``sentinelFailoverDetectEnd``: every reachable replica is reconfigured (or the
+        failover timeout passed)."""
+        f = p.failover
+        if f.promoted is None or "s_down" in f.promoted.flags:
+            return
+        pending = sum(1 for r in p.replicas.values()
+                      if not r.flags & {"promoted", "reconf_done", "s_down"})
+        if t - f.state_change_ms > p.failover_timeout_ms and not f.timed_out:
+            pending = 0
+            f.timed_out = True
+            self.event("+failover-end-for-timeout", p)
+        if pending == 0:
             self.event("+failover-end", p)
-            self.switch_primary(p, f.promoted.ip, f.promoted.port, f.epoch)
+            f.set_state(failover.UPDATE_CONFIG, t)
+
+    def replica_info(self, r, info: dict) -> None:
+        """Failover progress seen in a replica's INFO (``sentinelRefreshInstanceInfo``)."""
+        p = r.primary
+        f = p.failover
+        role = info.get("role", "")
+        if f is not None and f.state == failover.WAIT_PROMOTION and r is f.promoted and role == "master":
+            self.promoted(p, r)
+            return
+        if f is not None and role == "slave" and r.flags & {"reconf_sent", "reconf_inprog"}:
+            new = f.promoted
+            if ("reconf_sent" in r.flags and r.master_host == new.ip and r.master_port == new.port):
+                r.flags.discard("reconf_sent")
+                r.flags.add("reconf_inprog")
+                self.event("+slave-reconf-inprog", r, level="notice")
+            if "reconf_inprog" in r.flags and r.master_link_status == "up":
+                r.flags.discard("reconf_inprog")
+                r.flags.add("reconf_done")
+                self.event("+slave-reconf-done", r, level="notice")
+        if f is None and role == "master" and "promoted" not in r.flags:
+            # An old primary came back as a master: make it a replica once the
+            # primary looks sane and the report is older than 4 publish periods.
+            wait_ms = 4 * self.timing["publish-period"]
+            t = now_ms()
+            if (not p.flags & {"s_down", "o_down"} and p.role_reported == "master" and p.link_up
+                    and t - r.role_reported_ms > wait_ms and not r.flags & {"s_down"}
+                    and t - r.convert_sent_ms > wait_ms):
+                r.convert_sent_ms = t
+                asyncio.ensure_future(self._convert(r, p))
+
+    async def _convert(self, r, p) -> None:
+        if await self.send_replicaof(r, p.ip.encode(), str(p.port).encode()):
+            self.event("+convert-to-slave", r, level="notice")
 
     async def send_replicaof(self, inst, host: bytes, port: bytes) -> bool:
         """``sentinelSendSlaveOf``: the change inside MULTI/EXEC with CONFIG REWRITE and
         CLIENT KILL TYPE normal, as Redis sends it."""
         lk = self.monitor.link(inst)
+        p = inst.primary or inst
         try:
             for cmd in ((b"MULTI",), (b"SLAVEOF", host, port), (b"CONFIG", b"REWRITE"),
                         (b"CLIENT", b"KILL", b"TYPE", b"normal"), (b"EXEC",)):
+                cmd = (p.renamed.get(cmd[0].decode().lower(), cmd[0].decode()).encode(), *cmd[1:])
                 reply = await lk.call(*cmd)
                 if cmd[0] == b"MULTI" and isinstance(reply, Exception):
                     return False
@@ -247,71 +436,54 @@ class Sentinel:
             return True  # CLIENT KILL may close our own link only after EXEC ran
         return True
 
-    def log(self, text: str) -> None:
-        print(f"{os.getpid()}:X {text}", flush=True)
-
-    def publish(self, channel: str, text: str) -> None:
-        """Events go to subscribers of their channel on this sentinel."""
-        msg = encode_push(channel, text)
-        for w in list(self.subscribers.get(channel.encode(), ())):
-            try:
-                w.write(msg)
-            except Exception:
-                pass
-
     def flush_config(self) -> None:
-        state_file.flush(self.cfg, self.current_epoch)
+        try:
+            state_file.flush(self.cfg, self.current_epoch)
+        except OSError as e:
+            self.log("warning", f"WARNING: Sentinel was not able to save the new configuration on disk!!!: {e.strerror}")
 
     def info_text(self) -> str:
         lines = ["# Sentinel", f"sentinel_masters:{len(self.primaries)}",
-                 "sentinel_tilt:0", "sentinel_tilt_since_seconds:-1",
+                 f"sentinel_tilt:{int(self.tilt)}", "sentinel_tilt_since_seconds:-1",
                  "sentinel_running_scripts:0", "sentinel_scripts_queue_length:0",
-                 "sentinel_simulate_failure_flags:0"]
+                 f"sentinel_simulate_failure_flags:{self.simfailure_flags}"]
         for i, p in enumerate(self.primaries.values()):
             status = "odown" if "o_down" in p.flags else "sdown" if "s_down" in p.flags else "ok"
             lines.append(f"master{i}:name={p.name},status={status},address={p.ip}:{p.port},"
                          f"slaves={len(p.replicas)},sentinels={len(p.sentinels) + 1}")
         return "\r\n".join(lines) + "\r\n"
 
-    async def handle(self, reader, writer):
-        parser = RequestParser()
-        resp = 2
-        try:
-            while True:
-                data = await reader.read(65536)
-                if not data:
-                    break
-                parser.feed(data)
-                out = []
-                while (argv := parser.next()) is not None:
-                    if argv[0].lower() == b"hello" and len(argv) > 1 and argv[1] in (b"2", b"3"):
-                        resp = int(argv[1])
-                        reply = {b"server": b"redis", b"version": b"7.2.4", b"proto": resp,
-                                 b"mode": b"sentinel", b"role": b"master", b"modules": []}
-                        if resp == 2:
-                            reply = [x for kv in reply.items() for x in kv]
-                    else:
-                        try:
-                            reply = commands.dispatch(self, resp, argv)
-                        except CommandError as e:
-                            out.append(b"-" + e.args[0] + b"\r\n")
-                            continue
-                    out.append(encode(reply, resp))
-                writer.write(b"".join(out))
-                await writer.drain()
-        except (ConnectionError, Exception):
-            pass
-        finally:
-            writer.close()
 
-    async def serve(self):
-        server = await asyncio.start_server(self.handle, self.cfg.bind, self.cfg.port)
-        self.flush_config()
-        print(f"{os.getpid()}:X Sentinel ID is {self.cfg.myid}", flush=True)
-        for p in self.primaries.values():
-            print(f"{os.getpid()}:X +monitor master {p.name} {p.ip} {p.port} quorum {p.quorum}", flush=True)
-        async with server:
-            await self.monitor.run()
+def _split_options(rest: list[str]) -> list[str]:
+    """``--name value ...`` options as config lines."""
+    extra = []
+    i = 0
+    while i < len(rest):
+        if rest[i].startswith("--"):
+            words = [rest[i][2:]]
+            i += 1
+            while i < len(rest) and not rest[i].startswith("--"):
+                words.append(rest[i])
+                i += 1
+            extra.append(" ".join(words))
+        else:
+            i += 1
+    return extra
+
+
+def build_server_config(cfg):
+    """The server's Config from the non-sentinel lines (Sentinel's defaults: port
+    26379, protected-mode off, no RDB snapshots)."""
+    from ..config.conf_file import load_text
+    from ..config.schema import Config
+
+    config = Config()
+    config.set_from_strings("port", ["26379"])
+    config.set_from_strings("protected-mode", ["no"])
+    config.set_from_strings("save", [""])
+    load_text(config, "\n".join(cfg.other_lines))
+    config.file = cfg.path
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,29 +496,53 @@ def main(argv: list[str] | None = None) -> int:
     if not os.access(path, os.W_OK):
         sys.stderr.write(f"Sentinel config file {path} is not writable: {os.strerror(13)}. Exiting...\n")
         return 1
-    extra = []
-    rest = argv[1:]
-    i = 0
-    while i < len(rest):
-        if rest[i].startswith("--"):
-            words = [rest[i][2:]]
-            i += 1
-            while i < len(rest) and not rest[i].startswith("--"):
-                words.append(rest[i])
-                i += 1
-            extra.append(" ".join(words))
-        else:
-            i += 1
+    from .. import REDIS_VERSION
+    from ..config.conf_file import ConfigFileError
+
     try:
-        cfg = state_file.parse(path, extra)
+        cfg = state_file.parse(path, _split_options(argv[1:]))
+        config = build_server_config(cfg)
     except (state_file.ConfigError, ValueError, IndexError) as e:
-        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\n>>> {e}\n")
+        sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR (Redis {REDIS_VERSION}) ***\n>>> {e}\n")
         return 1
+    except ConfigFileError as e:
+        sys.stderr.write(e.render(REDIS_VERSION))
+        return 1
+    from .. import sentinel as pkg
+
+    pkg.ENABLED = True
+    from .. import commands  # noqa: F401  (builds the table, with SENTINEL)
+    from ..__main__ import daemonize, write_pidfile
+    from ..engine.server import Server
+    from ..net.listener import serve
+    from ..security.acl.state import install as install_acl
+    from . import mode
+
+    mode.restrict()
+    if config["daemonize"]:
+        daemonize()
+    server = Server(config)
+    server.role = "sentinel"
+    acl_error = install_acl(server)
+    if acl_error is not None:
+        server.log("warning", acl_error)
+        return 1
+    write_pidfile(server)
+    sentinel = Sentinel(server, cfg)
+    server.extensions["sentinel"] = sentinel
+    server.cron_jobs.append(sentinel.timer)
+    server.log("warning", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+    server.log("notice", f"Running mode=sentinel, port={config['port']}.")
+    sentinel.flush_config()
+    server.log("notice", "Sentinel new configuration saved on disk")
+    server.log("warning", f"Sentinel ID is {cfg.myid}")
+    for p in sentinel.primaries.values():
+        sentinel.event("+monitor", p, f" quorum {p.quorum}")
     try:
-        asyncio.run(Sentinel(cfg).serve())
-    except KeyboardInterrupt:
-        pass
-    return 0
+        import uvloop
+    except ImportError:
+        return asyncio.run(serve(server))
+    return uvloop.run(serve(server))
 
 
 if __name__ == "__main__":

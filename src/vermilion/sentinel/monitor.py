@@ -99,38 +99,40 @@ class Monitor:
             lk = self.links[id(inst)] = Link(inst)
         return lk
 
-    async def run(self):
-        """The 100 ms timer (Redis's sentinelTimer runs at hz 10)."""
-        while True:
-            t = now_ms()
-            for p in list(self.s.primaries.values()):
-                for inst in [p, *p.replicas.values()]:
-                    if id(inst) not in self.subscribers:
-                        self.subscribers[id(inst)] = HelloSubscriber(self, inst)
-                period = 1000 if ("s_down" in p.flags or p.failover) else 10000
-                for inst in [p, *p.replicas.values(), *p.sentinels.values()]:
-                    if t - inst.ping_tick_ms >= min(1000, inst.down_after_ms()):
-                        inst.ping_tick_ms = t
-                        asyncio.ensure_future(self.ping(inst))
-                    if inst.role == "sentinel":
-                        continue
-                    if t - inst.info_tick_ms >= period:
-                        inst.info_tick_ms = t
-                        asyncio.ensure_future(self.refresh_info(inst))
-                    if t - inst.hello_tick_ms >= 2000:
-                        inst.hello_tick_ms = t
-                        asyncio.ensure_future(self.send_hello(inst))
-                self.check_sdown(p)
-                for r in [*p.replicas.values(), *p.sentinels.values()]:
-                    self.check_sdown(r)
-                if not p.step_running:
-                    asyncio.ensure_future(self.s.failover_step(p))
-            await asyncio.sleep(0.1)
+    def tick(self) -> None:
+        """``sentinelTimer`` (a server cron job, every 100 ms at hz 10): PING, INFO
+        and hello per instance when their period is due, the s_down checks, then one
+        failover step per primary (an asyncio task: it talks to other sentinels)."""
+        t = now_ms()
+        timing = self.s.timing
+        ping_period = timing["ping-period"]
+        for p in list(self.s.primaries.values()):
+            for inst in [p, *p.replicas.values()]:
+                if id(inst) not in self.subscribers:
+                    self.subscribers[id(inst)] = HelloSubscriber(self, inst)
+            period = ping_period if ("s_down" in p.flags or p.failover) else timing["info-period"]
+            for inst in [p, *p.replicas.values(), *p.sentinels.values()]:
+                if t - inst.ping_tick_ms >= min(ping_period, inst.down_after_ms()):
+                    inst.ping_tick_ms = t
+                    asyncio.ensure_future(self.ping(inst))
+                if inst.role == "sentinel":
+                    continue
+                if t - inst.info_tick_ms >= period:
+                    inst.info_tick_ms = t
+                    asyncio.ensure_future(self.refresh_info(inst))
+                if t - inst.hello_tick_ms >= timing["publish-period"]:
+                    inst.hello_tick_ms = t
+                    asyncio.ensure_future(self.send_hello(inst))
+            self.check_sdown(p)
+            for r in [*p.replicas.values(), *p.sentinels.values()]:
+                self.check_sdown(r)
+            if not p.step_running:
+                asyncio.ensure_future(self.s.failover_step(p))
 
-    def forget(self, p) -> None:
+    def forget(self, p, sentinels: bool = False) -> None:
         """Close the links and hello subscriptions of a primary and its replicas (the
         primary's address changed: they are reopened on the next tick)."""
-        for inst in [p, *p.replicas.values()]:
+        for inst in [p, *p.replicas.values(), *(p.sentinels.values() if sentinels else ())]:
             lk = self.links.pop(id(inst), None)
             if lk is not None:
                 lk.close()
@@ -165,21 +167,27 @@ class Monitor:
         inst.info_refresh_ms = now_ms()
         inst.run_id = info.get("run_id", inst.run_id)
         role = info.get("role", "")
-        inst.role_reported = "master" if role == "master" else "slave"
+        reported = "master" if role == "master" else "slave"
+        if reported != inst.role_reported:
+            inst.role_reported = reported
+            inst.role_reported_ms = now_ms()
         if inst.role == "master" and role == "master":
             for k, v in info.items():
                 if k.startswith("slave") and k[5:].isdigit():
                     f = dict(x.split("=", 1) for x in v.split(",") if "=" in x)
-                    if "ip" in f and "port" in f:
-                        r = inst.add_replica(f["ip"], int(f["port"]))
-                        if r.info_refresh_ms == 0:
-                            self.s.event("+slave", r)
+                    if "ip" in f and "port" in f and f["port"].isdigit():
+                        if f"{f['ip']}:{f['port']}" not in inst.replicas:
+                            r = inst.add_replica(f["ip"], int(f["port"]))
+                            self.s.event("+slave", r, level="notice")
         elif role == "slave":
             inst.slave_priority = int(info.get("slave_priority", "100"))
             inst.repl_offset = int(info.get("slave_repl_offset", "0"))
             inst.master_link_status = info.get("master_link_status", "err")
+            inst.master_link_down_s = int(info.get("master_link_down_since_seconds", "0") or 0)
             inst.master_host = info.get("master_host", "")
             inst.master_port = int(info.get("master_port", "0"))
+        if inst.role == "slave":
+            self.s.replica_info(inst, info)
 
     async def send_hello(self, inst):
         p = inst.primary or inst

@@ -27,6 +27,9 @@ class SentinelConfig:
         self.announce_ip = ""
         self.announce_port = 0
         self.resolve_hostnames = False
+        self.announce_hostnames = False
+        self.sentinel_user = ""
+        self.sentinel_pass = ""
         self.deny_scripts_reconfig = True
         self.primaries: dict[str, Primary] = {}
         self.other_lines: list[str] = []
@@ -81,7 +84,8 @@ def apply_sentinel(cfg: SentinelConfig, a: list[str]) -> None:
             raise ConfigError("Quorum must be 1 or greater.")
         cfg.primaries[a[1]] = Primary(a[1], a[2], int(a[3]), q)
     elif k in ("down-after-milliseconds", "failover-timeout", "parallel-syncs",
-               "auth-pass", "auth-user", "config-epoch", "leader-epoch") and n == 3:
+               "auth-pass", "auth-user", "config-epoch", "leader-epoch", "notification-script",
+               "client-reconfig-script", "master-reboot-down-after-period") and n == 3:
         p = cfg.primaries.get(a[1])
         if p is None:
             raise ConfigError("No such master with specified name.")
@@ -98,6 +102,12 @@ def apply_sentinel(cfg: SentinelConfig, a: list[str]) -> None:
             p.auth_user = v
         elif k == "config-epoch":
             p.config_epoch = int(v)
+        elif k == "notification-script":
+            p.notification_script = v
+        elif k == "client-reconfig-script":
+            p.client_reconfig_script = v
+        elif k == "master-reboot-down-after-period":
+            p.reboot_down_after_ms = int(v)
         else:
             p.leader_epoch = int(v)
     elif k in ("known-replica", "known-slave") and n == 4:
@@ -117,19 +127,46 @@ def apply_sentinel(cfg: SentinelConfig, a: list[str]) -> None:
     elif k == "resolve-hostnames" and n == 2:
         cfg.resolve_hostnames = _yesno(a[1])
     elif k == "announce-hostnames" and n == 2:
-        _yesno(a[1])
+        cfg.announce_hostnames = _yesno(a[1])
+    elif k == "sentinel-user" and n == 2:
+        cfg.sentinel_user = a[1]
+    elif k == "sentinel-pass" and n == 2:
+        cfg.sentinel_pass = a[1]
+    elif k == "rename-command" and n == 4:
+        p = cfg.primaries.get(a[1])
+        if p is None:
+            raise ConfigError("No such master with specified name.")
+        p.renamed[a[2].lower()] = a[3]
     elif k == "deny-scripts-reconfig" and n == 2:
         cfg.deny_scripts_reconfig = _yesno(a[1])
-    elif k in ("notification-script", "client-reconfig-script", "rename-command",
-               "master-reboot-down-after-period", "sentinel-user", "sentinel-pass"):
-        pass
     else:
         raise ConfigError("Unrecognized sentinel configuration statement.")
+
+
+def _quote(v: str) -> str:
+    """A value as one config word (quoted when empty or holding blanks/quotes)."""
+    if v and not any(ch in v for ch in " \t\"'\\"):
+        return v
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render(cfg: SentinelConfig, current_epoch: int) -> str:
     out = list(cfg.other_lines)
     out.append(f"sentinel myid {cfg.myid}")
+    if not cfg.deny_scripts_reconfig:
+        out.append("sentinel deny-scripts-reconfig no")
+    if cfg.resolve_hostnames:
+        out.append("sentinel resolve-hostnames yes")
+    if cfg.announce_hostnames:
+        out.append("sentinel announce-hostnames yes")
+    if cfg.announce_ip:
+        out.append(f"sentinel announce-ip {_quote(cfg.announce_ip)}")
+    if cfg.announce_port:
+        out.append(f"sentinel announce-port {cfg.announce_port}")
+    if cfg.sentinel_user:
+        out.append(f"sentinel sentinel-user {_quote(cfg.sentinel_user)}")
+    if cfg.sentinel_pass:
+        out.append(f"sentinel sentinel-pass {_quote(cfg.sentinel_pass)}")
     for p in cfg.primaries.values():
         out.append(f"sentinel monitor {p.name} {p.ip} {p.port} {p.quorum}")
         if p._down_after_ms != 30000:
@@ -138,16 +175,24 @@ def render(cfg: SentinelConfig, current_epoch: int) -> str:
             out.append(f"sentinel failover-timeout {p.name} {p.failover_timeout_ms}")
         if p.parallel_syncs != 1:
             out.append(f"sentinel parallel-syncs {p.name} {p.parallel_syncs}")
+        if p.notification_script:
+            out.append(f"sentinel notification-script {p.name} {_quote(p.notification_script)}")
+        if p.client_reconfig_script:
+            out.append(f"sentinel client-reconfig-script {p.name} {_quote(p.client_reconfig_script)}")
         if p.auth_pass:
-            out.append(f"sentinel auth-pass {p.name} {p.auth_pass}")
+            out.append(f"sentinel auth-pass {p.name} {_quote(p.auth_pass)}")
         if p.auth_user:
-            out.append(f"sentinel auth-user {p.name} {p.auth_user}")
+            out.append(f"sentinel auth-user {p.name} {_quote(p.auth_user)}")
+        if p.reboot_down_after_ms:
+            out.append(f"sentinel master-reboot-down-after-period {p.name} {p.reboot_down_after_ms}")
         out.append(f"sentinel config-epoch {p.name} {p.config_epoch}")
         out.append(f"sentinel leader-epoch {p.name} {p.leader_epoch}")
         for r in p.replicas.values():
             out.append(f"sentinel known-replica {p.name} {r.ip} {r.port}")
         for s in p.sentinels.values():
             out.append(f"sentinel known-sentinel {p.name} {s.ip} {s.port} {s.run_id}")
+        for old, new in p.renamed.items():
+            out.append(f"sentinel rename-command {p.name} {_quote(old)} {_quote(new)}")
     out.append(f"sentinel current-epoch {current_epoch}")
     return "\n".join(out) + "\n"
 
