@@ -130,7 +130,7 @@ class Sentinel:
                 if (other.ip, other.port) == (ip, port_n):
                     self.event("-dup-sentinel", other, " #duplicate of " + f"{ip}:{port} {runid}")
                     del p.sentinels[rid]
-            known = Instance("sentinel", f"{ip}:{port}", ip, port_n, p)
+            known = Instance("sentinel", runid, ip, port_n, p)
             known.run_id = runid
             p.sentinels[runid] = known
             self.event("+sentinel", known, level="notice")
@@ -140,10 +140,12 @@ class Sentinel:
             self.current_epoch = epoch_n
             self.event_text("+new-epoch", str(epoch_n))
             changed = True
-        if p.config_epoch < m_epoch_n and (p.ip, p.port) != (m_ip, m_port_n):
-            self.event("+config-update-from", known)
-            self.switch_primary(p, m_ip, m_port_n, m_epoch_n)
+        if p.config_epoch < m_epoch_n:
+            p.config_epoch = m_epoch_n
             changed = True
+            if (p.ip, p.port) != (m_ip, m_port_n):
+                self.event("+config-update-from", known)
+                self.switch_primary(p, m_ip, m_port_n, m_epoch_n)
         if changed:
             self.flush_config()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from . import failover
 from .instance import now_ms
 
 HELLO_CHANNEL = b"__sentinel__:hello"
@@ -192,8 +193,13 @@ class Monitor:
     async def send_hello(self, inst):
         p = inst.primary or inst
         s = self.s
+        ip, port = p.ip, p.port
+        f = p.failover
+        if f is not None and f.state in (failover.RECONF_SLAVES, failover.UPDATE_CONFIG):
+            # sentinelGetCurrentMasterAddress: once promoted, the new primary is announced.
+            ip, port = f.promoted.ip, f.promoted.port
         msg = (f"{s.announce_ip()},{s.announce_port()},{s.cfg.myid},{s.current_epoch},"
-               f"{p.name},{p.ip},{p.port},{p.config_epoch}")
+               f"{p.name},{ip},{port},{p.config_epoch}")
         try:
             await self.link(inst).call(b"PUBLISH", HELLO_CHANNEL, msg)
         except (OSError, asyncio.TimeoutError, ConnectionError):

@@ -67,7 +67,7 @@ def parse(path: str, extra: list[str] = ()) -> SentinelConfig:
             p.add_replica(words[2], int(words[3]))
         else:
             from .instance import Instance
-            s = Instance("sentinel", words[2] + ":" + words[3], words[2], int(words[3]), p)
+            s = Instance("sentinel", words[4], words[2], int(words[3]), p)
             s.run_id = words[4]
             p.sentinels[words[4]] = s
     if not cfg.myid:
