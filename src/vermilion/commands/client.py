@@ -1,6 +1,7 @@
 """CLIENT and its subcommands: identity (ID, SETNAME, GETNAME, SETINFO, INFO, LIST),
 control of other connections (KILL, PAUSE, UNPAUSE, UNBLOCK) and of this one (REPLY,
-NO-EVICT, NO-TOUCH).
+NO-EVICT, NO-TOUCH), and client-side caching (TRACKING, CACHING, GETREDIR,
+TRACKINGINFO), whose machinery is engine/tracking.py.
 
 CLIENT LIST/INFO lines carry every field Redis 7.2 prints, in its order
 (``catClientInfoString``): true values for identity, age, idle, db, subscriptions,
@@ -16,7 +17,8 @@ from typing import Any
 from ..engine.client import Client, Gate
 from ..engine.gates import pause_clients, unpause_clients
 from ..protocol.errors import CommandError, SyntaxErr, err
-from ..protocol.reply import NO_REPLY, OK, Simple, Verbatim
+from ..engine.tracking import get_tracking
+from ..protocol.reply import NO_REPLY, OK, SetReply, Simple, Verbatim
 from .registry import command, container
 from .spec import arg
 from .util import parse_int
@@ -61,8 +63,13 @@ def _flags(c: Any) -> str:
         f += "x"
     if c.blocked is not None:
         f += "b"
-    if c.tracking:
+    t = c.tracking
+    if t is not None:
         f += "t"
+        if t.broken_redirect:
+            f += "R"
+        if t.bcast:
+            f += "B"
     if gate & Gate.DIRTY_CAS:
         f += "d"
     if c.close_after_reply:
@@ -456,6 +463,132 @@ def cmd_client_unblock(c: Any, argv: list[bytes]) -> Any:
     except ImportError:
         return 0
     return 1 if unblock_client(target, error) else 0
+
+
+# ---- client-side caching (the machinery is in engine/tracking.py) ---------------------
+
+
+@command("client|tracking", arity=-3, flags="noscript loading stale", acl="connection",
+         since="6.0.0", summary="Controls server-assisted client-side caching for the connection.",
+         complexity="O(1). Some options may introduce additional complexity.",
+         args=(
+            arg("status", "oneof", arguments=(
+                arg("on", "pure-token", token="ON"),
+                arg("off", "pure-token", token="OFF"),
+            )),
+            arg("client-id", "integer", token="REDIRECT", flags=("optional",)),
+            arg("prefix", "string", token="PREFIX", flags=("optional", "multiple", "multiple_token")),
+            arg("bcast", "pure-token", token="BCAST", flags=("optional",)),
+            arg("optin", "pure-token", token="OPTIN", flags=("optional",)),
+            arg("optout", "pure-token", token="OPTOUT", flags=("optional",)),
+            arg("noloop", "pure-token", token="NOLOOP", flags=("optional",)),
+         ))
+def cmd_client_tracking(c: Any, argv: list[bytes]) -> Any:
+    """Options are parsed first (syntax, REDIRECT), then ON/OFF, then the mode checks,
+    in the order of Redis's clientCommand."""
+    server = c.server
+    redirect = 0
+    bcast = optin = optout = noloop = False
+    prefixes: list[bytes] = []
+    i = 3
+    n = len(argv)
+    while i < n:
+        opt = argv[i].lower()
+        more = i + 1 < n
+        if opt == b"redirect" and more:
+            i += 1
+            if redirect:
+                raise err("A client can only redirect to a single other client")
+            redirect = parse_int(argv[i])
+            if redirect not in server.clients:
+                raise err("The client ID you want redirect to does not exist")
+        elif opt == b"bcast":
+            bcast = True
+        elif opt == b"optin":
+            optin = True
+        elif opt == b"optout":
+            optout = True
+        elif opt == b"noloop":
+            noloop = True
+        elif opt == b"prefix" and more:
+            i += 1
+            prefixes.append(argv[i])
+        else:
+            raise SyntaxErr()
+        i += 1
+    mode = argv[2].lower()
+    if mode == b"off":
+        if c.tracking is not None:
+            get_tracking(server).disable(c)
+        return OK
+    if mode != b"on":
+        raise SyntaxErr()
+    t = c.tracking
+    if prefixes and not bcast:
+        raise err("PREFIX option requires BCAST mode to be enabled")
+    if t is not None and t.bcast != bcast:
+        raise err("You can't switch BCAST mode on/off before disabling tracking for this client, "
+                  "and then re-enabling it with a different mode.")
+    if bcast and (optin or optout):
+        raise err("OPTIN and OPTOUT are not compatible with BCAST")
+    if optin and optout:
+        raise err("You can't specify both OPTIN mode and OPTOUT mode")
+    if t is not None and ((optin and t.optout) or (optout and t.optin)):
+        raise err("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+                  "and then re-enabling it with a different mode.")
+    tr = get_tracking(server)
+    if bcast:
+        problem = tr.check_prefixes(c, prefixes)
+        if problem is not None:
+            raise CommandError(problem)
+    tr.enable(c, redirect, bcast, optin, optout, noloop, prefixes)
+    return OK
+
+
+@command("client|caching", arity=3, flags="noscript loading stale", acl="connection",
+         since="6.0.0", summary="Instructs the server whether to track the keys in the next request.",
+         complexity="O(1)",
+         args=(
+            arg("mode", "oneof", arguments=(
+                arg("yes", "pure-token", token="YES"),
+                arg("no", "pure-token", token="NO"),
+            )),
+         ))
+def cmd_client_caching(c: Any, argv: list[bytes]) -> Any:
+    t = c.tracking
+    if t is None:
+        raise err("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN "
+                  "or OPTOUT mode enabled")
+    opt = argv[2].lower()
+    if opt == b"yes":
+        if not t.optin:
+            raise err("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+    elif opt == b"no":
+        if not t.optout:
+            raise err("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+    else:
+        raise SyntaxErr()
+    t.caching = True  # for the next command (engine/tracking.py)
+    return OK
+
+
+@command("client|getredir", arity=2, flags="noscript loading stale", acl="connection",
+         since="6.0.0",
+         summary="Returns the client ID to which the connection's tracking notifications are redirected.",
+         complexity="O(1)")
+def cmd_client_getredir(c: Any, argv: list[bytes]) -> Any:
+    return _redirect(c)
+
+
+@command("client|trackinginfo", arity=2, flags="noscript loading stale", acl="connection",
+         since="6.2.0",
+         summary="Returns information about server-assisted client-side caching for the connection.",
+         complexity="O(1)")
+def cmd_client_trackinginfo(c: Any, argv: list[bytes]) -> Any:
+    t = c.tracking
+    if t is None:
+        return {b"flags": SetReply([b"off"]), b"redirect": -1, b"prefixes": []}
+    return {b"flags": SetReply(t.flags()), b"redirect": t.redirect, b"prefixes": sorted(t.prefixes)}
 
 
 CLIENT_HELP = (

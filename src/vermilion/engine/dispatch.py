@@ -26,6 +26,7 @@ from ..ops.slowlog import slow_command
 from ..protocol.encoder import encode2, encode3
 from ..protocol.errors import CommandError, ProtocolError, wrong_arity
 from ..protocol.reply import NoReply, Raw
+from . import tracking
 from .client import Gate
 
 _WRITE = CmdFlag.WRITE.value
@@ -176,6 +177,9 @@ def run_batch(c: Any, parser: Any) -> bytes:
     t_prev = perf_counter_ns()
     executed = 0
     stop = False
+    # Client-side caching (engine/tracking.py): whose commands run, for NOLOOP and
+    # for the invalidations this client causes to itself.
+    tracking_prev = tracking.enter(c) if server.tracking else None
     while not stop:
         try:
             cmds = drain()
@@ -199,6 +203,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     if c.gate & _MUTED:  # CLIENT REPLY OFF/SKIP (gates.py)
                         del out[-1]
                         c.gate &= ~_REPLY_SKIP
+                    if server.tracking:
+                        tracking.rejected(c, spec, argv)
                     continue
             c.last_cmd = spec
             if c.gate == _ACL_ONLY and not server.gate:
@@ -206,12 +212,16 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 e = server.extensions["acl"].check(c, spec, argv)
                 if e is not None:
                     reject(stats, out, e, spec)
+                    if server.tracking:
+                        tracking.rejected(c, spec, argv)
                     continue
             elif c.gate or server.gate:
                 try:
                     reply = _gates_check(c, spec, argv)
                 except CommandError as e:
                     reject(stats, out, rejected_in_multi(c, spec, e), spec)
+                    if server.tracking:
+                        tracking.rejected(c, spec, argv)
                     continue
                 if reply is not None:
                     if reply.__class__ is not NoReply:
@@ -245,6 +255,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     slow_command(c, spec, argv, us)
                 if server.monitors:
                     feed_monitors(c, spec, argv)
+                if server.tracking:
+                    tracking.after_command(c, spec, argv, out)
                 continue
             except Exception as e:  # a bug must never take the server down
                 server.log_exception(e, argv)
@@ -283,6 +295,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 append(reply)
             else:
                 enc(out, reply)
+            if server.tracking:  # client-side caching (engine/tracking.py)
+                tracking.after_command(c, spec, argv, out)
             if c.resp != resp:
                 resp = c.resp
                 enc = encode3 if resp == 3 else encode2
@@ -291,5 +305,7 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 break
         if stop and i < len(cmds) and not c.close_after_reply:
             parser.hold(cmds[i:])
+    if server.tracking:
+        tracking.leave(c, tracking_prev, out)
     stats.total_commands_processed += executed
     return b"".join(out)

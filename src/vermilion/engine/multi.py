@@ -44,6 +44,7 @@ from .client import Gate
 _MULTI = Gate.MULTI
 _DIRTY = Gate.DIRTY_CAS
 _NO_MULTI = CmdFlag.NO_MULTI.value
+_READONLY = CmdFlag.READONLY.value
 _SKIP = KeyFlag.RO | KeyFlag.NOT_KEY  # keys a write command only reads
 _RM = KeyFlag.RM
 _WRITES = KeyFlag.RW | KeyFlag.OW
@@ -124,7 +125,12 @@ def _mark_dirty(c: Any) -> None:
 
 
 def touch(server: Any, db: Any, key: bytes) -> None:
-    """Redis's touchWatchedKey (called after ``key`` of ``db`` was modified)."""
+    """Redis's signalModifiedKey (called after ``key`` of ``db`` was modified): WATCH,
+    and client-side caching (engine/tracking.py holds one of ``server.watching`` while
+    in use, so every modified key comes here)."""
+    tr = server.extensions.get("tracking")
+    if tr is not None and tr.active:
+        tr.key_modified(key)
     w = server.extensions.get("watches")
     table = w.by_db.get(db.index) if w is not None else None
     if not table:
@@ -310,6 +316,10 @@ def run_queue(c: Any) -> list:
                 msg = b"ERR internal error: %s" % type(e).__name__.encode()
                 reply = ErrorReply(msg)
                 stats.count_error(msg)
+            if server.tracking and spec.flag_bits & _READONLY:  # client-side caching
+                from .tracking import remember_nested  # noqa: PLC0415
+
+                remember_nested(c, spec, argv)
             if server.dirty != dirty:
                 pa = c.propagate_as
                 if pa is None:

@@ -34,6 +34,9 @@ class Server:
         self.dirty = 0
         self.gate = 0  # nonzero: run the slow dispatch gates for every client
         self.watching = 0  # (db, key) pairs some client WATCHes (engine/multi.py)
+        # Clients with CLIENT TRACKING on, plus messages waiting for the running client
+        # (engine/tracking.py); dispatch's tracking hooks run only while nonzero.
+        self.tracking = 0
         # notify-keyspace-events bits, kept in step with CONFIG SET (keyspace/notify.py)
         self.notify_flags = config["notify-keyspace-events"]
         self.cached_now_ms = int(time.time() * 1000)

@@ -50,6 +50,7 @@ _WRITE = CmdFlag.WRITE.value
 _NOSCRIPT = CmdFlag.NOSCRIPT.value
 _ALLOW_BUSY = CmdFlag.ALLOW_BUSY
 _DENYOOM = CmdFlag.DENYOOM.value
+_READONLY = CmdFlag.READONLY.value
 
 BUSY_EVAL = b"BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 BUSY_FUNCTION = b"BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
@@ -175,6 +176,10 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
         reply, is_err = b"ERR internal error: %s" % type(e).__name__.encode(), True
     st.calls += 1
     st.usec += (time.perf_counter_ns() - t0) // 1000
+    if server.tracking and bits & _READONLY:  # client-side caching: the caller's keys
+        from ..engine.tracking import remember_nested  # noqa: PLC0415
+
+        remember_nested(run.caller, spec, argv)
     if server.monitors:  # MONITOR shows script commands as "[db lua]" (ops/monitor.py)
         from ..ops.monitor import feed  # noqa: PLC0415
 
