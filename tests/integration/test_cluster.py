@@ -132,6 +132,11 @@ ERROR_CASES = [
     ("PUBLISH", "ch", "m"),
     ("EVAL", "return 1", "2", "a", "b"),
     ("EVAL", "return 1", "0"),
+    ("CLUSTER", "FAILOVER"),  # a primary
+    ("CLUSTER", "FAILOVER", "FORCE"),
+    ("CLUSTER", "FAILOVER", "takeover"),
+    ("CLUSTER", "FAILOVER", "bogus"),
+    ("CLUSTER", "FAILOVER", "force", "x"),
 ]
 
 
@@ -225,6 +230,65 @@ def test_not_in_cluster_mode(both2):
     both2.check("ASKING")
     both2.check("MIGRATE", "127.0.0.1", "1", "nosuchkey", "0", "100")  # +NOKEY before any connection
     both2.check("MIGRATE", "127.0.0.1", "1", "", "0", "100", "KEYS", "nosuch1", "nosuch2")
+
+
+SCRIPT_CASES = [
+    ("EVAL", "return redis.call('get','foo')", "0"),  # slot not served here
+    ("EVAL", "return redis.call('get','bar')", "0"),
+    ("EVAL", "redis.call('get','bar'); return redis.call('get','b')", "0"),  # old style: may cross slots
+    ("EVAL", "#!lua\nredis.call('get','bar'); return redis.call('get','b')", "0"),
+    ("EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('get','bar'); return redis.call('get','b')", "0"),
+    ("EVAL", "#!lua\nreturn redis.call('get','b')", "1", "bar"),  # not the declared key's slot
+    ("EVAL", "#!lua\nreturn redis.call('get','{bar}x')", "1", "bar"),
+    ("EVAL", "return redis.call('mget','bar','b')", "0"),  # CROSSSLOT inside one command
+    ("EVAL", "return redis.call('get', KEYS[1])", "1", "foo"),
+    ("EVAL", "return redis.call('get', KEYS[1])", "2", "bar", "b"),
+    ("EVAL", "#!lua flags=no-cluster\nreturn 1", "0"),
+    ("EVAL", "#!lua flags=no-writes,no-cluster\nreturn 1", "0"),
+    ("EVAL", "return redis.call('spublish','foo','m')", "0"),
+    ("EVAL", "return redis.call('spublish','bar','m')", "0"),
+    ("EVAL", "return redis.pcall('set','foo','1')", "0"),
+    ("EVAL", "return redis.call('ping')", "0"),
+]
+
+
+def test_scripts_key_access_checked_against_the_slot_map(pair):
+    """Scripts may only touch local keys (Redis's scriptVerifyClusterState): slots
+    0-8000 are ours (bar, b), foo's slot 12182 is nobody's; full coverage off so the
+    cluster is ok."""
+    v, r = pair
+    clients = [redis.Redis(port=port) for port in (v.port, r.port)]
+    for c in clients:
+        c.execute_command("CLUSTER", "RESET", "HARD")
+        c.config_set("cluster-require-full-coverage", "no")
+        c.execute_command("CLUSTER", "ADDSLOTSRANGE", "0", "8000")
+    try:
+        wait_for(lambda: all(b"cluster_state:ok" in c.execute_command("CLUSTER", "INFO") for c in clients), 10,
+                 what="cluster_state:ok")
+        for proto in (2, 3):
+            p = Pair(v.port, r.port, proto)
+            try:
+                for case in SCRIPT_CASES:
+                    p.check(*case)
+                p.check("SET", "bar", "1")
+                p.check("EVAL", "return redis.call('get','bar')", "0")
+                p.check("DEL", "bar")
+            finally:
+                p.close()
+        for c in clients:  # the cluster is down: the script's command says so
+            c.execute_command("CLUSTER", "DELSLOTSRANGE", "0", "8000")
+        wait_for(lambda: all(b"cluster_state:fail" in c.execute_command("CLUSTER", "INFO") for c in clients), 10,
+                 what="cluster_state:fail")
+        p = Pair(v.port, r.port, 2)
+        try:
+            p.check("EVAL", "return redis.call('ping')", "0")
+            p.check("EVAL", "return redis.call('get','bar')", "0")
+        finally:
+            p.close()
+    finally:
+        for c in clients:
+            c.config_set("cluster-require-full-coverage", "yes")
+            c.execute_command("CLUSTER", "RESET", "HARD")
 
 
 SUBCOMMANDS = [

@@ -89,3 +89,48 @@ def test_malformed_messages_raise():
         message_length(b"RCmb\x00\x00\x00\x10")  # shorter than a header
     with pytest.raises(BadMessage):
         message_length(b"HTTP/1.1")
+
+
+def test_golden_publish_layout():
+    from vermilion.cluster.bus.messages import PUBLISH, PUBLISHSHARD
+
+    for mtype in (PUBLISH, PUBLISHSHARD):
+        m = Message(mtype, NAME_A, port=7000, cport=17000, channel=b"news", message=b"hello!")
+        b = encode(m)
+        assert len(b) == 2256 + 8 + 4 + 6  # clusterMsgDataPublish's 8-byte placeholder not counted
+        assert b[4:8] == (2274).to_bytes(4, "big")
+        assert b[12:14] == mtype.to_bytes(2, "big") and b[14:16] == b"\x00\x00"  # count 0
+        assert b[2256:2260] == (4).to_bytes(4, "big")  # channel_len
+        assert b[2260:2264] == (6).to_bytes(4, "big")  # message_len
+        assert b[2264:] == b"newshello!"
+        d = decode(b)
+        assert (d.type, d.channel, d.message) == (mtype, b"news", b"hello!")
+    empty = decode(encode(Message(PUBLISH, NAME_A)))
+    assert (empty.channel, empty.message) == (b"", b"")
+
+
+def test_publish_lengths_must_add_up():
+    from vermilion.cluster.bus.messages import PUBLISH
+
+    good = encode(Message(PUBLISH, NAME_A, channel=b"ch", message=b"msg"))
+    longer = bytearray(good)
+    longer[2256:2260] = (3).to_bytes(4, "big")  # channel_len one too many
+    with pytest.raises(BadMessage):
+        decode(bytes(longer))
+    shorter = bytearray(good + b"x")
+    shorter[4:8] = len(shorter).to_bytes(4, "big")  # totlen covers a trailing byte
+    with pytest.raises(BadMessage):
+        decode(bytes(shorter))
+    with pytest.raises(BadMessage):
+        decode(good[:2256] .replace(good[4:8], (2256).to_bytes(4, "big"), 1))  # no lengths at all
+
+
+def test_mfstart_and_mflags():
+    from vermilion.cluster.bus.messages import MF_FORCEACK, MF_PAUSED, MFSTART
+
+    assert (MF_PAUSED, MF_FORCEACK) == (1, 2)
+    b = encode(Message(MFSTART, NAME_A, replicaof=NAME_B, mflags=bytes((MF_PAUSED, 0, 0))))
+    assert len(b) == 2256 and b[12:14] == (8).to_bytes(2, "big")
+    assert b[2253:2256] == b"\x01\x00\x00"
+    d = decode(b)
+    assert d.type == MFSTART and d.mflags[0] == MF_PAUSED and d.replicaof == NAME_B
