@@ -4,6 +4,14 @@ and writes all of its replies with one ``transport.write``.
 Back-pressure: when the transport's write buffer passes its high-water mark (a client
 that pipelines without reading), reading from that client pauses until the buffer
 drains, so one slow reader cannot grow the server's memory without bound.
+
+Output made for a client outside its own batch (pub/sub messages, the replication
+stream, MONITOR lines, replies of unblocked clients: ``client.write``) is queued on the
+connection and written with one ``transport.write`` per connection when the current
+batch ends (``flush_pending``, also scheduled with ``call_soon`` for writes made from
+timers), as Redis's ``beforeSleep`` writes each client's buffer once per event-loop
+pass.  A batch of 100 PUBLISHes thus costs each subscriber one send, not 100.  A
+connection's own queued bytes always go out before the replies of its next batch.
 """
 
 from __future__ import annotations
@@ -25,8 +33,22 @@ def format_addr(addr: Any) -> str:
     return f"{addr or ''}:0"
 
 
+_pending: list[RespConnection] = []  # connections with queued output (queue_write)
+_flush_scheduled = [False]
+
+
+def flush_pending() -> None:
+    """Write every connection's queued output, one ``transport.write`` each."""
+    _flush_scheduled[0] = False
+    while _pending:
+        conns = _pending[:]
+        _pending.clear()
+        for conn in conns:
+            conn.flush()
+
+
 class RespConnection(asyncio.Protocol):
-    __slots__ = ("server", "transport", "client", "parser", "reading_paused", "unix_path")
+    __slots__ = ("server", "transport", "client", "parser", "reading_paused", "unix_path", "queued")
 
     def __init__(self, server: Any, unix_path: str | None = None) -> None:
         self.server = server
@@ -35,6 +57,7 @@ class RespConnection(asyncio.Protocol):
         self.parser: Any = None
         self.reading_paused = False
         self.unix_path = unix_path
+        self.queued: list[bytes] | None = None
 
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         self.transport = transport
@@ -72,7 +95,7 @@ class RespConnection(asyncio.Protocol):
                 transport.write(DENIED)
                 transport.close()
                 return
-        c = Client(server, server.new_client_id(), addr, laddr, fd, transport.write, self.close)
+        c = Client(server, server.new_client_id(), addr, laddr, fd, self.queue_write, self.close)
         c.transport = transport
         c.unixsocket = self.unix_path is not None
         c.resume = self.process
@@ -92,7 +115,35 @@ class RespConnection(asyncio.Protocol):
 
     def close(self) -> None:
         if self.transport is not None:
+            self.flush()
             self.transport.close()
+
+    def queue_write(self, data: bytes) -> None:
+        """``client.write``: queue output until the current batch ends (module docstring)."""
+        queued = self.queued
+        if queued is None:
+            self.queued = [data]
+            _pending.append(self)
+            if not _flush_scheduled[0]:
+                _flush_scheduled[0] = True
+                asyncio.get_running_loop().call_soon(flush_pending)
+        else:
+            queued.append(data)
+
+    def flush(self) -> None:
+        queued = self.queued
+        if queued is None:
+            return
+        self.queued = None
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        data = queued[0] if len(queued) == 1 else b"".join(queued)
+        transport.write(data)
+        self.server.stats.net_output_bytes += len(data)
+        c = self.client
+        if c is not None and transport.get_write_buffer_size():
+            self._check_output_limit(c)
 
     def data_received(self, data: bytes) -> None:
         c = self.client
@@ -114,12 +165,17 @@ class RespConnection(asyncio.Protocol):
             server = self.server
             if server.before_reply is not None:
                 server.before_reply()  # the AOF reaches the file before the replies leave
+            if self.queued is not None:  # queued before these replies: they go first
+                out = b"".join(self.queued) + out
+                self.queued = None
             if out:
                 transport = self.transport
                 transport.write(out)
                 stats.net_output_bytes += len(out)
                 if transport.get_write_buffer_size():  # the client is not keeping up
                     self._check_output_limit(c)
+            if _pending:
+                flush_pending()
             if c.close_after_reply:
                 self.transport.close()
 
@@ -137,11 +193,16 @@ class RespConnection(asyncio.Protocol):
         out = run_batch(c, self.parser)
         if self.server.before_reply is not None:
             self.server.before_reply()
+        if self.queued is not None:
+            out = b"".join(self.queued) + out
+            self.queued = None
         if out:
             self.transport.write(out)
             self.server.stats.net_output_bytes += len(out)
             if self.transport.get_write_buffer_size():
                 self._check_output_limit(c)
+        if _pending:
+            flush_pending()
         if c.close_after_reply:
             self.transport.close()
 
@@ -157,6 +218,7 @@ class RespConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         c = self.client
+        self.queued = None
         if c is not None:
             self.client = None
             server = self.server
