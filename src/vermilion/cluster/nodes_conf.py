@@ -59,15 +59,28 @@ def nodes_text(cs: ClusterState, for_file: bool = False) -> str:
     return "".join(lines)
 
 
-def save(cs: ClusterState, path: str) -> bool:
+def _epochs(cs: ClusterState) -> tuple[int, int, int, int]:
+    me = cs.myself
+    return cs.current_epoch, cs.last_vote_epoch, me.config_epoch, me.flags & (MASTER | SLAVE)
+
+
+def save(cs: ClusterState, path: str, fsync: bool | None = None) -> bool:
+    """Write nodes.conf (temp file, rename).  The file is fsynced when ``fsync`` says so
+    or, by default, when an epoch, our vote or our role changed since the last fsync:
+    Redis's CLUSTER_TODO_FSYNC_CONFIG, set by votes, failovers and epoch bumps but not by
+    slot moves (SETSLOT, ADDSLOTS), which a resharding does by the thousand."""
     text = nodes_text(cs, for_file=True)
     text += f"vars currentEpoch {cs.current_epoch} lastVoteEpoch {cs.last_vote_epoch}\n"
+    epochs = _epochs(cs)
+    if fsync is None:
+        fsync = epochs != cs.synced_epochs
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
         with open(tmp, "w") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
         cs.server.log("warning", f"Could not save the cluster config: {e.strerror}")
@@ -77,6 +90,8 @@ def save(cs: ClusterState, path: str) -> bool:
             pass
         return False
     cs.dirty = False
+    if fsync:
+        cs.synced_epochs = epochs
     return True
 
 

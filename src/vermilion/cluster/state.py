@@ -124,6 +124,7 @@ class ClusterState:
         self.stats_received = [0] * 11
         self.blacklist: dict[str, int] = {}  # forgotten node -> expiry ms
         self.dirty = False
+        self.synced_epochs: tuple[int, ...] = ()  # nodes_conf.save: epochs at the last fsync
         self.bus: Any = None
         self.election: Any = None  # bus/failover.py Election while we run for primary
         self.voted_for: dict[str, int] = {}  # primary name -> when we voted for its replica
@@ -250,10 +251,9 @@ class ClusterState:
             return
         ok = True
         if cfg["cluster-require-full-coverage"]:
-            for n in self.slots:
-                if n is None or n.flags & FAIL:
-                    ok = False
-                    break
+            # Every slot has one owner, counted in its numslots: O(nodes), not O(slots).
+            served = sum(n.numslots for n in self.nodes.values() if not n.flags & FAIL)
+            ok = served == CLUSTER_SLOTS
         masters = [n for n in self.nodes.values() if n.flags & MASTER and n.numslots]
         self.size = len(masters)
         needed = self.size // 2 + 1

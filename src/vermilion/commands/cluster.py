@@ -280,15 +280,15 @@ def cmd_cluster_setslot(c: Any, argv: list[bytes]) -> Any:
 def cmd_cluster_info(c: Any, argv: list[bytes]) -> Any:
     cs = _cs(c)
     assigned = ok = pfail = fail = 0
-    for n in cs.slots:
-        if n is not None:
-            assigned += 1
+    for n in cs.nodes.values():  # each slot counted once, in its owner's bitmap
+        if n.numslots:
+            assigned += n.numslots
             if n.flags & FAIL:
-                fail += 1
+                fail += n.numslots
             elif n.flags & PFAIL:
-                pfail += 1
+                pfail += n.numslots
             else:
-                ok += 1
+                ok += n.numslots
     me = cs.myself
     epoch = me.replicaof.config_epoch if me.flags & SLAVE and me.replicaof is not None else me.config_epoch
     lines = [
@@ -581,7 +581,7 @@ def cmd_cluster_failover(c: Any, argv: list[bytes]) -> Any:
          since="3.0.0", summary="Forces the node to save cluster state on disk", complexity="O(1)")
 def cmd_cluster_saveconfig(c: Any, argv: list[bytes]) -> Any:
     cs = _cs(c)
-    if not save(cs, c.server.config["cluster-config-file"]):
+    if not save(cs, c.server.config["cluster-config-file"], fsync=True):
         raise CommandError(b"ERR error saving the cluster node config: Permission denied")
     return OK
 
