@@ -156,3 +156,190 @@ def test_errors_and_ckquorum_as_redis(topology):
     assert raw.execute_command("SENTINEL", "REPLICAS", "mymaster") == []
     wait_for(lambda: len(raw.execute_command("SENTINEL", "REPLICAS", "mymaster")) == 1, timeout=15,
              what="replica rediscovered")
+
+
+# -- Differential: one real redis-sentinel and one Vermilion sentinel ----------------
+
+@pytest.fixture(scope="module")
+def sentinel_pair(tmp_path_factory):
+    """A real redis-sentinel and a Vermilion sentinel, each monitoring the same primary
+    (quorum 2, so neither fails it over); yields their ports (real, vermilion)."""
+    primary = ServerProcess("redis", ["--save", ""])
+    primary.__enter__()
+    d = tmp_path_factory.mktemp("pair")
+    procs, ports = [], []
+    try:
+        for i, real in enumerate((True, False)):
+            port = free_port()
+            conf = d / f"s{i}.conf"
+            conf.write_text(f"port {port}\nsentinel monitor mymaster 127.0.0.1 {primary.port} 2\n")
+            cmd = ["redis-server", str(conf), "--sentinel"] if real else [SENTINEL, str(conf)]
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            ports.append(port)
+        for p in ports:
+            wait_for(lambda: _pings(redis.Redis(port=p)), what="sentinel up")
+        yield ports, d
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        primary.__exit__(None, None, None)
+
+
+def _pair_clients(ports, resp):
+    from tests.support.raw import RawClient
+
+    out = []
+    for port in ports:
+        c = RawClient(port)
+        if resp == 3:
+            c.call("HELLO", "3")
+        out.append(c)
+    return out
+
+
+SAME_REPLY = [
+    ("PING",), ("PING", "hi"), ("GET", "x"), ("ECHO", "x"), ("SET", "a", "b"),
+    ("PUBLISH", "foo", "bar"), ("PUBLISH", "__sentinel__:hello", "garbage"),
+    ("ROLE",), ("COMMAND", "COUNT"),
+    ("SENTINEL",), ("SENTINEL", "bogus"), ("SENTINEL", "HELP"), ("SENTINEL", "help", "x"),
+    ("SENTINEL", "masters", "x"), ("SENTINEL", "master"), ("SENTINEL", "master", "nope"),
+    ("SENTINEL", "replicas", "nope"), ("SENTINEL", "slaves", "nope"), ("SENTINEL", "sentinels", "nope"),
+    ("SENTINEL", "get-master-addr-by-name", "nope"), ("SENTINEL", "get-master-addr-by-name"),
+    ("SENTINEL", "ckquorum", "nope"), ("SENTINEL", "failover", "nope"), ("SENTINEL", "failover"),
+    ("SENTINEL", "failover", "mymaster"), ("SENTINEL", "remove", "nope"), ("SENTINEL", "reset", "nope*"),
+    ("SENTINEL", "info-cache", "nope"), ("SENTINEL", "pending-scripts"), ("SENTINEL", "pending-scripts", "x"),
+    ("SENTINEL", "myid", "x"), ("SENTINEL", "flushconfig", "x"),
+    ("SENTINEL", "is-master-down-by-addr", "127.0.0.1", "x", "0", "*"),
+    ("SENTINEL", "is-master-down-by-addr", "127.0.0.1", "1", "x", "*"),
+    ("SENTINEL", "is-master-down-by-addr", "10.0.0.1", "1", "0", "*"),
+    ("SENTINEL", "is-master-down-by-addr", "10.0.0.1", "1", "0"),
+    ("SENTINEL", "monitor", "m2", "127.0.0.1", "1", "x"),
+    ("SENTINEL", "monitor", "m2", "127.0.0.1", "x", "2"),
+    ("SENTINEL", "monitor", "m2", "127.0.0.1", "1", "0"),
+    ("SENTINEL", "monitor", "m2", "127.0.0.1", "1", "-3"),
+    ("SENTINEL", "monitor", "m2", "not-an-ip", "1", "2"),
+    ("SENTINEL", "monitor", "m2", "127.0.0.1", "99999", "2"),
+    ("SENTINEL", "monitor", "mymaster", "127.0.0.1", "1", "2"),
+    ("SENTINEL", "monitor", "m2", "127.0.0.1", "1", "2", "3"),
+    ("SENTINEL", "set", "nope", "quorum", "2"), ("SENTINEL", "set", "mymaster", "quorum"),
+    ("SENTINEL", "set", "mymaster", "quorum", "0"), ("SENTINEL", "set", "mymaster", "quorum", "x"),
+    ("SENTINEL", "set", "mymaster", "bogus", "1"),
+    ("SENTINEL", "set", "mymaster", "down-after-milliseconds", "0"),
+    ("SENTINEL", "set", "mymaster", "failover-timeout", "-1"),
+    ("SENTINEL", "set", "mymaster", "parallel-syncs", "0"),
+    ("SENTINEL", "set", "mymaster", "quorum", "2", "parallel-syncs", "x"),
+    ("SENTINEL", "set", "mymaster", "quorum", "2", "parallel-syncs"),
+    ("SENTINEL", "set", "mymaster", "notification-script", "/bin/true"),
+    ("SENTINEL", "set", "mymaster", "client-reconfig-script", "/bin/true"),
+    ("SENTINEL", "set", "mymaster", "master-reboot-down-after-period", "-1"),
+    ("SENTINEL", "set", "mymaster", "rename-command", "a"),
+    ("SENTINEL", "config"), ("SENTINEL", "config", "foo", "bar"), ("SENTINEL", "config", "get", "bogus"),
+    ("SENTINEL", "config", "get", "announce*"), ("SENTINEL", "config", "get", "RESOLVE-hostnames"),
+    ("SENTINEL", "config", "set", "bogus", "1"), ("SENTINEL", "config", "set", "announce-ip"),
+    ("SENTINEL", "config", "set", "resolve-hostnames", "maybe"),
+    ("SENTINEL", "config", "set", "announce-port", "x"),
+    ("SENTINEL", "config", "set", "announce-port", "70000"),
+    ("SENTINEL", "config", "set", "loglevel", "verbose"),
+    ("SENTINEL", "debug"), ("SENTINEL", "debug", "bogus", "1"), ("SENTINEL", "debug", "info-period"),
+    ("SENTINEL", "debug", "info-period", "x"), ("SENTINEL", "debug", "ping-period", "0"),
+    ("SENTINEL", "simulate-failure", "help"), ("SENTINEL", "simulate-failure", "bogus"),
+    ("SENTINEL", "simulate-failure"),
+    ("CLIENT", "SETNAME", "abc"), ("CLIENT", "GETNAME"), ("CLIENT", "NO-TOUCH", "on"),
+    ("CLIENT", "bogus"), ("ACL", "WHOAMI"), ("AUTH", "x"), ("AUTH", "default", "x"),
+    ("SHUTDOWN", "bogus"), ("INFO", "keyspace"), ("HELLO", "4"),
+]
+
+
+@pytest.mark.parametrize("resp", [2, 3])
+def test_same_replies_as_redis_sentinel(sentinel_pair, resp):
+    ports, _ = sentinel_pair
+    real, verm = _pair_clients(ports, resp)
+    diffs = [(cmd, v, r) for cmd in SAME_REPLY if (v := verm.call(*cmd)) != (r := real.call(*cmd))]
+    assert diffs == []
+
+
+@pytest.mark.parametrize("resp", [2, 3])
+def test_state_changing_commands_as_redis_sentinel(sentinel_pair, resp):
+    """MONITOR / SET / CONFIG SET / DEBUG / REMOVE: same replies, and the config file
+    holds the change."""
+    ports, d = sentinel_pair
+    real, verm = _pair_clients(ports, resp)
+    name = f"m{resp}"
+    dead = free_port()
+    for cmd in [("SENTINEL", "monitor", name, "127.0.0.1", dead, "2"),
+                ("SENTINEL", "set", name, "quorum", "3", "parallel-syncs", "4", "down-after-milliseconds", "1234"),
+                ("SENTINEL", "set", name, "auth-pass", "secret"),
+                ("SENTINEL", "set", name, "failover-timeout", "9999"),
+                ("SENTINEL", "get-master-addr-by-name", name),
+                ("SENTINEL", "config", "set", "announce-port", "0"),
+                ("SENTINEL", "config", "set", "resolve-hostnames", "no"),
+                ("SENTINEL", "config", "get", "*"),
+                ("SENTINEL", "debug", "publish-period", "2000", "ask-period", "1000"),
+                ("SENTINEL", "failover", name),
+                ("SENTINEL", "reset", name),
+                ("SENTINEL", "flushconfig")]:
+        assert verm.call(*cmd) == real.call(*cmd), cmd
+    text = (d / "s1.conf").read_text()
+    assert f"sentinel monitor {name} 127.0.0.1 {dead} 3" in text
+    assert f"sentinel down-after-milliseconds {name} 1234" in text
+    assert f"sentinel parallel-syncs {name} 4" in text
+    assert f"sentinel auth-pass {name} secret" in text
+    fields = redis.Redis(port=ports[1], decode_responses=True).execute_command("SENTINEL", "MASTER", name)
+    d2 = dict(zip(fields[::2], fields[1::2]))
+    assert (d2["quorum"], d2["parallel-syncs"], d2["failover-timeout"]) == ("3", "4", "9999")
+    for cmd in [("SENTINEL", "remove", name), ("SENTINEL", "remove", name),
+                ("SENTINEL", "get-master-addr-by-name", name)]:
+        assert verm.call(*cmd) == real.call(*cmd), cmd
+    assert f"sentinel monitor {name} " not in (d / "s1.conf").read_text()
+
+
+def test_field_names_as_redis_sentinel(sentinel_pair):
+    """SENTINEL MASTER / REPLICAS / SENTINELS: the same field names in the same order."""
+    ports, _ = sentinel_pair
+    real, verm = (redis.Redis(port=p, decode_responses=True) for p in ports)
+
+    def names(c, *cmd):
+        return c.execute_command(*cmd)[::2]
+    assert names(verm, "SENTINEL", "MASTER", "mymaster") == names(real, "SENTINEL", "MASTER", "mymaster")
+    wait_for(lambda: verm.execute_command("SENTINEL", "SENTINELS", "mymaster")
+             and real.execute_command("SENTINEL", "SENTINELS", "mymaster"), timeout=15, what="hello")
+    s_real = real.execute_command("SENTINEL", "SENTINELS", "mymaster")[0]
+    s_verm = verm.execute_command("SENTINEL", "SENTINELS", "mymaster")[0]
+    assert s_verm[::2] == s_real[::2]
+    # Each names the other by its run id.
+    assert dict(zip(s_verm[::2], s_verm[1::2]))["name"] == real.execute_command("SENTINEL", "MYID")
+    raw_real, raw_verm = _pair_clients(ports, 2)
+    for args in ((), ("all",), ("everything",), ("sentinel",), ("server", "keyspace")):
+        heads = [[ln for ln in c.call("INFO", *args).split(b"\r\n") if ln.startswith(b"#")]
+                 for c in (raw_verm, raw_real)]
+        assert heads[0] == heads[1], args
+    hv, hr = verm.execute_command("HELLO", "3"), real.execute_command("HELLO", "3")
+    assert list(hv) == list(hr) and hv["mode"] == "sentinel"
+
+
+def _parsed(port, *cmd):
+    """The reply parsed into nested lists, with no redis-py response callback."""
+    conn = redis.Connection(port=port)
+    try:
+        conn.send_command(*cmd)
+        return conn.read_response()
+    finally:
+        conn.disconnect()
+
+
+def _sorted_subcommands(info):
+    return [[*e[:9], sorted(e[9])] if e is not None and len(e) > 9 else e for e in info]
+
+
+def test_command_info_of_sentinel(sentinel_pair):
+    """COMMAND INFO/DOCS as redis-sentinel's (subcommands compared as sets: Redis's
+    dict order is seeded per process)."""
+    ports, _ = sentinel_pair
+    for cmd in (("COMMAND", "INFO", "sentinel"), ("COMMAND", "INFO", "get"),
+                ("COMMAND", "INFO", "subscribe", "publish", "ping", "role", "info", "hello")):
+        assert _sorted_subcommands(_parsed(ports[1], *cmd)) == _sorted_subcommands(_parsed(ports[0], *cmd)), cmd
+    real, verm = (dict(zip(*[iter(_parsed(p, "COMMAND", "DOCS", "sentinel"))] * 2)) for p in ports)
+    real, verm = (dict(zip(*[iter(d[b"sentinel"])] * 2)) for d in (real, verm))
+    assert dict(zip(*[iter(verm.pop(b"subcommands"))] * 2)) == dict(zip(*[iter(real.pop(b"subcommands"))] * 2))
+    assert verm == real

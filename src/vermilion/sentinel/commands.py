@@ -15,7 +15,7 @@ from ..commands.registry import command, container
 from ..commands.spec import arg
 from ..commands.util import parse_int
 from ..protocol.errors import CommandError, NotInteger, err
-from ..protocol.reply import OK, Simple, Verbatim
+from ..protocol.reply import OK, NullArray, Simple, Verbatim
 from ..util.glob import stringmatch
 from . import failover, settings
 from .instance import now_ms
@@ -188,7 +188,7 @@ def cmd_sentinel_flushconfig(c: Any, argv: list[bytes]) -> Any:
 def cmd_sentinel_get_master_addr_by_name(c: Any, argv: list[bytes]) -> Any:
     p = _s(c).primaries.get(argv[2].decode(errors="surrogateescape"))
     if p is None:
-        return None
+        return NullArray
     return [p.ip.encode(), str(p.port).encode()]
 
 

@@ -23,7 +23,6 @@ from ..commands import connection as connection_mod
 from ..commands import info as info_mod
 from ..commands.registry import COMMANDS, DISPATCH
 from ..protocol.errors import CommandError
-from ..protocol.reply import Verbatim
 
 # Redis 7.2's Sentinel table: command -> the subcommands kept (None: all of them).
 TABLE: dict[bytes, frozenset[bytes] | None] = {
@@ -83,7 +82,7 @@ def cmd_info(c: Any, argv: list[bytes]) -> Any:
         if text:
             text += b"\r\n"
         text += sentinel_of(c).info_text().encode()
-    return Verbatim(text)
+    return text  # a bulk string, not verbatim, in RESP3 too (addReplyBulkSds)
 
 
 def cmd_role(c: Any, argv: list[bytes]) -> Any:
