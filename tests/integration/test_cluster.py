@@ -608,3 +608,113 @@ def test_create_with_replicas_readonly_and_failover():
     finally:
         for n in nodes:
             n.stop()
+
+
+# ---- one primary and its replica: manual failover, PUBLISH and sharded pub/sub -------------
+
+
+def _nodes_text(port: int) -> str:
+    return redis.Redis(port=port).execute_command("CLUSTER", "NODES").decode()
+
+
+def _shard(primary_kind: str, replica_kind: str) -> tuple[ServerProcess, ServerProcess]:
+    """A primary serving every slot and its replica (either may be a real redis-server:
+    same bus, same replication)."""
+    p = ServerProcess(primary_kind, _cluster_args(2000))
+    r = ServerProcess(replica_kind, _cluster_args(2000))
+    try:
+        a, b = redis.Redis(port=p.port), redis.Redis(port=r.port)
+        a.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+        b.execute_command("CLUSTER", "MEET", "127.0.0.1", p.port, int(p.cmd[p.cmd.index("--cluster-port") + 1]))
+        pid = a.execute_command("CLUSTER", "MYID").decode()
+        rid = b.execute_command("CLUSTER", "MYID").decode()
+        wait_for(lambda: pid in _nodes_text(r.port), 10, what="the replica knows the primary")
+        b.execute_command("CLUSTER", "REPLICATE", pid)
+        wait_for(lambda: f"{rid} " in _nodes_text(p.port) and f" slave {pid} " in _nodes_text(p.port), 10,
+                 what="the primary knows its replica")
+        wait_for(lambda: b.info("replication").get("master_link_status") == "up", 15, what="replication link up")
+        wait_for(lambda: all(b"cluster_state:ok" in c.execute_command("CLUSTER", "INFO") for c in (a, b)), 10,
+                 what="cluster_state:ok")
+        return p, r
+    except BaseException:
+        p.stop()
+        r.stop()
+        raise
+
+
+def _switched(new_primary: ServerProcess, new_replica: ServerProcess) -> bool:
+    """Both nodes agree on the new roles (as the vote for the next failover needs)."""
+    new_id = redis.Redis(port=new_primary.port).execute_command("CLUSTER", "MYID").decode()
+    replica_id = redis.Redis(port=new_replica.port).execute_command("CLUSTER", "MYID").decode()
+    return (f"myself,slave {new_id} " in _nodes_text(new_replica.port)
+            and f"{replica_id} " in (text := _nodes_text(new_primary.port)) and f" slave {new_id} " in text)
+
+
+def _message(ps, timeout: float = 5.0):
+    def got():
+        m = ps.get_message(timeout=0.05)
+        return m if m and m["type"] in ("message", "smessage") else None
+    return wait_for(got, timeout, what="a pub/sub message")
+
+
+@pytest.mark.parametrize("kinds", [("vermilion", "redis"), ("redis", "vermilion")], ids=["v-primary", "v-replica"])
+def test_manual_failover_and_pubsub_with_a_real_redis_node(kinds):
+    """Vermilion and a real redis-server in one shard: PUBLISH and SPUBLISH cross the
+    bus both ways (PUBLISH / PUBLISHSHARD messages), then CLUSTER FAILOVER on the replica
+    (MFSTART, the paused primary's offset, the FORCEACK vote) swaps the roles."""
+    p, r = _shard(*kinds)
+    try:
+        a, b = redis.Redis(port=p.port), redis.Redis(port=r.port)
+        for x, y in ((a, b), (b, a)):
+            sub = y.pubsub()
+            sub.subscribe("news")
+            sub.ssubscribe("{s}chan")  # a replica serves its shard's channels without READONLY
+            assert x.publish("news", "hello") == 0
+            assert _message(sub)["data"] == b"hello"
+            assert x.spublish("{s}chan", "shard") == 0
+            m = _message(sub)
+            assert (m["type"], m["channel"], m["data"]) == ("smessage", b"{s}chan", b"shard")
+            sub.close()
+        for i in range(100):
+            a.set(f"k{i}", i)
+        assert b.execute_command("CLUSTER", "FAILOVER") == b"OK"
+        wait_for(lambda: _switched(r, p), 15, what="roles swapped")
+        assert b.get("k99") == b"99" and b.dbsize() == 100
+        b.set("after", "1")
+        wait_for(lambda: a.execute_command("READONLY") and a.get("after") == b"1", 10, what="old primary replicates")
+    finally:
+        p.stop()
+        r.stop()
+
+
+def test_manual_failover_default_force_takeover():
+    p, r = _shard("vermilion", "vermilion")
+    try:
+        a, b = redis.Redis(port=p.port), redis.Redis(port=r.port)
+        with pytest.raises(redis.ResponseError, match="^You should send CLUSTER FAILOVER to a replica$"):
+            a.execute_command("CLUSTER", "FAILOVER")
+        with pytest.raises(redis.ResponseError, match="^syntax error$"):
+            b.execute_command("CLUSTER", "FAILOVER", "SOON")
+        a.set("k", "v")
+        epoch0 = int(_nodes_text(p.port).split("myself,master")[1].split()[3])
+        # A client writing during the failover is paused, then redirected to the new primary.
+        raw = RawClient(p.port)
+        try:
+            assert b.execute_command("CLUSTER", "FAILOVER") == b"OK"
+            wait_for(lambda: _switched(r, p), 15, what="failover")
+            assert raw.call("SET", "k", "w").startswith(b"-MOVED ")
+        finally:
+            raw.close()
+        assert b.get("k") == b"v"
+        assert a.execute_command("CLUSTER", "FAILOVER", "FORCE") == b"OK"
+        wait_for(lambda: _switched(p, r), 15, what="forced failover back")
+        assert b.execute_command("CLUSTER", "FAILOVER", "TAKEOVER") == b"OK"
+        wait_for(lambda: _switched(r, p), 15, what="takeover")
+        line = next(ln for ln in _nodes_text(r.port).splitlines() if "myself" in ln).split()
+        assert int(line[6]) >= epoch0 + 3 and line[8] == "0-16383"  # one new epoch per failover
+        log = p.read_log()
+        assert "Manual failover requested by replica" in log and "Configuration change detected" in log
+        assert "Taking over the master (user request)." in r.read_log()
+    finally:
+        p.stop()
+        r.stop()
