@@ -96,12 +96,12 @@ def _fields(inst: Any, resp: int) -> Any:
 
 container("sentinel", arity=-2, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="A container for Sentinel commands",
+         summary="A container for Redis Sentinel commands.",
          complexity="Depends on subcommand.")
 
 @command("sentinel|ckquorum", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Check for a Sentinel quorum",
+         summary="Checks for a Redis Sentinel quorum.",
          args=(
             arg("master-name", "string"),
          ))
@@ -121,8 +121,9 @@ def cmd_sentinel_ckquorum(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|config", arity=-3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="6.2.0",
-         summary="Configure Sentinel",
-         complexity="O(1)",
+         summary="Configures Redis Sentinel.",
+         complexity="O(N) when N is the number of configuration parameters provided",
+         history=(("7.2.0", "Added the ability to set and get multiple parameters in one call."),),
          args=(
             arg("set_or_get", "oneof", arguments=(
                     arg("set_param_value", "block", token="SET", flags=("multiple",), arguments=(
@@ -138,7 +139,7 @@ def cmd_sentinel_config(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|debug", arity=-2, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="7.0.0",
-         summary="List or update the current configurable parameters",
+         summary="Lists or updates the current configurable parameters of Redis Sentinel.",
          complexity="O(N) where N is the number of configurable parameters",
          args=(
             arg("parameter_value", "block", flags=("multiple",), arguments=(
@@ -152,7 +153,7 @@ def cmd_sentinel_debug(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|failover", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Force a failover",
+         summary="Forces a Redis Sentinel failover.",
          args=(
             arg("master-name", "string"),
          ))
@@ -171,7 +172,7 @@ def cmd_sentinel_failover(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|flushconfig", arity=2, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Rewrite configuration file",
+         summary="Rewrites the Redis Sentinel configuration file.",
          complexity="O(1)")
 def cmd_sentinel_flushconfig(c: Any, argv: list[bytes]) -> Any:
     _s(c).flush_config()
@@ -180,7 +181,7 @@ def cmd_sentinel_flushconfig(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|get-master-addr-by-name", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Get port and address of a master",
+         summary="Returns the port and address of a master Redis instance.",
          complexity="O(1)",
          args=(
             arg("master-name", "string"),
@@ -194,7 +195,7 @@ def cmd_sentinel_get_master_addr_by_name(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|help", arity=2, flags="loading stale sentinel only_sentinel", acl="",
          group="sentinel", since="6.2.0",
-         summary="Show helpful text about the different subcommands",
+         summary="Returns helpful text about the different subcommands.",
          complexity="O(1)")
 def cmd_sentinel_help(c: Any, argv: list[bytes]) -> Any:
     return help_reply(HELP)
@@ -202,7 +203,7 @@ def cmd_sentinel_help(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|info-cache", arity=-3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="3.2.0",
-         summary="Get cached INFO from the instances in the deployment",
+         summary="Returns the cached `INFO` replies from the deployment's instances.",
          complexity="O(N) where N is the number of instances",
          args=(
             arg("nodename", "string", flags=("multiple",)),
@@ -222,7 +223,7 @@ def cmd_sentinel_info_cache(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|is-master-down-by-addr", arity=6, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Check if a master is down",
+         summary="Determines whether a master Redis instance is down.",
          complexity="O(1)",
          args=(
             arg("ip", "string"),
@@ -245,7 +246,7 @@ def cmd_sentinel_is_master_down_by_addr(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|master", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Shows the state of a master",
+         summary="Returns the state of a master Redis instance.",
          complexity="O(1)",
          args=(
             arg("master-name", "string"),
@@ -256,7 +257,7 @@ def cmd_sentinel_master(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|masters", arity=2, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="List the monitored masters",
+         summary="Returns a list of monitored Redis masters.",
          complexity="O(N) where N is the number of masters")
 def cmd_sentinel_masters(c: Any, argv: list[bytes]) -> Any:
     return [_fields(p, c.resp) for p in _s(c).primaries.values()]
@@ -264,7 +265,7 @@ def cmd_sentinel_masters(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|monitor", arity=6, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Start monitoring",
+         summary="Starts monitoring.",
          complexity="O(1)",
          args=(
             arg("name", "string"),
@@ -295,7 +296,7 @@ def cmd_sentinel_monitor(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|myid", arity=2, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="6.2.0",
-         summary="Get the Sentinel instance ID",
+         summary="Returns the Redis Sentinel instance ID.",
          complexity="O(1)")
 def cmd_sentinel_myid(c: Any, argv: list[bytes]) -> Any:
     return _s(c).cfg.myid.encode()
@@ -303,14 +304,14 @@ def cmd_sentinel_myid(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|pending-scripts", arity=2, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Get information about pending scripts")
+         summary="Returns information about pending scripts for Redis Sentinel.")
 def cmd_sentinel_pending_scripts(c: Any, argv: list[bytes]) -> Any:
     return []
 
 
 @command("sentinel|remove", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Stop monitoring",
+         summary="Stops monitoring.",
          complexity="O(1)",
          args=(
             arg("master-name", "string"),
@@ -326,7 +327,7 @@ def cmd_sentinel_remove(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|replicas", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="5.0.0",
-         summary="List the monitored replicas",
+         summary="Returns a list of the monitored Redis replicas.",
          complexity="O(N) where N is the number of replicas",
          args=(
             arg("master-name", "string"),
@@ -337,7 +338,7 @@ def cmd_sentinel_replicas(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|reset", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Reset masters by name pattern",
+         summary="Resets Redis masters by name matching a pattern.",
          complexity="O(N) where N is the number of monitored masters",
          args=(
             arg("pattern", "pattern"),
@@ -354,7 +355,7 @@ def cmd_sentinel_reset(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|sentinels", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="List the Sentinel instances",
+         summary="Returns a list of Sentinel instances.",
          complexity="O(N) where N is the number of Sentinels",
          args=(
             arg("master-name", "string"),
@@ -365,7 +366,7 @@ def cmd_sentinel_sentinels(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|set", arity=-5, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.4",
-         summary="Change the configuration of a monitored master",
+         summary="Changes the configuration of a monitored Redis master.",
          complexity="O(1)",
          args=(
             arg("master-name", "string"),
@@ -382,7 +383,7 @@ def cmd_sentinel_set(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|simulate-failure", arity=-3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="3.2.0",
-         summary="Simulate failover scenarios",
+         summary="Simulates failover scenarios.",
          args=(
             arg("mode", "oneof", flags=("optional", "multiple"), arguments=(
                     arg("crash-after-election", "pure-token"),
@@ -415,8 +416,8 @@ def cmd_sentinel_simulate_failure(c: Any, argv: list[bytes]) -> Any:
 
 @command("sentinel|slaves", arity=3, flags="admin sentinel only_sentinel", acl="",
          group="sentinel", since="2.8.0",
-         summary="List the monitored slaves",
-         complexity="O(N) where N is the number of slaves",
+         summary="Returns a list of the monitored replicas.",
+         complexity="O(N) where N is the number of replicas.",
          doc_flags=("deprecated",),
          deprecated_since="5.0.0",
          replaced_by="`SENTINEL REPLICAS`",

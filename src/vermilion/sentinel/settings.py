@@ -149,39 +149,37 @@ def config_value(cfg: Any, name: str) -> str:
 
 
 def config_command(s: Any, argv: list[bytes]) -> Any:
-    """``SENTINEL CONFIG GET <pattern>`` (a map) / ``SET <param> <value>``."""
+    """``SENTINEL CONFIG GET <pattern> [<pattern> ...]`` (a map of every parameter any
+    pattern matches) / ``SET <param> <value> [<param> <value> ...]`` (7.2: several in
+    one call; all are checked before any is applied)."""
     n = len(argv)
     action = argv[2].lower()
-    if action == b"get" and n == 4:
-        return {name.encode(): config_value(s.cfg, name).encode()
-                for name in CONFIG_PARAMS if stringmatch(argv[3], name.encode(), nocase=True)}
-    if action != b"set" or n != 5:
+    if action == b"get" and n >= 4:
+        return {name.encode(): config_value(s.cfg, name).encode() for name in CONFIG_PARAMS
+                if any(stringmatch(pat, name.encode(), nocase=True) for pat in argv[3:])}
+    if action != b"set" or n < 5 or (n - 3) % 2:
         raise err(_ONLY)
-    name = argv[3].decode(errors="replace").lower()
-    raw = argv[4]
-    value = raw.decode(errors="surrogateescape")
     cfg = s.cfg
-
-    def invalid() -> Exception:
-        return err("Invalid value '%s' to SENTINEL CONFIG SET '%s'" % (value, name))
-
-    if name in ("resolve-hostnames", "announce-hostnames"):
-        if value.lower() not in ("yes", "no"):
-            raise invalid()
-        setattr(cfg, name.replace("-", "_"), value.lower() == "yes")
-    elif name == "announce-ip":
-        cfg.announce_ip = value
-    elif name == "announce-port":
-        v = _ll(raw)
-        if v is None or v < 0 or v > 65535:
-            raise invalid()
-        cfg.announce_port = v
-    elif name == "sentinel-user":
-        cfg.sentinel_user = value
-    elif name == "sentinel-pass":
-        cfg.sentinel_pass = value
-    else:
-        raise err("Invalid argument '%s' to SENTINEL CONFIG SET" % argv[3].decode(errors="replace"))
+    updates: list[tuple[str, Any]] = []
+    for j in range(3, n, 2):
+        name = argv[j].decode(errors="replace").lower()
+        raw = argv[j + 1]
+        value = raw.decode(errors="surrogateescape")
+        if name in ("resolve-hostnames", "announce-hostnames"):
+            if value.lower() not in ("yes", "no"):
+                raise err("Invalid value '%s' to SENTINEL CONFIG SET '%s'" % (value, name))
+            updates.append((name.replace("-", "_"), value.lower() == "yes"))
+        elif name == "announce-port":
+            v = _ll(raw)
+            if v is None or v < 0 or v > 65535:
+                raise err("Invalid value '%s' to SENTINEL CONFIG SET '%s'" % (value, name))
+            updates.append(("announce_port", v))
+        elif name in ("announce-ip", "sentinel-user", "sentinel-pass"):
+            updates.append((name.replace("-", "_"), value))
+        else:
+            raise err("Invalid argument '%s' to SENTINEL CONFIG SET" % argv[j].decode(errors="replace"))
+    for attr, v in updates:
+        setattr(cfg, attr, v)
     s.flush_config()
     return OK
 
