@@ -161,10 +161,10 @@ def part_types(a, servers):
         for test in TYPE_TESTS.split(","):
             progress(f"types: {test} -P {pipeline}")
             if test == "xadd":  # no -t xadd in redis-benchmark 7.0: the same command, custom
-                extra, row = ["XADD", "bench:xadd", "*", "field", "value"], None
+                extra, row_name = ["XADD", "bench:xadd", "*", "field", "value"], None
             else:
-                extra, row = ["-t", test], test.upper()
-            res = alternate(a, servers, lambda s: bench_row(a, s, extra, pipeline, row))
+                extra, row_name = ["-t", test], test.upper()
+            res = alternate(a, servers, lambda s: bench_row(a, s, extra, pipeline, row_name))
             v, r = (med([x[0] for x in res[n]]) for n in ("vermilion", "redis"))
             row = [test, num(v), num(r), ratio(v, r)]
             if pipeline == 1:
