@@ -24,7 +24,7 @@ def topology(tmp_path):
                     "sentinel down-after-milliseconds mymaster 1000\n")
     proc = subprocess.Popen([SENTINEL, str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     cli = redis.Redis(port=port, decode_responses=True)
-    wait_for(lambda: _pings(cli), what="sentinel up")
+    wait_for(lambda: _pings(cli), timeout=30, what="sentinel up")
     yield primary, replica, cli, conf, proc
     proc.kill()
     proc.wait()
@@ -71,22 +71,26 @@ def test_config_file_required(tmp_path):
     assert "Sentinel needs config file on disk to save state.  Exiting..." in out.stderr
 
 
-@pytest.mark.parametrize("mixed", [False, True], ids=["vermilion", "with-redis-sentinel"])
-def test_failover_three_sentinels(tmp_path, mixed):
-    """SIGKILL the primary: the sentinels agree, promote a replica, all report it, and
-    redis-py's Sentinel client writes to the new primary.  ``mixed``: the first of the
-    three is a real redis-sentinel, in the same quorum."""
+@pytest.mark.parametrize("kind", ["vermilion", "with-redis-sentinel", "vermilion-servers"])
+def test_failover_three_sentinels(tmp_path, kind):
+    """SIGKILL the primary under a WAIT 1 write load: the sentinels agree, promote a
+    replica, all report it, subscribers get ``+switch-master`` in Redis's format, no
+    acknowledged write is lost, redis-py's Sentinel client writes to the new primary
+    and reads from a replica, the other replica follows the new primary, and the old
+    primary rejoins as a replica.  ``with-redis-sentinel``: the first of the three is a
+    real redis-sentinel in the same quorum; ``vermilion-servers``: Vermilion primary
+    and replicas (else real redis-servers)."""
+    import threading
     import time
 
     from redis.sentinel import Sentinel
 
-    primary = ServerProcess("redis", ["--save", ""])
-    primary.__enter__()
-    replicas = [ServerProcess("redis", ["--save", "", "--replicaof", "127.0.0.1", str(primary.port)])
+    server_kind = "vermilion" if kind == "vermilion-servers" else "redis"
+    primary = ServerProcess(server_kind, ["--save", ""])
+    replicas = [ServerProcess(server_kind, ["--save", "", "--replicaof", "127.0.0.1", str(primary.port)])
                 for _ in range(2)]
-    for r in replicas:
-        r.__enter__()
     procs, clis = [], []
+    old_primary = None
     try:
         for i in range(3):
             port = free_port()
@@ -94,11 +98,12 @@ def test_failover_three_sentinels(tmp_path, mixed):
             conf.write_text(f"port {port}\nsentinel monitor mymaster 127.0.0.1 {primary.port} 2\n"
                             "sentinel down-after-milliseconds mymaster 1000\n"
                             "sentinel failover-timeout mymaster 5000\n")
-            cmd = ["redis-server", str(conf), "--sentinel"] if mixed and i == 0 else [SENTINEL, str(conf)]
+            real = kind == "with-redis-sentinel" and i == 0
+            cmd = ["redis-server", str(conf), "--sentinel"] if real else [SENTINEL, str(conf)]
             procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL))
             clis.append(redis.Redis(port=port, decode_responses=True))
         for c in clis:
-            wait_for(lambda: _pings(c), what="sentinel up")
+            wait_for(lambda: _pings(c), timeout=30, what="sentinel up")
 
         def ready(c):
             d = c.execute_command("SENTINEL", "MASTER", "mymaster")
@@ -106,18 +111,54 @@ def test_failover_three_sentinels(tmp_path, mixed):
             return d["num-slaves"] == "2" and d["num-other-sentinels"] == "2"
         for c in clis:
             wait_for(lambda: ready(c), timeout=15, what="discovery")
+        events = clis[-1].pubsub()
+        events.subscribe("+switch-master", "+odown")
+        wait_for(lambda: events.get_message(timeout=0.1) is None and events.subscribed, what="subscribed")
+
+        acked: list[str] = []
+        stop = threading.Event()
+
+        def writer():
+            w = redis.Redis(port=primary.port, socket_timeout=1)
+            i = 0
+            while not stop.is_set():
+                try:
+                    w.set(f"k{i}", i)
+                    if w.execute_command("WAIT", 1, 200) >= 1:
+                        acked.append(f"k{i}")
+                except (redis.ConnectionError, redis.TimeoutError):
+                    return
+                i += 1
+        t = threading.Thread(target=writer)
+        t.start()
+        wait_for(lambda: len(acked) >= 20, what="acknowledged writes")
         old = ["127.0.0.1", str(primary.port)]
         primary.proc.kill()
+        primary.proc.wait()
         t0 = time.monotonic()
         for c in clis:
             wait_for(lambda: c.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster") != old,
                      timeout=30, what="switch-master")
         print(f"kill -> all sentinels switched: {time.monotonic() - t0:.2f}s")
+        stop.set()
+        t.join()
         addrs = {tuple(c.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")) for c in clis}
         assert len(addrs) == 1
         new_port = int(addrs.pop()[1])
         assert new_port in {r.port for r in replicas}
-        assert redis.Redis(port=new_port).info("replication")["role"] == "master"
+        messages = []
+        wait_for(lambda: messages.append(events.get_message(timeout=0.1)) or
+                 any(m and m["channel"] == "+switch-master" for m in messages), what="+switch-master message")
+        switch = next(m for m in messages if m and m["channel"] == "+switch-master")
+        assert switch["data"] == f"mymaster 127.0.0.1 {primary.port} 127.0.0.1 {new_port}"
+        # (a sentinel that learns the switch from a hello first never reaches +odown)
+        for m in messages:
+            if m and m["channel"] == "+odown":
+                assert m["data"].startswith(f"master mymaster 127.0.0.1 {primary.port} #quorum ")
+        new = redis.Redis(port=new_port)
+        assert new.info("replication")["role"] == "master"
+        missing = [k for k in acked if new.get(k) is None]
+        assert missing == [], f"{len(missing)} of {len(acked)} acknowledged writes lost"
         sentinel = Sentinel([("127.0.0.1", c.connection_pool.connection_kwargs["port"]) for c in clis])
         m = sentinel.master_for("mymaster", socket_timeout=2)
         wait_for(lambda: m.set("after", "failover"), timeout=10, what="write")
@@ -125,11 +166,18 @@ def test_failover_three_sentinels(tmp_path, mixed):
         other = next(r for r in replicas if r.port != new_port)
         wait_for(lambda: redis.Redis(port=other.port).info("replication").get("master_port") == new_port,
                  timeout=10, what="other replica reconfigured")
+        wait_for(lambda: sentinel.slave_for("mymaster", socket_timeout=2).get("after") == b"failover",
+                 timeout=10, what="read from a replica")
+        if kind == "vermilion":
+            # The old primary comes back as a master: the sentinels convert it.
+            old_primary = ServerProcess(server_kind, ["--save", ""], port=primary.port)
+            wait_for(lambda: redis.Redis(port=old_primary.port).info("replication").get("master_port") == new_port,
+                     timeout=20, what="old primary converted to a replica")
     finally:
         for p in procs:
             p.kill()
             p.wait()
-        for s in (*replicas, primary):
+        for s in (*replicas, primary, *([old_primary] if old_primary else [])):
             s.__exit__(None, None, None)
 
 
@@ -177,7 +225,7 @@ def sentinel_pair(tmp_path_factory):
             procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             ports.append(port)
         for p in ports:
-            wait_for(lambda: _pings(redis.Redis(port=p)), what="sentinel up")
+            wait_for(lambda: _pings(redis.Redis(port=p)), timeout=30, what="sentinel up")
         yield ports, d
     finally:
         for p in procs:
