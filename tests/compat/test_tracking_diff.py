@@ -648,3 +648,44 @@ def test_client_list_flags_and_redir(peers):
     a.check_with(*a.redirect_args(b))
     assert a.norm("v", b":" + _field(a.v.call("CLIENT", "INFO"), b"redir") + b"\r\n") == \
         a.norm("r", b":" + _field(a.r.call("CLIENT", "INFO"), b"redir") + b"\r\n") == b":<id2>\r\n"
+
+
+# ---- a real client library ---------------------------------------------------------------
+#
+# redis-py 5.2.1's own client-side cache (``cache_config``) refuses servers older than 7.4,
+# so it cannot be used against Redis 7.2 or us; the RESP2 redirection pattern libraries
+# use is exercised instead, on both servers.
+
+
+@pytest.mark.parametrize("which", ["vermilion", "redis"])
+def test_redis_py_resp2_redirection(request, which):
+    import redis
+
+    port = request.getfixturevalue(f"{which}_server").port
+    r = redis.Redis(port=port)
+    tracker = redis.Redis(port=port, single_connection_client=True)
+    p = r.pubsub()
+    try:
+        r.flushall()
+        p.subscribe("__redis__:invalidate")
+        assert p.get_message(timeout=5)["type"] == "subscribe"
+        sub_id = next(c["id"] for c in r.client_list(_type="pubsub"))
+        assert tracker.client_tracking_on(clientid=sub_id) == b"OK"
+        assert tracker.client_getredir() == int(sub_id)
+        info = tracker.client_trackinginfo()
+        assert info[:2] == ["flags", [b"on"]] and info[3] == int(sub_id)
+        tracker.set("user:1", "alice")
+        assert tracker.get("user:1") == b"alice"
+        r.set("user:1", "bob")
+        msg = p.get_message(timeout=5)
+        assert msg == {"type": "message", "pattern": None, "channel": b"__redis__:invalidate",
+                       "data": [b"user:1"]}
+        r.flushdb()
+        msg = p.get_message(timeout=5)
+        assert msg["channel"] == b"__redis__:invalidate" and msg["data"] is None
+        assert tracker.client_tracking_off() == b"OK"
+        assert tracker.client_getredir() == -1
+    finally:
+        p.close()
+        tracker.close()
+        r.close()
