@@ -481,6 +481,41 @@ def test_noperm_inside_multi(restricted):
     assert _masked_log(la, True) == _masked_log(lb, True)
 
 
+def _exec_stats(client) -> tuple:
+    """errorstat_NOPERM and cmdstat_exec's failed_calls (usec figures differ)."""
+    errs = [l for l in client.call("info", "errorstats").split(b"\r\n") if l.startswith(b"errorstat_NOPERM")]
+    execs = [l.split(b",failed_calls=")[1] for l in client.call("info", "commandstats").split(b"\r\n")
+             if l.startswith(b"cmdstat_exec:")]
+    return errs, execs
+
+
+@pytest.mark.parametrize("queued", [
+    (["set", "k1", "v"], ["get", "k1"], ["publish", "news.a", "x"], ["set", "k2", "v"]),
+    (["get", "k1"], ["get", "k9"]),
+    (["publish", "news.a", "x"], ["get", "k1"]),
+    (["get", "k1"], ["set", "k1", "v"]),
+], ids=["mixed", "key-revoked-last", "channel-first", "cmd-revoked-last"])
+def test_exec_rechecks_permissions_changed_after_queueing(restricted, queued):
+    """Redis's execCommand checks every queued command again: NOPERM in its slot of the
+    EXEC reply, an ACL LOG entry with the ``multi`` context, errorstats, and an error
+    after the last run command counted as EXEC's failed call."""
+    acl, v, r = restricted
+    acl.check("ACL", "SETUSER", "t_r", "+set")
+    acl.both("CONFIG", "RESETSTAT", compare=False)
+    for c in (v, r):
+        assert c.call("multi") == b"+OK\r\n"
+        for cmd in queued:
+            assert c.call(*cmd) == b"+QUEUED\r\n", cmd
+    acl.check("ACL", "SETUSER", "t_r", "-set", "resetkeys", "~k1", "resetchannels", "&other")
+    a, b = v.call("exec"), r.call("exec")
+    assert a == b, (a, b)
+    assert b"-NOPERM ACLs rules changed" in a
+    la, lb = acl.both("ACL", "LOG", compare=False)
+    assert _masked_log(la, True) == _masked_log(lb, True)
+    assert _exec_stats(v) == _exec_stats(r)
+    acl.check("GET", "k1")
+
+
 def test_permission_change_applies_to_logged_in_clients(restricted):
     acl, v, r = restricted
     acl.check("ACL", "SETUSER", "t_r", "+set")

@@ -4,6 +4,8 @@ script effects (propagation, MULTI), and a job-queue script suite, against real 
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 # Run after SETUP on flushed servers; each reply is compared byte for byte.
@@ -276,7 +278,10 @@ def test_write_then_error_keeps_the_write(both):
 
 
 def test_big_and_deep_replies(both):
-    # Self-referencing tables end in Redis's "reached lua stack limit" at its depth.
+    # Self-referencing tables end in Redis's "reached lua stack limit" at its depth;
+    # the test client reads such a ~8000-deep reply recursively.
+    if sys.getrecursionlimit() < 30000:
+        sys.setrecursionlimit(30000)
     both.check("eval", "local t = {} t[1] = t return t", 0)
     both.check("eval", "local t = {} t[1] = {1, t} return t", 0)
     both.check("eval", "local t = {} t[1] = t return {map = {a = t}}", 0)

@@ -43,6 +43,7 @@ from .client import Gate
 
 _MULTI = Gate.MULTI
 _DIRTY = Gate.DIRTY_CAS
+_ACL = Gate.ACL
 _NO_MULTI = CmdFlag.NO_MULTI.value
 _READONLY = CmdFlag.READONLY.value
 _SKIP = KeyFlag.RO | KeyFlag.NOT_KEY  # keys a write command only reads
@@ -300,8 +301,20 @@ def run_queue(c: Any) -> list:
     replies: list = []
     forms: list[list[bytes]] = []
     t_prev = perf_counter_ns()
+    # A restricted user's rules may have changed since queueing: each command is checked
+    # again (security/acl's exec_check: NOPERM in its slot, logged as "multi").
+    acl = server.extensions.get("acl") if c.gate & _ACL else None
+    err_after_last_call = False
     try:
         for spec, argv in queue:
+            if acl is not None:
+                denied = acl.exec_check(c, spec, argv)
+                if denied is not None:
+                    replies.append(ErrorReply(denied.msg))
+                    stats.count_error(denied.msg)
+                    err_after_last_call = True
+                    continue
+            err_after_last_call = False
             dirty = server.dirty
             c.propagate_as = None
             st = spec.stats
@@ -344,6 +357,11 @@ def run_queue(c: Any) -> list:
     finally:
         c.deny_blocking = old_deny
         discard_state(c)
+    if err_after_last_call:
+        # Redis counts an error replied after the last queued call() against EXEC itself.
+        from ..commands.registry import COMMANDS  # noqa: PLC0415
+
+        COMMANDS[b"exec"].stats.failed_calls += 1
     if server.propagate is None:
         c.propagate_as = None  # nobody listens: leave nothing behind
     elif len(forms) > 1:
