@@ -400,3 +400,83 @@ def test_command_info_of_sentinel(sentinel_pair):
         return out
     assert docs(ports[1]) == docs(ports[0])
     assert b"A container for Redis Sentinel commands." in _parsed(ports[1], "COMMAND", "DOCS", "sentinel")[1]
+
+
+def test_tilt_after_a_stall(topology):
+    """A timer that runs more than tilt-trigger late (the process was stopped) enters
+    TILT: ``+tilt`` is published and INFO reports it until tilt-period has passed."""
+    import signal
+    import time
+
+    _, _, cli, _, proc = topology
+    cli.execute_command("SENTINEL", "DEBUG", "tilt-period", "1000")
+    sub = cli.pubsub()
+    sub.subscribe("+tilt", "-tilt")
+    wait_for(lambda: sub.get_message(timeout=0.1) is None and sub.subscribed, what="subscribed")
+    proc.send_signal(signal.SIGSTOP)
+    time.sleep(2.5)  # the stall being tested: longer than tilt-trigger (2000 ms)
+    proc.send_signal(signal.SIGCONT)
+    got = []
+    wait_for(lambda: got.append(sub.get_message(timeout=0.1)) or any(m and m["channel"] == "-tilt" for m in got),
+             timeout=10, what="-tilt")
+    texts = [(m["channel"], m["data"]) for m in got if m]
+    assert texts == [("+tilt", "#tilt mode entered"), ("-tilt", "#tilt mode exited")]
+    assert cli.info("sentinel")["sentinel_tilt"] == 0
+
+
+def test_manual_failover_and_restart_keeps_identity(topology):
+    """SENTINEL FAILOVER promotes the replica without agreement (INPROG while it runs);
+    the config file keeps the new state, and a restarted sentinel resumes with the
+    same id, epoch and primary."""
+    primary, replica, cli, conf, proc = topology
+    port = cli.connection_pool.connection_kwargs["port"]
+    wait_for(lambda: len(cli.execute_command("SENTINEL", "REPLICAS", "mymaster")) == 1, what="replica found")
+    sub = cli.pubsub()
+    sub.subscribe("+switch-master", "+try-failover")
+    wait_for(lambda: sub.get_message(timeout=0.1) is None and sub.subscribed, what="subscribed")
+    assert cli.execute_command("SENTINEL", "FAILOVER", "mymaster") == "OK"
+    with pytest.raises(redis.ResponseError, match="^INPROG Failover already in progress$"):
+        cli.execute_command("SENTINEL", "FAILOVER", "mymaster")
+    wait_for(lambda: cli.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+             == ["127.0.0.1", str(replica.port)], timeout=15, what="manual failover")
+    got = []
+    wait_for(lambda: got.append(sub.get_message(timeout=0.1)) or
+             any(m and m["channel"] == "+switch-master" for m in got), what="+switch-master")
+    texts = {m["channel"]: m["data"] for m in got if m}
+    assert texts["+try-failover"] == f"master mymaster 127.0.0.1 {primary.port}"
+    assert texts["+switch-master"] == f"mymaster 127.0.0.1 {primary.port} 127.0.0.1 {replica.port}"
+    assert redis.Redis(port=replica.port).info("replication")["role"] == "master"
+    myid = cli.execute_command("SENTINEL", "MYID")
+    epoch = dict(zip(*[iter(cli.execute_command("SENTINEL", "MASTER", "mymaster"))] * 2))["config-epoch"]
+    assert epoch == "1"
+    text = conf.read_text()
+    assert f"sentinel monitor mymaster 127.0.0.1 {replica.port} 1" in text
+    assert f"sentinel known-replica mymaster 127.0.0.1 {primary.port}" in text
+    assert "sentinel config-epoch mymaster 1" in text and "sentinel current-epoch 1" in text
+    proc.kill()
+    proc.wait()
+    proc2 = subprocess.Popen([SENTINEL, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        cli2 = redis.Redis(port=port, decode_responses=True)
+        wait_for(lambda: _pings(cli2), timeout=30, what="sentinel restarted")
+        assert cli2.execute_command("SENTINEL", "MYID") == myid
+        assert cli2.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster") == ["127.0.0.1", str(replica.port)]
+        d = dict(zip(*[iter(cli2.execute_command("SENTINEL", "MASTER", "mymaster"))] * 2))
+        assert d["config-epoch"] == "1" and d["num-slaves"] == "1"
+        assert f"sentinel myid {myid}" in conf.read_text()
+    finally:
+        proc2.kill()
+        proc2.wait()
+
+
+def test_no_good_replica(topology):
+    primary, replica, cli, _, _ = topology
+
+    def replica_flags():
+        found = cli.execute_command("SENTINEL", "REPLICAS", "mymaster")
+        return dict(zip(*[iter(found[0])] * 2))["flags"] if found else ""
+    wait_for(replica_flags, timeout=15, what="replica found")
+    replica.stop()
+    wait_for(lambda: "s_down" in replica_flags(), timeout=15, what="replica s_down")
+    with pytest.raises(redis.ResponseError, match="^NOGOODSLAVE No suitable replica to promote$"):
+        cli.execute_command("SENTINEL", "FAILOVER", "mymaster")

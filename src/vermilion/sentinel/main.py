@@ -44,6 +44,7 @@ class Sentinel:
         self.votes = leader.Votes()
         self.votes.current_epoch = cfg.current_epoch
         self.tilt = False
+        self.tilt_start_ms = 0
         self.simfailure_flags = 0
 
     @property
@@ -446,7 +447,8 @@ class Sentinel:
 
     def info_text(self) -> str:
         lines = ["# Sentinel", f"sentinel_masters:{len(self.primaries)}",
-                 f"sentinel_tilt:{int(self.tilt)}", "sentinel_tilt_since_seconds:-1",
+                 f"sentinel_tilt:{int(self.tilt)}",
+                 f"sentinel_tilt_since_seconds:{(now_ms() - self.tilt_start_ms) // 1000 if self.tilt else -1}",
                  "sentinel_running_scripts:0", "sentinel_scripts_queue_length:0",
                  f"sentinel_simulate_failure_flags:{self.simfailure_flags}"]
         for i, p in enumerate(self.primaries.values()):

@@ -91,6 +91,7 @@ class Link:
 class Monitor:
     def __init__(self, sentinel):
         self.s = sentinel
+        self.previous_tick_ms = 0
         self.links: dict[int, Link] = {}
         self.subscribers: dict[int, HelloSubscriber] = {}
 
@@ -106,6 +107,7 @@ class Monitor:
         failover step per primary (an asyncio task: it talks to other sentinels)."""
         t = now_ms()
         timing = self.s.timing
+        self.check_tilt(t)
         ping_period = timing["ping-period"]
         for p in list(self.s.primaries.values()):
             for inst in [p, *p.replicas.values()]:
@@ -124,11 +126,31 @@ class Monitor:
                 if t - inst.hello_tick_ms >= timing["publish-period"]:
                     inst.hello_tick_ms = t
                     asyncio.ensure_future(self.send_hello(inst))
+            if self.s.tilt:
+                continue  # TILT: monitor, but act on nothing
             self.check_sdown(p)
             for r in [*p.replicas.values(), *p.sentinels.values()]:
                 self.check_sdown(r)
             if not p.step_running:
                 asyncio.ensure_future(self.s.failover_step(p))
+
+    def check_tilt(self, t: int) -> None:
+        """``sentinelCheckTiltCondition``: the clock jumped backwards, or the timer ran
+        later than tilt-trigger (the process was stopped or starved): enter TILT for
+        tilt-period, during which timings are not trusted (no s_down, no failover)."""
+        s = self.s
+        delta = t - self.previous_tick_ms
+        if self.previous_tick_ms and (delta < 0 or delta > s.timing["tilt-trigger"]):
+            if not s.tilt:
+                s.tilt = True
+                s.tilt_start_ms = t
+                s.event_text("+tilt", "#tilt mode entered")
+            else:
+                s.tilt_start_ms = t
+        elif s.tilt and t - s.tilt_start_ms > s.timing["tilt-period"]:
+            s.tilt = False
+            s.event_text("-tilt", "#tilt mode exited")
+        self.previous_tick_ms = t
 
     def forget(self, p, sentinels: bool = False) -> None:
         """Close the links and hello subscriptions of a primary and its replicas (the
