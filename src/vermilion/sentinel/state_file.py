@@ -49,6 +49,8 @@ def parse(path: str, extra: list[str] = ()) -> SentinelConfig:
     for line in lines:
         words = shlex.split(line, comments=True) if line.strip() and not line.lstrip().startswith("#") else []
         if not words:
+            if line.strip():
+                cfg.other_lines.append(line)  # the user's comments stay where they were
             continue
         key = words[0].lower()
         if key == "sentinel" and len(words) > 1:
