@@ -52,12 +52,19 @@ def rejected_in_multi(c: Any, spec: CommandSpec | None, e: CommandError) -> Comm
     return e
 
 
-def touch_command(c: Any, spec: CommandSpec, argv: list[bytes]) -> None:
-    """Mark WATCHers of the keys a write command changed (engine/multi.py)."""
-    from .multi import touch_command as touch  # noqa: PLC0415  (only while someone watches)
+_multi_touch: Callable | None = None
 
+
+def touch_command(c: Any, spec: CommandSpec, argv: list[bytes]) -> None:
+    """Mark WATCHers of the keys a write command changed, and invalidate them for
+    client-side caching (engine/multi.py, engine/tracking.py)."""
+    global _multi_touch
+    if _multi_touch is None:
+        from .multi import touch_command as fn  # noqa: PLC0415  (only while someone watches)
+
+        _multi_touch = fn
     try:
-        touch(c, spec, argv)
+        _multi_touch(c, spec, argv)
     except Exception as e:  # noqa: BLE001  (after the command ran: never escape dispatch)
         c.server.log_exception(e, argv)
 

@@ -72,6 +72,7 @@ _SCRIPT_RO = frozenset((b"eval_ro", b"evalsha_ro", b"fcall_ro"))
 _PUSH_INVALIDATE = b">2\r\n$10\r\ninvalidate\r\n"
 _MSG_INVALIDATE = b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n"
 _NULL = {2: b"$-1\r\n", 3: b"_\r\n"}
+_get_keys: Any = None  # commands.keys.get_keys, imported on first use
 
 
 class ClientTracking:
@@ -222,12 +223,15 @@ class Tracking:
             return
         if (t.optin and not t.caching) or (t.optout and t.caching):
             return
-        from ..commands.keys import get_keys  # noqa: PLC0415  (commands import engine)
+        global _get_keys
+        if _get_keys is None:
+            from ..commands.keys import get_keys  # noqa: PLC0415  (commands import engine)
 
+            _get_keys = get_keys
         cid = c.id
         table = self.table
         added = 0
-        for pos, _flags in get_keys(spec, argv):
+        for pos, _flags in _get_keys(spec, argv):
             key = argv[pos]
             ids = table.get(key)
             if ids is None:
