@@ -718,3 +718,41 @@ def test_manual_failover_default_force_takeover():
     finally:
         p.stop()
         r.stop()
+
+
+def test_migrate_reuses_its_connection():
+    """MIGRATE's connection cache: one connection per target, SELECT only when the
+    database changes, a retry on a fresh connection when the cached one was closed,
+    and the first error the target replied (here to a real redis-server)."""
+    src, tgt = ServerProcess("vermilion"), ServerProcess("redis")
+    try:
+        s, t, t1 = redis.Redis(port=src.port), redis.Redis(port=tgt.port), redis.Redis(port=tgt.port, db=1)
+        t1.ping()  # our own connections are open before counting
+        for i in range(8):
+            s.set(f"m{i}", f"v{i}", px=100000 if i == 0 else None)
+
+        def connections() -> int:
+            return t.info("stats")["total_connections_received"]
+
+        before = connections()
+        assert s.execute_command("MIGRATE", "127.0.0.1", tgt.port, "m0", 0, 1000) == b"OK"
+        assert s.execute_command("MIGRATE", "127.0.0.1", tgt.port, "", 0, 1000, "KEYS", "m1", "m2") == b"OK"
+        assert connections() == before + 1
+        assert t.mget("m0", "m1", "m2") == [b"v0", b"v1", b"v2"] and 0 < t.pttl("m0") <= 100000
+        assert s.exists("m0", "m1", "m2") == 0
+        assert s.execute_command("MIGRATE", "127.0.0.1", tgt.port, "m3", 1, 1000, "COPY") == b"OK"
+        assert t1.get("m3") == b"v3" and s.get("m3") == b"v3"
+        assert connections() == before + 1
+        t.execute_command("CLIENT", "KILL", "ADDR", next(
+            c["addr"] for c in t.client_list() if c["cmd"] == "restore"))  # the cached connection dies
+        assert s.execute_command("MIGRATE", "127.0.0.1", tgt.port, "m4", 0, 1000) == b"OK"
+        assert connections() == before + 2 and t.get("m4") == b"v4"
+        t.set("m5", "there")
+        with pytest.raises(redis.ResponseError, match="^Target instance replied with error: BUSYKEY Target key name already exists.$"):
+            s.execute_command("MIGRATE", "127.0.0.1", tgt.port, "", 0, 1000, "KEYS", "m5", "m6")
+        assert s.exists("m5") == 1 and s.exists("m6") == 0 and t.get("m6") == b"v6"  # m6 went
+        assert s.execute_command("MIGRATE", "127.0.0.1", tgt.port, "m7", 1, 1000) == b"OK"
+        assert t1.get("m7") == b"v7" and connections() == before + 2
+    finally:
+        src.stop()
+        tgt.stop()

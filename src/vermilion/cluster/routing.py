@@ -39,9 +39,9 @@ from ..keyspace.slots import key_hash_slot
 from ..protocol.errors import CommandError
 from ..protocol.reply import ErrorReply
 
-_WRITE = CmdFlag.WRITE
-_ASKING_CMD = CmdFlag.ASKING
-_MOVABLE = CmdFlag.MOVABLE_KEYS
+_WRITE = CmdFlag.WRITE.value  # tested against spec.flag_bits: ints, not enum operations
+_ASKING_CMD = CmdFlag.ASKING.value
+_MOVABLE = CmdFlag.MOVABLE_KEYS.value
 
 CROSSSLOT = b"CROSSSLOT Keys in request don't hash to the same slot"
 TRYAGAIN = b"TRYAGAIN Multiple keys request during rehashing of slot"
@@ -93,7 +93,7 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
             discard_state(c)
             # Redis's clusterRedirectClient answers the plain error (not EXECABORT).
             return ErrorReply(e.msg)
-    if not spec.keys and not (spec.flags & _MOVABLE):
+    if not spec.keys and not (spec.flag_bits & _MOVABLE):
         return None
     _route(c, cs, ((spec, argv),), asking)
     return None
@@ -121,7 +121,7 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> int:
             if not keys:
                 continue
             shard_channels = True
-        flags = spec.flags
+        flags = spec.flag_bits
         write = write or bool(flags & _WRITE)
         asking_cmd = asking_cmd or bool(flags & _ASKING_CMD)
         is_migrate = is_migrate or spec.name == b"migrate"

@@ -7,10 +7,10 @@ beforeSleep, i.e. before the reply is written)."""
 from __future__ import annotations
 
 import ipaddress
-import socket
 from typing import Any
 
 from ..cluster.bus.messages import TYPE_NAMES
+from ..cluster.migrate_cache import migrate_sockets
 from ..cluster.nodes_conf import node_line, nodes_text, save
 from ..cluster.state import CLUSTER_SLOTS, FAIL, MASTER, NOADDR, PFAIL, SLAVE, ClusterState
 from ..keyspace.slots import key_hash_slot
@@ -694,7 +694,8 @@ def _mark_directives_active() -> None:
 
     for name in ("cluster-config-file", "cluster-node-timeout", "cluster-port", "cluster-announce-ip",
                  "cluster-announce-port", "cluster-announce-bus-port", "cluster-require-full-coverage",
-                 "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down", "cluster-replica-no-failover"):
+                 "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down", "cluster-replica-no-failover",
+                 "cluster-allow-replica-migration", "cluster-migration-barrier"):
         DIRECTIVES[name].active = True
 
 
@@ -704,9 +705,13 @@ _mark_directives_active()
 # ---- MIGRATE and RESTORE-ASKING --------------------------------------------------------
 #
 # MIGRATE talks to the target synchronously with a socket timeout, as Redis does (the
-# server waits; the command is documented as blocking): [AUTH], SELECT, one RESTORE (or,
-# in cluster mode, RESTORE-ASKING) per existing key, then the replies in order.  Keys the
-# target accepted are deleted here unless COPY, and DEL is what gets propagated.
+# server waits; the command is documented as blocking): [AUTH], SELECT (only when the
+# cached connection last selected another database), one RESTORE (or, in cluster mode,
+# RESTORE-ASKING) per existing key, then the replies in order; the first error the
+# target replied is reported.  Keys the target accepted are deleted here unless COPY,
+# and DEL is what gets propagated.  Connections are cached per target for 10 s
+# (cluster/migrate_cache.py); a socket error on a cached connection is retried once on
+# a new one, as Redis does (not after a timeout).
 
 
 def _read_line(sock: Any, buf: bytearray) -> bytes:
@@ -796,56 +801,73 @@ def cmd_migrate(c: Any, argv: list[bytes]) -> Any:
         return Simple(b"NOKEY")
     now = c.server.now_ms()
     restore_cmd = b"RESTORE-ASKING" if c.server.config["cluster-enabled"] else b"RESTORE"
-    out = []
-    if auth is not None:
-        out.append(_encode(auth))
-    out.append(_encode([b"SELECT", b"%d" % dbid]))
+    restores = []
     for k in keys:
         at = db.expires.get(k)
         ttl = max(at - now, 1) if at is not None else 0
         cmd = [restore_cmd, k, b"%d" % ttl, dump_value(c.server, db.lookup(k))]
         if replace:
             cmd.append(b"REPLACE")
-        out.append(_encode(cmd))
+        restores.append(_encode(cmd))
     try:
-        port = int(argv[2])
-        sock = socket.create_connection((argv[1].decode("latin-1"), port), timeout=timeout_ms / 1000)
-    except (OSError, ValueError, UnicodeError):
+        host, port = argv[1].decode("latin-1"), int(argv[2])
+    except (ValueError, UnicodeError):
         raise CommandError(b"IOERR error or timeout connecting to the client") from None
-    buf = bytearray()
-    errors: list[bytes] = []
-    done: list[bytes] = []
-    try:
+    cache = migrate_sockets(c.server)
+    may_retry = True
+    while True:  # Redis's try_again: once more on a fresh connection after a socket error
+        try:
+            cs = cache.get(host, port, timeout_ms / 1000)
+        except (OSError, ValueError, OverflowError):
+            raise CommandError(b"IOERR error or timeout connecting to the client") from None
+        sock = cs.sock
+        select = cs.last_dbid != dbid
+        out = [_encode(auth)] if auth is not None else []
+        if select:
+            out.append(_encode([b"SELECT", b"%d" % dbid]))
+        out.extend(restores)
+        buf = bytearray()
+        stage = b"writing"
         try:
             sock.sendall(b"".join(out))
-        except OSError:
-            raise CommandError(b"IOERR error or timeout writing to target instance") from None
+            stage = b"reading"
+            auth_reply = _read_line(sock, buf) if auth is not None else b""
+            select_reply = _read_line(sock, buf) if select else b""
+        except OSError as e:
+            cache.close(host, port)
+            if may_retry and not isinstance(e, TimeoutError):
+                may_retry = False
+                continue
+            raise CommandError(b"IOERR error or timeout %s to target instance" % stage) from None
+        break
+    target_error = None
+    socket_error = False
+    done: list[bytes] = []
+    for k in keys:
         try:
-            if auth is not None:
-                line = _read_line(sock, buf)
-                if line.startswith(b"-"):
-                    raise CommandError(b"ERR Target instance replied with error: " + line[1:])
             line = _read_line(sock, buf)
-            if line.startswith(b"-"):
-                raise CommandError(b"ERR Target instance replied with error: " + line[1:])
-            for k in keys:
-                line = _read_line(sock, buf)
-                if line.startswith(b"-"):
-                    errors.append(line[1:])
-                else:
-                    done.append(k)
         except OSError:
-            raise CommandError(b"IOERR error or timeout reading to target instance") from None
-    finally:
-        sock.close()
+            socket_error = True
+            break
+        if auth_reply.startswith(b"-") or select_reply.startswith(b"-") or line.startswith(b"-"):
+            if target_error is None:
+                cs.last_dbid = -1
+                target_error = next(r for r in (auth_reply, select_reply, line) if r.startswith(b"-"))[1:]
+        else:
+            done.append(k)
+    if socket_error:
+        cache.close(host, port)
     if not copy and done:
         for k in done:
             db.delete(k)
         c.propagate_as = [[b"DEL", *done]]
     else:
         c.propagate_as = []
-    if errors:
-        raise CommandError(b"ERR Target instance replied with error: " + errors[-1])
+    if target_error is not None:
+        raise CommandError(b"ERR Target instance replied with error: " + target_error)
+    if socket_error:
+        raise CommandError(b"IOERR error or timeout reading to target instance")
+    cs.last_dbid = dbid
     return OK
 
 

@@ -36,6 +36,9 @@ from .messages import (
 _PAUSED_MFLAGS = bytes((MF_PAUSED, 0, 0))
 
 
+FAIL_UNDO_TIME_MULT = 2  # CLUSTER_FAIL_UNDO_TIME_MULT
+
+
 def my_ports(cs: ClusterState) -> tuple[int, int]:
     cfg = cs.server.config
     port = cfg["cluster-announce-port"] or cfg["port"]
@@ -220,9 +223,8 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
             node.ping_sent_ms = 0
             if node.flags & PFAIL:
                 node.flags &= ~PFAIL
-            elif node.flags & FAIL and (node.flags & SLAVE or not node.numslots):
-                node.flags &= ~FAIL
-                cs.mark_dirty()
+            elif node.flags & FAIL:
+                _clear_failure_if_needed(cs, node, now_ms)
         if sender is None:
             if m.type == MEET:
                 _gossip_section(cs, None, m, now_ms)
@@ -278,6 +280,23 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
             cs.mark_dirty()
             cs.update_state()
     return reply
+
+
+def _clear_failure_if_needed(cs: ClusterState, node: Node, now_ms: int) -> None:
+    """Redis's clearNodeFailureIfNeeded, on a PONG from a node flagged FAIL: a replica or
+    a primary without slots is simply reachable again; a primary still serving slots
+    (nobody failed it over) is cleared once its FAIL is older than two node timeouts,
+    so a cluster whose primary restarted without a replica to replace it recovers."""
+    name = f"{node.name} ({node.hostname})"
+    if node.flags & SLAVE or not node.numslots:
+        cs.server.log("notice", f"Clear FAIL state for node {name}:{'replica' if node.flags & SLAVE else 'master without slots'} is reachable again.")
+    elif now_ms - node.fail_time_ms > cs.server.config["cluster-node-timeout"] * FAIL_UNDO_TIME_MULT:
+        cs.server.log("notice", f"Clear FAIL state for node {name}: is reachable again and nobody is serving its slots after some time.")
+    else:
+        return
+    node.flags &= ~FAIL
+    cs.mark_dirty()
+    cs.update_state()
 
 
 def _update_role(cs: ClusterState, sender: Node, m: Message) -> None:
