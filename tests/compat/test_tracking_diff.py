@@ -689,3 +689,24 @@ def test_redis_py_resp2_redirection(request, which):
         p.close()
         tracker.close()
         r.close()
+
+
+def test_blocked_xread_is_tracked_when_served_72(vermilion_server):
+    """A blocked XREAD of a tracking client: the writer's invalidation comes before the
+    XREAD's reply, and Redis 7.2, which runs the served command again through call(),
+    remembers the key again (7.0 did not): checked on Vermilion alone."""
+    a, b = RawClient(vermilion_server.port), RawClient(vermilion_server.port)
+    try:
+        a.call("HELLO", "3")
+        b.call("DEL", "st")
+        assert a.call("CLIENT", "TRACKING", "ON") == b"+OK\r\n"
+        a.send(encode_command("XREAD", "BLOCK", "0", "STREAMS", "st", "$"))
+        wait_for(lambda: b"blocked_clients:1" in b.call("INFO", "clients"), what="XREAD blocked")
+        b.call("XADD", "st", "1-1", "f", "v")
+        assert a.read_reply() == inv(b"st")
+        assert a.read_reply().startswith(b"%1\r\n$2\r\nst\r\n")  # the XREAD reply (a map)
+        b.call("XADD", "st", "2-1", "f", "v")
+        assert until_pong(a) == inv(b"st")
+    finally:
+        a.close()
+        b.close()

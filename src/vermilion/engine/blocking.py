@@ -301,6 +301,15 @@ class Blocking:
             server.on_write(c, spec, st.argv)
             if spec is not None:
                 _after_served_write(c, spec, st, reply)
+        elif server.tracking and c.tracking is not None and st.argv:
+            # Redis 7.2 runs a served command again through call(): a read (XREAD)
+            # remembers its keys again for client-side caching (engine/tracking.py).
+            from ..commands.registry import lookup  # noqa: PLC0415
+            from .tracking import remember_nested  # noqa: PLC0415
+
+            spec = lookup(st.argv[0])
+            if spec is not None:
+                remember_nested(c, spec, st.argv)
         self._reply_and_resume(c, reply)
 
 
