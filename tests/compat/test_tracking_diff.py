@@ -303,6 +303,16 @@ def test_own_writes_come_after_the_reply(peers):
     assert a.settle() == b""
 
 
+def test_muted_client_still_gets_its_invalidations(peers):
+    a = peers(3)
+    a.check("CLIENT", "TRACKING", "ON")
+    a.check("GET", "k")
+    a.check_pipeline(("CLIENT", "REPLY", "OFF"), ("SET", "k", "1"), ("GET", "k"), ("CLIENT", "REPLY", "ON"),
+                     ("PING",), replies=3)
+    a.check("GET", "k")
+    a.check_pipeline(("CLIENT", "REPLY", "SKIP"), ("SET", "k", "2"), ("PING",), replies=2)
+
+
 def test_resp2_without_redirect_receives_nothing(peers):
     a = peers(2)
     b = peers(2)

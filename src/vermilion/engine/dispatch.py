@@ -233,6 +233,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 if reply is not None:
                     if reply.__class__ is not NoReply:
                         enc(out, reply)
+                    if server.tracking:  # invalidations a gate-run command caused
+                        tracking.flush(c, out)
                     if c.blocked is not None or c.close_after_reply:
                         stop = True
                         break

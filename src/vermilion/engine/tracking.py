@@ -131,7 +131,7 @@ def _keys_array(keys: list[bytes]) -> bytes:
 
 class Tracking:
     __slots__ = ("server", "table", "items", "prefixes", "clients", "current", "outbox",
-                 "bcast_pending", "grew", "effort_rounds", "evict_pool", "active")
+                 "bcast_pending", "grew", "effort_rounds", "evict_pool", "active", "depth")
 
     def __init__(self, server: Any) -> None:
         self.server = server
@@ -146,6 +146,7 @@ class Tracking:
         self.effort_rounds = 0
         self.evict_pool: list[bytes] | None = None
         self.active = False  # holding one of server.watching
+        self.depth = 0  # nested batches of ``current`` (a gate running its command)
 
     # ---- bookkeeping ------------------------------------------------------------------
 
@@ -356,14 +357,20 @@ class Tracking:
     # ---- the running client -----------------------------------------------------------
 
     def enter(self, c: Any) -> Any:
-        """A batch of ``c`` starts; returns the previous running client (nested batches)."""
+        """A batch of ``c`` starts; returns the previous running client.  A gate may run
+        the command in a nested batch of the same client (CLIENT REPLY, pub/sub)."""
         prev = self.current
+        if prev is c:
+            self.depth += 1
         self.current = c
         return prev
 
     def leave(self, c: Any, prev: Any, out: list) -> None:
-        """The batch of ``c`` ends: whatever is still pending for it goes out."""
-        if self.outbox and self.current is c:
+        """The batch of ``c`` ends: whatever is still pending for it goes out (a nested
+        batch leaves it to the outer one, whose gate may drop the nested output)."""
+        if prev is c:
+            self.depth -= 1
+        elif self.outbox and self.current is c:
             out.extend(self.outbox)
             self.outbox.clear()
         self.current = prev
@@ -384,9 +391,23 @@ class Tracking:
             self.limit()
         if self.outbox:
             # After the command's own deferred pushes (pub/sub to itself), as Redis
-            # queues both on pending_push_messages in that order.
+            # queues both on pending_push_messages in that order.  In a nested batch
+            # without capture (CLIENT REPLY OFF/SKIP, whose output is dropped) they wait
+            # for the outer batch: pushes reach muted clients, as in Redis.
             cap = c.push_capture
-            (cap if cap is not None else out).extend(self.outbox)
+            if cap is not None:
+                cap.extend(self.outbox)
+            elif self.depth and self.current is c:
+                return
+            else:
+                out.extend(self.outbox)
+            self.outbox.clear()
+            self.sync()
+
+    def flush(self, c: Any, out: list) -> None:
+        """After a gate answered for ``c`` (its command may have run nested)."""
+        if self.outbox and self.current is c and not self.depth:
+            out.extend(self.outbox)
             self.outbox.clear()
             self.sync()
 
@@ -483,6 +504,10 @@ def leave(c: Any, prev: Any, out: list) -> None:
 
 def after_command(c: Any, spec: Any, argv: list[bytes], out: list) -> None:
     c.server.extensions["tracking"].after_command(c, spec, argv, out)
+
+
+def flush(c: Any, out: list) -> None:
+    c.server.extensions["tracking"].flush(c, out)
 
 
 def rejected(c: Any, spec: Any, argv: list[bytes]) -> None:
