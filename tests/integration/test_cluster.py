@@ -677,9 +677,24 @@ def test_manual_failover_and_pubsub_with_a_real_redis_node(kinds):
             sub.close()
         for i in range(100):
             a.set(f"k{i}", i)
+        subs = []
+        for c in (a, b):
+            sub = c.pubsub()
+            sub.ssubscribe("{s}chan")
+            wait_for(lambda: sub.get_message(timeout=0.05), 5, what="ssubscribe confirmed")  # noqa: B023
+            subs.append(sub)
         assert b.execute_command("CLUSTER", "FAILOVER") == b"OK"
         wait_for(lambda: _switched(r, p), 15, what="roles swapped")
         assert b.get("k99") == b"99" and b.dbsize() == 100
+        # The old primary lost the slots: its shard subscribers are unsubscribed; the
+        # promoted replica (no longer in the old primary's shard) keeps its own.
+        m = wait_for(lambda: subs[0].get_message(timeout=0.05), 5, what="sunsubscribe")
+        assert (m["type"], m["channel"], m["data"]) == ("sunsubscribe", b"{s}chan", 0)
+        assert b.spublish("{s}chan", "still") == 1
+        m = _message(subs[1])
+        assert (m["type"], m["data"]) == ("smessage", b"still")
+        for sub in subs:
+            sub.close()
         b.set("after", "1")
         wait_for(lambda: a.execute_command("READONLY") and a.get("after") == b"1", 10, what="old primary replicates")
     finally:

@@ -135,6 +135,7 @@ class ClusterState:
         self.mf_primary_offset = -1  # on the replica: the paused primary's offset
         self.first_update_ms = 0
         self.outbox: list[tuple[Node, Any]] = []  # bus/gossip.py -> link.py: (node, Message)
+        self.reassigned: set[int] = set()  # slots deleted or given to another node since update_state
         self.minority_since_ms = 0
 
     def mark_dirty(self) -> None:
@@ -148,6 +149,8 @@ class ClusterState:
             return
         if old is not None:
             self._clear_bit(old, slot)
+            if self._serves_with_me(old):
+                self.reassigned.add(slot)
         self.slots[slot] = node
         node.slots[slot >> 3] |= 1 << (slot & 7)
         node.numslots += 1
@@ -157,16 +160,28 @@ class ClusterState:
         if old is not None:
             self._clear_bit(old, slot)
             self.slots[slot] = None
+            if self._serves_with_me(old):
+                self.reassigned.add(slot)
 
     @staticmethod
     def _clear_bit(node: Node, slot: int) -> None:
         node.slots[slot >> 3] &= ~(1 << (slot & 7)) & 0xFF
         node.numslots -= 1
 
+    def _serves_with_me(self, node: Node) -> bool:
+        """Whether ``node`` is in our shard (Redis's clusterGetNodesServingMySlots): its
+        slots' shard channels are ours to drop when it loses them."""
+        primary = node.replicaof if node.flags & SLAVE and node.replicaof is not None else node
+        me = self.myself
+        return me is primary or (me.replicaof is primary and bool(me.flags & SLAVE))
+
     def del_node_slots(self, node: Node) -> None:
+        mine = self._serves_with_me(node)
         for a, b in node.slot_ranges():
             for s in range(a, b + 1):
                 self.slots[s] = None
+            if mine:
+                self.reassigned.update(range(a, b + 1))
         node.slots = bytearray(CLUSTER_SLOTS // 8)
         node.numslots = 0
 
@@ -238,10 +253,30 @@ class ClusterState:
 
     # ---- state -------------------------------------------------------------------
 
+    def _drop_shard_channels(self) -> None:
+        """Unsubscribe every client from the shard channels of ``reassigned`` slots,
+        each getting its ``sunsubscribe`` message."""
+        lost, self.reassigned = self.reassigned, set()
+        ps = self.server.extensions.get("pubsub")
+        if ps is None or not ps.shard:
+            return
+        from ..keyspace.slots import key_hash_slot  # noqa: PLC0415
+        from ..pubsub.channels import confirmation, deliver  # noqa: PLC0415
+
+        for channel in [ch for ch in ps.shard if key_hash_slot(ch) in lost]:
+            for c in list(ps.shard.get(channel, ())):
+                ps.unsubscribe(c, channel, True)
+                deliver(c, confirmation(c.resp, b"sunsubscribe", channel, len(c.ssubscriptions)))
+
     def update_state(self) -> None:
         """Redis's clusterUpdateState: ok when every slot is served by a node not
         flagged FAIL (or when cluster-require-full-coverage is no) and a majority of the
-        primaries serving slots is reachable; with the writable and rejoin delays."""
+        primaries serving slots is reachable; with the writable and rejoin delays.
+        First, shard channels of slots that our shard lost (deleted, or given to another
+        node) lose their subscribers (Redis's removeChannelsInSlot, done by clusterDelSlot):
+        a promoted replica keeps them, the old primary and its other replicas drop them."""
+        if self.reassigned:
+            self._drop_shard_channels()
         cfg = self.server.config
         now = self.server.now_ms()
         if not self.first_update_ms:
