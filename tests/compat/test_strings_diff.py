@@ -465,6 +465,55 @@ def test_object_encoding_of_set_values(both):
     kcheck(both, "OBJECT", "ENCODING", "c")
 
 
+# How a value was made decides its encoding, not only its bytes: SET (and GETSET, MSET,
+# SETEX, RESTORE...) try int then embstr; APPEND, SETRANGE, SETBIT, BITFIELD, BITOP and the
+# HyperLogLog commands leave a raw string; INCR/DECR an int; INCRBYFLOAT an embstr even when
+# the result reads as an integer.  RENAME and MOVE keep the object, COPY duplicates it.
+ENCODING_SEQUENCES = {
+    "append-existing": [("SET", "k", "abc"), ("APPEND", "k", "d")],
+    "append-new": [("APPEND", "k", "abc"), ("APPEND", "k2", "12")],
+    "append-int": [("SET", "k", "1"), ("APPEND", "k", "2")],
+    "append-empty": [("SET", "k", "1"), ("APPEND", "k", ""), ("SET", "k2", "x" * 44), ("APPEND", "k2", "")],
+    "append-then-set": [("APPEND", "k", "x"), ("APPEND", "k", "y"), ("SET", "k", "xy"), ("SET", "k2", "7"),
+                        ("APPEND", "k2", "7"), ("SET", "k2", "77")],
+    "append-then-incr": [("SET", "k", "5"), ("APPEND", "k", "0"), ("INCR", "k")],
+    "setrange-new": [("SETRANGE", "k", "0", "abc"), ("SETRANGE", "k2", "2", "1")],
+    "setrange-existing": [("SET", "k", "abc"), ("SETRANGE", "k", "1", "z"), ("SET", "k2", "123"),
+                          ("SETRANGE", "k2", "0", "4")],
+    "setrange-empty": [("SET", "k", "12"), ("SETRANGE", "k", "5", ""), ("SETRANGE", "k2", "3", "")],
+    "incr": [("INCR", "k"), ("SET", "k2", "abc1"), ("SET", "k2", "10"), ("DECRBY", "k2", "20")],
+    "incr-big": [("SET", "k", "9223372036854775806"), ("INCR", "k"), ("SET", "k2", "x" * 50),
+                 ("SET", "k2", "5"), ("INCRBY", "k2", "100000")],
+    "incrbyfloat": [("INCRBYFLOAT", "k", "1.5"), ("INCRBYFLOAT", "k2", "2"), ("SET", "k3", "1"),
+                    ("INCRBYFLOAT", "k3", "1")],
+    "incrbyfloat-then-incr": [("INCRBYFLOAT", "k", "2"), ("INCR", "k")],
+    "setbit": [("SETBIT", "k", "3", "1"), ("SET", "k2", "a"), ("SETBIT", "k2", "3", "1"), ("SET", "k3", "1"),
+               ("SETBIT", "k3", "2", "1")],
+    "setbit-unchanged": [("SET", "k", "1"), ("SETBIT", "k", "2", "1"), ("SET", "k2", "a"), ("GETBIT", "k2", "1")],
+    "bitfield": [("BITFIELD", "k", "SET", "u8", "0", "65"), ("SET", "k2", "1"), ("BITFIELD", "k2", "GET", "u8", "0"),
+                 ("SET", "k3", "1"), ("BITFIELD", "k3", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9")],
+    "bitop": [("SET", "a", "xx"), ("BITOP", "OR", "k", "a"), ("SET", "b", "1"), ("BITOP", "NOT", "k2", "b")],
+    "hll": [("PFADD", "k", "a"), ("SET", "k2", "x"), ("PFADD", "k3"), ("PFCOUNT", "k3")],
+    "getset": [("SET", "k", "1"), ("GETSET", "k", "abc"), ("SET", "k2", "x"), ("APPEND", "k2", "y"),
+               ("GETSET", "k2", "22")],
+    "rename-move-copy": [("APPEND", "k", "abc"), ("RENAME", "k", "k2"), ("APPEND", "k3", "q"),
+                         ("COPY", "k3", "k"), ("SELECT", "1"), ("APPEND", "k3", "r"), ("MOVE", "k3", "0"),
+                         ("SELECT", "0")],
+    "copy-then-append": [("SET", "k", "abc"), ("COPY", "k", "k2"), ("APPEND", "k2", "x")],
+    "mset-setex-getex": [("MSET", "k", "1", "k2", "abc"), ("SETEX", "k3", "100", "10"), ("APPEND", "k2", "z"),
+                         ("GETEX", "k2", "PX", "100000")],
+    "long-and-odd": [("SET", "k", "10001"), ("SET", "k2", "-0"), ("SET", "k3", "-9223372036854775808")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENCODING_SEQUENCES))
+def test_object_encoding_follows_how_the_value_was_made(both, name):
+    for cmd in ENCODING_SEQUENCES[name]:
+        both.check(*cmd)
+    for key in ("k", "k2", "k3"):
+        both.check("OBJECT", "ENCODING", key)
+
+
 # ---- propagation (in-process: what AOF and replicas receive) --------------------------
 
 

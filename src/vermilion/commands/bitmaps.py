@@ -91,11 +91,14 @@ def cmd_setbit(c: Any, argv: list[bytes]) -> Any:
         if on:
             grown = grown[:byte] + bytes((1 << shift,))
         db.set(key, grown, keep_ttl=True)
+        db.mark_string(key, grown)  # SETBIT leaves a raw string (dbUnshareStringValue)
         return 0
     cur = v[byte]
     old_bit = (cur >> shift) & 1
     if old_bit != on:
-        db.set(key, v[:byte] + bytes((cur ^ (1 << shift),)) + v[byte + 1:], keep_ttl=True)
+        v = v[:byte] + bytes((cur ^ (1 << shift),)) + v[byte + 1:]
+        db.set(key, v, keep_ttl=True)
+    db.mark_string(key, v)  # raw even when the bit was already set
     return old_bit
 
 
@@ -324,6 +327,7 @@ def cmd_bitop(c: Any, argv: list[bytes]) -> Any:
                 acc ^= x
         result = acc.to_bytes(maxlen, "little")
     db.set(dest, result)
+    db.mark_string(dest, result)  # the result is a fresh sds: raw
     return maxlen
 
 
@@ -480,7 +484,9 @@ def _bitfield(c: Any, argv: list[bytes], readonly_cmd: bool) -> Any:
             continue
         _write_field(buf, offset, bits, new)
         out.append(ret)
-    db.set(key, bytes(buf), keep_ttl=True)
+    v = bytes(buf)
+    db.set(key, v, keep_ttl=True)
+    db.mark_string(key, v)  # written through dbUnshareStringValue: raw
     c.server.dirty += changes - 1
     return out
 

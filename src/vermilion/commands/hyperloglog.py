@@ -34,8 +34,11 @@ def get_hll(c: Any, key: bytes, *, read: bool = True) -> bytes | None:
 
 
 def put(c: Any, key: bytes, buf: bytes | bytearray) -> None:
-    """Store an HLL string, keeping the key's TTL."""
-    c.db.set(key, bytes(buf), keep_ttl=True)
+    """Store an HLL string, keeping the key's TTL.  HLL values are raw strings, as
+    Redis creates them (createRawStringObject) and unshares them before each write."""
+    v = bytes(buf)
+    c.db.set(key, v, keep_ttl=True)
+    c.db.mark_string(key, v)
 
 
 def sparse_max(c: Any) -> int:
@@ -83,6 +86,7 @@ def cmd_pfadd(c: Any, argv: list[bytes]) -> Any:
         c.server.dirty += updated - 1
         notify(c.server, NOTIFY_STRING, b"pfadd", key, c.db.index)
         return 1
+    c.db.mark_string(key, v)  # unshared (raw) even when no register changed
     return 0
 
 
@@ -115,6 +119,7 @@ def cmd_pfcount(c: Any, argv: list[bytes]) -> Any:
         return 0
     card = hll.cached_card(v)
     if card is not None:
+        c.db.mark_string(key, v)  # PFCOUNT unshares the value before reading the cache
         return card
     try:
         card = hll.count(v)

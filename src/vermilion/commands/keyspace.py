@@ -204,8 +204,11 @@ def _rename(c: Any, argv: list[bytes], nx: bool) -> Any:
         if nx:
             return ZERO
         db.delete(dst)
+    mark = db.marked_encoding(src)
     db.unlink(src)
     db.set(dst, value, expire_at_ms=expire_at_ms)
+    if mark is not None:
+        db.mark_string(dst, value, mark[1])  # the object moves, its encoding with it
     return ONE if nx else OK
 
 
@@ -244,8 +247,11 @@ def cmd_move(c: Any, argv: list[bytes]) -> Any:
     if dst.lookup(key) is not None:
         return ZERO
     expire_at_ms = src.expires.get(key)
+    mark = src.marked_encoding(key)
     src.unlink(key)
     dst.set(key, value, expire_at_ms=expire_at_ms)
+    if mark is not None:
+        dst.mark_string(key, value, mark[1])
     return ONE
 
 
@@ -286,7 +292,11 @@ def cmd_copy(c: Any, argv: list[bytes]) -> Any:
         if not replace:
             return ZERO
         dst.delete(newkey)
-    dst.set(newkey, copy_value(value), expire_at_ms=expire_at_ms)
+    copied = copy_value(value)
+    dst.set(newkey, copied, expire_at_ms=expire_at_ms)
+    mark = src.marked_encoding(key)
+    if mark is not None:
+        dst.mark_string(newkey, copied, mark[1])  # dupStringObject keeps raw/embstr
     return ONE
 
 
@@ -523,7 +533,7 @@ def _object_cmd(sub: str, since: str, summary: str) -> Any:
 @_object_cmd("encoding", "2.2.3", "Returns the internal encoding of a Redis object.")
 def cmd_object_encoding(c: Any, argv: list[bytes]) -> Any:
     v = c.db.lookup_read(argv[2])
-    return None if v is None else encoding(v, c.server)
+    return None if v is None else c.db.encoding_of(argv[2], v)
 
 
 @_object_cmd("freq", "4.0.0", "Returns the logarithmic access frequency counter of a Redis object.")

@@ -377,6 +377,7 @@ def cmd_append(c: Any, argv: list[bytes]) -> Any:
     check_string_length(c, len(v), len(tail))
     v += tail
     db.set(key, v, keep_ttl=True)
+    db.mark_string(key, v)  # an appended string is raw (dbUnshareStringValue + sdscatlen)
     return len(v)
 
 
@@ -457,6 +458,7 @@ def cmd_setrange(c: Any, argv: list[bytes]) -> Any:
         check_string_length(c, offset, len(piece))
         v = bytes(offset) + piece
         db.set(key, v)
+        db.mark_string(key, v)  # created raw (createObject over a fresh sds)
         return len(v)
     if not piece:
         return len(v)
@@ -467,6 +469,7 @@ def cmd_setrange(c: Any, argv: list[bytes]) -> Any:
     else:
         v = v[:offset] + piece + v[offset + len(piece):]
     db.set(key, v, keep_ttl=True)
+    db.mark_string(key, v)  # modified in place: raw
     return len(v)
 
 
@@ -542,6 +545,7 @@ def cmd_incrbyfloat(c: Any, argv: list[bytes]) -> Any:
     v = _string_for_write(db, key)
     result = incrbyfloat_text(v, raw_incr)
     db.set(key, result, keep_ttl=True)
+    db.mark_string(key, result, b"embstr")  # createStringObjectFromLongDouble: never int
     c.propagate_as = [[b"SET", key, result, b"KEEPTTL"]]
     return result
 

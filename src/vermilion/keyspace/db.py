@@ -33,6 +33,17 @@ base class's ``set``/``delete``, which GET/SET run, test no flag at all:
   ``ScanDb`` at its first SCAN (one O(n) build) and stops being one when the cron sees
   no SCAN for a while.  In cluster mode the slot sets serve as SCAN's buckets.
 
+String encodings: a string's OBJECT ENCODING follows from its bytes (``int``, ``embstr``,
+``raw``: keyspace/types.py) when SET wrote it, but Redis also remembers how a value was
+made: APPEND, SETRANGE, SETBIT, BITFIELD, BITOP and the HyperLogLog commands leave a
+``raw`` string however short, and INCRBYFLOAT an ``embstr`` even when it reads as an
+integer.  ``str_encodings`` (None until first needed) maps such a key to ``(value,
+encoding)``; the entry holds only while the key still stores that very object, so a
+later SET, DEL or overwrite needs no bookkeeping (GET/SET pay nothing).  Stale entries
+are dropped when the map has doubled since its last sweep (amortised O(1)).  CPython
+shares one object per 0- or 1-byte value, so such a value rewritten by SET with the same
+byte may keep the old encoding: a harmless imprecision.
+
 LRU/LFU metadata: ``lru`` is None unless the maxmemory policy is an LRU or LFU one; then
 it maps keys to their last access (ms) or LFU counter, recorded by dispatch after each
 command (ops/evict.py ``touch_keys``), so GET/SET pay nothing otherwise.
@@ -52,6 +63,7 @@ from typing import Any
 
 from ..protocol.errors import WrongType
 from .notify import NOTIFY_KEY_MISS, NOTIFY_NEW, notify
+from .types import encoding
 
 
 RANDOM_POOL_MIN = 4096  # below this many keys RANDOMKEY just skips into the dict
@@ -60,7 +72,7 @@ RANDOM_POOL_MIN = 4096  # below this many keys RANDOMKEY just skips into the dic
 class Db:
     __slots__ = ("index", "data", "expires", "server", "avg_ttl", "expires_cursor", "ttl_keys",
                  "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru", "random_pool",
-                 "random_pool_dirty", "random_used_ms")
+                 "random_pool_dirty", "random_used_ms", "str_encodings", "str_encodings_swept")
 
     def __new__(cls, index: int = 0, server: Any = None) -> Db:
         if cls is Db and server is not None and _cluster_enabled(server):
@@ -85,6 +97,8 @@ class Db:
         self.random_pool: list[bytes] | None = None
         self.random_pool_dirty = 0
         self.random_used_ms = 0
+        self.str_encodings: dict[bytes, tuple[bytes, bytes]] | None = None
+        self.str_encodings_swept = 0
         self._init_indexes()
 
     def _init_indexes(self) -> None:
@@ -213,6 +227,39 @@ class Db:
             return key
         return None
 
+    # ---- string encodings -----------------------------------------------------------
+
+    def mark_string(self, key: bytes, value: bytes, enc: bytes = b"raw") -> None:
+        """Record that ``value``, just stored under ``key``, has encoding ``enc`` by the
+        way it was made (see the module docstring), not by its bytes."""
+        m = self.str_encodings
+        if m is None:
+            m = self.str_encodings = {}
+        m[key] = (value, b"raw" if len(value) > 44 else enc)
+        if len(m) > 2 * self.str_encodings_swept + 64:
+            data = self.data
+            live = {k: e for k, e in m.items() if data.get(k) is e[0]}
+            self.str_encodings = live
+            self.str_encodings_swept = len(live)
+
+    def marked_encoding(self, key: bytes) -> tuple[bytes, bytes] | None:
+        """The ``(value, encoding)`` mark of ``key`` if it still applies (COPY, RENAME
+        and MOVE carry it to the new key, as Redis moves or duplicates the object)."""
+        m = self.str_encodings
+        if m:
+            e = m.get(key)
+            if e is not None and self.data.get(key) is e[0]:
+                return e
+        return None
+
+    def encoding_of(self, key: bytes, value: Any) -> bytes:
+        """OBJECT ENCODING of ``value`` stored under ``key``."""
+        if value.__class__ is bytes:
+            e = self.marked_encoding(key)
+            if e is not None:
+                return e[1]
+        return encoding(value, self.server)
+
     # ---- writes -------------------------------------------------------------------
 
     def set(self, key: bytes, value: Any, *, keep_ttl: bool = False, expire_at_ms: int | None = None) -> None:
@@ -285,6 +332,8 @@ class Db:
         if self.lru is not None:
             self.lru = {}
         self.random_pool = None
+        self.str_encodings = None
+        self.str_encodings_swept = 0
         self._init_indexes()
         return n
 
@@ -299,7 +348,7 @@ class Db:
 
 # What SWAPDB must exchange besides ``data``/``expires``/``avg_ttl``/``expires_cursor``.
 INDEX_SLOTS = ("ttl_keys", "slot_keys", "scan_buckets", "scan_mask", "scan_used_ms", "lru", "random_pool",
-               "random_pool_dirty", "random_used_ms")
+               "random_pool_dirty", "random_used_ms", "str_encodings", "str_encodings_swept")
 CONTENT_SLOTS = ("data", "expires", "avg_ttl", "expires_cursor") + INDEX_SLOTS
 
 
