@@ -18,7 +18,7 @@ from typing import Any
 
 from ..keyspace.notify import NOTIFY_GENERIC, notify
 from ..keyspace.scan import keys_matching, parse_cursor, scan
-from ..keyspace.types import copy_value, encoding, type_name
+from ..keyspace.types import copy_value, type_name
 from ..persistence.dump import dump_value, restore
 from ..protocol.errors import CommandError, NotInteger, SyntaxErr, err
 from ..protocol.reply import ONE, OK, ZERO, Simple
