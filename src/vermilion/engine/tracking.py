@@ -482,7 +482,7 @@ def get_tracking(server: Any) -> Tracking:
         tr = server.extensions["tracking"] = Tracking(server)
         ext = server.extensions
         ext.setdefault("client_closed", []).append(tr.client_gone)
-        ext.setdefault("client_reset", []).append(tr.client_gone)
+        ext.setdefault("client_reset", []).append(tr.disable)
         ext.setdefault("flushdb", []).append(tr.flushed)
         ext["tracking_total_keys"] = lambda s: len(tr.table)
         ext["tracking_total_items"] = lambda s: tr.items
