@@ -40,7 +40,7 @@ class FakeBus:
         self.cs = cs
         self.sent: list[Message] = []
 
-    def broadcast(self, mtype, about=None, mflags=None):
+    def broadcast(self, mtype, about=None, mflags=None, nodes=None):
         m = gossip.build(self.cs, mtype, about, CLOCK[0])
         if mflags is not None:
             m.mflags = mflags

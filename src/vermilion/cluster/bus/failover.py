@@ -79,8 +79,11 @@ def handle_replica(cs: ClusterState, bus: Any, now_ms: int) -> None:
             el = cs.election = Election(now_ms, primary)
         else:
             mine = gossip.repl_offset(cs)
-            rank = sum(1 for r in cs.replicas_of(primary) if r is not me and r.repl_offset > mine)
+            siblings = [r for r in cs.replicas_of(primary) if r is not me]
+            rank = sum(1 for r in siblings if r.repl_offset > mine)
             el = cs.election = Election(now_ms + 500 + random.randint(0, 500) + rank * 1000, primary)
+            if siblings:  # our offset to the other replicas, so their ranks are right
+                bus.broadcast(PONG, nodes=siblings)
             return
     if not el.sent:
         if now_ms < el.start_ms:

@@ -173,9 +173,11 @@ class Bus:
                 link.close()
         node.link = node.inbound = None
 
-    def broadcast(self, mtype: int, about: Node | None = None, mflags: bytes | None = None) -> None:
+    def broadcast(self, mtype: int, about: Node | None = None, mflags: bytes | None = None,
+                  nodes: Any = None) -> None:
+        """Send ``mtype`` to every node we have a link to (or to ``nodes`` only)."""
         now = self.cs.server.now_ms()
-        for n in list(self.cs.nodes.values()):
+        for n in list(self.cs.nodes.values() if nodes is None else nodes):
             if n.link is not None and n.link.connected and not n.flags & (MYSELF | HANDSHAKE):
                 m = gossip.build(self.cs, mtype, about or n, now)
                 if mflags is not None:
