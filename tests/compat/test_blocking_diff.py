@@ -364,3 +364,81 @@ def test_key_created_by_other_commands_serves_blocked_client(sc, make):
         return out
 
     sc.run(fn)
+
+
+# ---- several waiting clients: sorted sets, transactions, scripts -----------------------------
+
+def test_zset_pops_serve_waiting_clients_in_order(sc):
+    def fn(s, port):
+        cmds = [("BZPOPMIN", "z", "0"), ("BZPOPMAX", "other", "z", "0"), ("BZMPOP", "0", "2", "z", "y", "MIN", "COUNT", "2"),
+                ("BZPOPMIN", "y", "z", "0")]
+        cs = [s.client(port) for _ in cmds]
+        for i, (c, cmd) in enumerate(zip(cs, cmds)):
+            c.send(encode_command(*cmd))
+            _blocked(port, i + 1)
+        p = s.client(port)
+        out = [p.call("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d")]
+        out += [c.read_reply() for c in cs[:3]]
+        out.append(p.call("ZRANGE", "z", "0", "-1", "WITHSCORES"))
+        out.append(p.call("ZADD", "y", "5", "e"))
+        out.append(cs[3].read_reply())
+        for c in cs + [p]:
+            c.close()
+        return out
+
+    sc.run(fn)
+
+
+def test_pushes_inside_exec_serve_after_the_transaction(sc):
+    # The clients are served after EXEC, from what the transaction left, in the order
+    # the keys became ready (k2 first), FIFO per key.
+    def fn(s, port):
+        cmds = [("BLPOP", "k1", "k2", "0"), ("BRPOP", "k1", "0"), ("BLMOVE", "k2", "dst", "LEFT", "RIGHT", "0")]
+        cs = [s.client(port) for _ in cmds]
+        for i, (c, cmd) in enumerate(zip(cs, cmds)):
+            c.send(encode_command(*cmd))
+            _blocked(port, i + 1)
+        p = s.client(port)
+        out = [p.call("MULTI"), p.call("RPUSH", "k2", "x", "y"), p.call("RPUSH", "k1", "a", "b", "c"),
+               p.call("LPOP", "k1"), p.call("EXEC")]
+        out += [c.read_reply() for c in cs]
+        out += [p.call("LRANGE", "k1", "0", "-1"), p.call("LRANGE", "k2", "0", "-1"), p.call("LRANGE", "dst", "0", "-1")]
+        for c in cs + [p]:
+            c.close()
+        return out
+
+    sc.run(fn)
+
+
+def test_push_from_a_script_serves_after_the_script(sc):
+    _require(sc, "EVAL", "return 1", "0")
+
+    def fn(s, port):
+        cs = [s.client(port) for _ in range(2)]
+        for i, c in enumerate(cs):
+            c.send(encode_command("BLPOP", "q", "0"))
+            _blocked(port, i + 1)
+        p = s.client(port)
+        script = "redis.call('RPUSH', KEYS[1], 'a', 'b', 'c'); return redis.call('LPOP', KEYS[1])"
+        out = [p.call("EVAL", script, "1", "q")]
+        out += [c.read_reply() for c in cs]
+        out.append(p.call("LRANGE", "q", "0", "-1"))
+        for c in cs + [p]:
+            c.close()
+        return out
+
+    sc.run(fn)
+
+
+def test_key_of_another_type_keeps_list_waiters_blocked(sc):
+    def fn(s, port):
+        a, p = s.client(port), s.client(port)
+        a.send(encode_command("BLPOP", "k", "0"))
+        _blocked(port, 1)
+        out = [p.call("SET", "k", "str"), p.call("DEL", "k"), p.call("SADD", "k", "m"), p.call("DEL", "k"),
+               p.call("RPUSH", "k", "v"), a.read_reply()]
+        a.close()
+        p.close()
+        return out
+
+    sc.run(fn)
