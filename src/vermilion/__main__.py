@@ -148,12 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     server.log("notice", f"Vermilion {__version__} (PID: {pid}) speaking Redis {REDIS_VERSION}")
     server.log("notice", f"Running mode={'cluster' if config['cluster-enabled'] else 'standalone'}, port={config['port']}.")
     server.log("notice", "Server initialized")
-    from .persistence.aof.rewrite import load_at_start as load_aof_at_start
-    from .persistence.saver import load_at_start
+    from .persistence.loading import defer as defer_load
 
-    aof_loaded = load_aof_at_start(server)  # None: appendonly is off, load the RDB
-    if aof_loaded is False or (aof_loaded is None and not load_at_start(server)):
-        return 1
+    defer_load(server)  # the AOF or RDB loads once listening, clients get -LOADING meanwhile
     from .replication.primary import install as install_replication
 
     install_replication(server)  # replicaof from the config starts the link once the loop runs

@@ -9,7 +9,7 @@ import os
 import pytest
 import redis
 
-from support.raw import RawClient
+from support.raw import RawClient, encode_command
 from support.servers import ServerProcess, wait_for
 
 DBS = (0, 3)
@@ -261,3 +261,97 @@ def test_shutdown_kills_a_running_bgsave_child():
         log = v.read_log()
         assert "There is a child saving an .rdb. Killing it!" in log
         assert not [f for f in os.listdir(v.dir) if f.startswith("temp-")]
+
+
+# ---- loading while listening -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def big_rdb(tmp_path_factory) -> str:
+    """A real Redis dump of 300,000 keys (DEBUG POPULATE): a few seconds to load here."""
+    folder = str(tmp_path_factory.mktemp("bigrdb"))
+    with ServerProcess("redis", args=["--dir", folder]) as real:
+        r = redis.Redis(port=real.port)
+        r.execute_command("DEBUG", "POPULATE", 300_000)
+        r.save()
+    return os.path.join(folder, "dump.rdb")
+
+
+def _copy_to(path: str, folder: str) -> None:
+    with open(path, "rb") as src, open(os.path.join(folder, "dump.rdb"), "wb") as dst:
+        dst.write(src.read())
+
+
+def test_clients_get_loading_while_a_big_rdb_loads(big_rdb, tmp_path):
+    _copy_to(big_rdb, str(tmp_path))
+    with ServerProcess("vermilion", args=["--dir", str(tmp_path), "--save", ""], wait=False) as v:
+        raw = None
+        seen = {}
+
+        def loading_seen() -> bool:
+            nonlocal raw
+            if v.proc.poll() is not None:
+                raise AssertionError(v.read_log())
+            try:
+                raw = raw or RawClient(port=v.port)
+                # one write: the four are answered in the same pass over the sockets
+                raw.send(encode_command("GET", "key:1") + encode_command("PING")
+                         + encode_command("INFO", "persistence") + encode_command("CONFIG", "GET", "port"))
+                for name in ("get", "ping", "info", "config"):
+                    seen[name] = raw.read_reply()
+            except OSError:
+                raw = None
+                return False
+            return seen["get"].startswith(b"-LOADING")
+
+        wait_for(loading_seen, 20, interval=0.01, what="a connection while loading")
+        assert seen["get"] == b"-LOADING Redis is loading the dataset in memory\r\n"
+        assert seen["ping"] == b"-LOADING Redis is loading the dataset in memory\r\n"
+        info = seen["info"].decode()
+        assert "\r\nloading:1\r\n" in info and "loading_loaded_perc:" in info
+        assert "loading_total_bytes:%d\r\n" % os.path.getsize(big_rdb) in info
+        assert seen["config"].endswith(b"$4\r\nport\r\n$%d\r\n%d\r\n" % (len(str(v.port)), v.port))
+        # the same connection is served normally once the load is over
+        wait_for(lambda: raw.call("DBSIZE") == b":300000\r\n", 60, what="loaded")
+        assert raw.call("GET", "key:7") == b"$7\r\nvalue:7\r\n"
+        assert b"\r\nloading:0\r\n" in raw.call("INFO", "persistence")
+        raw.close()
+
+
+def test_sigterm_while_loading_exits_without_saving(big_rdb, tmp_path):
+    _copy_to(big_rdb, str(tmp_path))
+    before = os.path.getmtime(os.path.join(tmp_path, "dump.rdb"))
+    with ServerProcess("vermilion", args=["--dir", str(tmp_path)], wait=False) as v:  # save points: no save anyway
+        def loading() -> bool:
+            try:
+                return RawClient(port=v.port).call("GET", "x").startswith(b"-LOADING")
+            except OSError:
+                return False
+
+        wait_for(loading, 20, what="loading")
+        v.proc.terminate()
+        assert v.proc.wait(10) == 0
+        assert "Received SIGTERM" in v.read_log()
+    assert os.path.getmtime(os.path.join(tmp_path, "dump.rdb")) == before
+
+
+def test_flushall_saves_when_save_points_are_set(tmp_path):
+    """Redis 7: FLUSHALL kills a running BGSAVE child and, with save points, saves the
+    (empty) dataset at once, leaving no change to save; without save points it counts
+    the deleted keys."""
+    for kind in ("redis", "vermilion"):
+        with ServerProcess(kind, args=["--save", "3600 1"]) as s:
+            r = redis.Redis(port=s.port)
+            r.mset({"a": 1, "b": 2})
+            r.save()
+            r.set("c", 3)
+            r.flushall()
+            assert r.info("persistence")["rdb_changes_since_last_save"] == 0, kind
+            s.proc.kill()  # no final save: the file must come from FLUSHALL itself
+            s.proc.wait()
+            with ServerProcess(kind, args=["--dir", s.dir, "--save", ""]) as again:
+                assert redis.Redis(port=again.port).dbsize() == 0, kind
+        with ServerProcess(kind, args=["--save", ""]) as s:
+            r = redis.Redis(port=s.port)
+            r.mset({"a": 1, "b": 2})
+            r.flushall()
+            assert r.info("persistence")["rdb_changes_since_last_save"] == 4, kind

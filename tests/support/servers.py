@@ -57,7 +57,7 @@ def _ping(port: int) -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
             s.sendall(b"*1\r\n$4\r\nPING\r\n")
             data = s.recv(100)
-            return data.startswith((b"+PONG", b"-NOAUTH", b"-LOADING"))
+            return data.startswith((b"+PONG", b"-NOAUTH"))  # -LOADING: not ready, the data is not there yet
     except OSError:
         return False
 

@@ -59,7 +59,9 @@ def debug_loadaof(c: Any, argv: list[bytes]) -> Any:
     except (LoadError, mf.ManifestError, OSError) as e:
         server.log("warning", "Error loading the AOF by DEBUG LOADAOF: %s" % e)
         raise err("Error loading the AOF, check server logs.") from None
-    server.dirty = 0
+    from ..persistence.saver import mark_saved  # noqa: PLC0415
+
+    mark_saved(server)
     server.log("notice", "Append Only File loaded by DEBUG LOADAOF")
     return OK
 

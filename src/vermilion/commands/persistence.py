@@ -85,7 +85,7 @@ def debug_reload(c: Any, argv: list[bytes]) -> Any:
     except (RdbError, OSError) as e:
         server.log("warning", "Error loading %s: %s" % (filename, e))
         raise err("Error trying to load the RDB dump, check server logs.") from None
-    server.dirty = 0
+    saver.mark_saved(server)
     server.log("notice", "DB reloaded by DEBUG RELOAD")
     return OK
 

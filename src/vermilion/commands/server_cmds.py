@@ -43,9 +43,14 @@ def cmd_flushall(c: Any, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     server = c.server
     _signal_flushed(server, -1)
+    before = server.dirty
     for db in server.dbs:
         server.dirty += db.flush()
-    server.dirty += 1
+    after = server.extensions.get("after_flushall")
+    if after is not None:
+        after(server, before)  # persistence: kill a BGSAVE child, save with save points, propagate
+    elif server.dirty == before:
+        server.dirty += 1  # propagated even when nothing was deleted, as Redis
     return OK
 
 

@@ -28,6 +28,13 @@ ACTIVE = frozenset((
     "hll-sparse-max-bytes", "maxmemory", "maxmemory-policy",
     # persistence and replication
     "save", "appendonly", "replicaof", "repl-backlog-size", "cluster-enabled",
+    "dbfilename", "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "shutdown-on-sigterm",
+    "appendfsync", "appenddirname", "appendfilename", "aof-use-rdb-preamble", "aof-load-truncated",
+    "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-timestamp-enabled",
+    "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-diskless-load",
+    "repl-timeout", "repl-ping-replica-period", "repl-backlog-ttl", "masterauth", "masteruser",
+    "replica-announce-ip", "replica-announce-port", "replica-read-only", "replica-serve-stale-data",
+    "replica-priority", "replica-announced", "min-replicas-to-write", "min-replicas-max-lag",
 ))
 
 

@@ -84,6 +84,11 @@ async def serve(server: Any) -> int:
     server.loop = loop
     if not await start_listeners(server):
         return 1
+    startup_load = server.extensions.pop("startup_load", None)
+    if startup_load is not None:  # persistence/loading.py: -LOADING to clients meanwhile
+        code = startup_load(server)
+        if code is not None:
+            return code
     server.log("notice", "Ready to accept connections tcp")
     done: asyncio.Future = loop.create_future()
 

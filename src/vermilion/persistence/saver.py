@@ -15,8 +15,9 @@ the persistence half of serverCron).
   was scheduled (BGSAVE SCHEDULE).
 * ``shutdown_prepare`` (SHUTDOWN) and a shutdown hook (SIGTERM) kill a running child
   and save when save points are set (or SHUTDOWN SAVE), unless NOSAVE.
-* ``load_at_start`` reads ``dir/dbfilename`` before the server listens; a bad file is
-  logged with the offset and the server exits with code 1.
+* ``load_at_start`` reads ``dir/dbfilename`` once the server listens, answering
+  -LOADING meanwhile (loading.py); a bad file is logged with the offset and the
+  server exits with code 1.
 * After a failed BGSAVE, while save points are set and ``stop-writes-on-bgsave-error``
   is on, write commands (and PING, as Redis) get MISCONF: the ``disk`` dispatch gate,
   armed by ``ServerGate.DISK_ERROR`` until a save succeeds.
@@ -37,6 +38,7 @@ from ..commands.spec import CmdFlag, CommandSpec
 from ..engine.dispatch import GATE_ORDER, register_gate
 from ..engine.gates import ServerGate
 from ..protocol.errors import CommandError
+from . import loading
 from .dump import rdb_serialized_length, set_lru_or_lfu
 from .rdb.decoder import KeyRefused, Limits, RdbError, load
 from .rdb.encoder import write_rdb
@@ -51,7 +53,7 @@ MISCONF = (b"MISCONF Redis is configured to save RDB snapshots, but it's current
 class RdbState:
     __slots__ = ("child_pid", "child_start", "dirty_at_fork", "last_bgsave_ok", "last_bgsave_time_s",
                  "last_bgsave_try_s", "saves", "bgsave_scheduled", "functions", "keys_loaded",
-                 "keys_expired", "final_save_done")
+                 "keys_expired", "final_save_done", "dirty_base")
 
     def __init__(self) -> None:
         self.child_pid = -1
@@ -66,6 +68,7 @@ class RdbState:
         self.keys_loaded = 0
         self.keys_expired = 0
         self.final_save_done = False
+        self.dirty_base = 0  # server.dirty at the last successful save
 
 
 def state(server: Any) -> RdbState:
@@ -84,6 +87,7 @@ def install(server: Any) -> RdbState:
     server.extensions["rdb"] = st
     server.cron_jobs.append(cron)
     server.extensions["shutdown_prepare"] = shutdown_prepare
+    server.extensions["after_flushall"] = after_flushall
     server.shutdown_hooks.insert(0, _shutdown_hook)
     server.extensions["rdb_serialized_length"] = rdb_serialized_length(server)
     return st
@@ -143,10 +147,37 @@ def save(server: Any) -> bool:
                               "for saving: %s" % (os.getpid(), os.getcwd(), e.strerror or e))
         return False
     server.log("notice", "DB saved on disk")
-    server.dirty = 0
+    mark_saved(server)
     server.lastsave_s = int(time.time())
     _set_status(server, st, True)
     return True
+
+
+def mark_saved(server: Any) -> None:
+    """The dataset as it is now is on disk.  ``server.dirty`` only grows (the
+    dispatcher propagates a command when it moved it, so SAVE, SHUTDOWN or DEBUG RELOAD
+    must not move it): the changes since the last save are counted from this baseline."""
+    state(server).dirty_base = server.dirty
+
+
+def changes_since_save(server: Any) -> int:
+    """INFO's rdb_changes_since_last_save: what the save points count."""
+    return server.dirty - state(server).dirty_base
+
+
+def after_flushall(server: Any, dirty_before: int) -> None:
+    """FLUSHALL (Redis's flushAllDataAndResetRDB): a running BGSAVE child is killed (its
+    snapshot is obsolete) and, with save points, the empty dataset is saved at once.
+    A FLUSHALL that deleted nothing is still propagated (Redis's
+    forceCommandPropagation): the dirty counter moves, the changes to save do not."""
+    st = state(server)
+    if st.child_pid > 0:
+        kill_child(server)
+    if server.dirty == dirty_before:
+        server.dirty += 1
+        st.dirty_base += 1
+    if server.config.get("save"):
+        save(server)
 
 
 def _set_status(server: Any, st: RdbState, ok: bool) -> None:
@@ -209,9 +240,7 @@ def _child_done(server: Any, st: RdbState, status: int) -> None:
     st.last_bgsave_time_s = int(time.monotonic() - st.child_start)
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
         server.log("notice", "Background saving terminated with success")
-        server.dirty -= st.dirty_at_fork
-        if server.dirty < 0:
-            server.dirty = 0
+        st.dirty_base = max(st.dirty_base, st.dirty_at_fork)  # what changed since the fork stays dirty
         server.lastsave_s = int(time.time())
         _set_status(server, st, True)
     elif os.WIFSIGNALED(status):
@@ -259,11 +288,12 @@ def cron(server: Any) -> None:
         bgsave(server)
         return
     points = server.config.get("save", ())
-    if not points or not server.dirty:
+    dirty = server.dirty - st.dirty_base
+    if not points or not dirty:
         return
     now = int(time.time())
     for seconds, changes in points:
-        if server.dirty >= changes and now - server.lastsave_s > seconds and (
+        if dirty >= changes and now - server.lastsave_s > seconds and (
                 st.last_bgsave_ok or now - st.last_bgsave_try_s > BGSAVE_RETRY_DELAY_S):
             server.log("notice", "%d changes in %d seconds. Saving..." % (changes, seconds))
             bgsave(server)
@@ -315,6 +345,8 @@ def shutdown_prepare(server: Any, flags: set[bytes]) -> bool:
     if st.child_pid > 0:
         server.log("warning", "There is a child saving an .rdb. Killing it!")
         kill_child(server)
+    if loading.is_loading(server):
+        return True  # the dataset is incomplete: never save it (Redis's shutdownCommand)
     wants = (bool(server.config.get("save")) and b"nosave" not in flags) or b"save" in flags
     st.final_save_done = True
     if not wants:
@@ -377,7 +409,8 @@ def load_bytes(server: Any, data: bytes | bytearray, replace_dup: bool = False) 
 
     try:
         info = load(data, Limits(server.config), sink,
-                    verify_checksum=not server.extensions.get("skip_checksum_validation", False))
+                    verify_checksum=not server.extensions.get("skip_checksum_validation", False),
+                    progress=loading.progress_hook(server))
     finally:
         server.dirty = dirty
     st = state(server)
@@ -424,7 +457,7 @@ def persistence_info(server: Any, base: list[tuple[str, Any]]) -> list[tuple[str
     st = state(server)
     now = time.monotonic()
     values = {
-        "rdb_changes_since_last_save": server.dirty,
+        "rdb_changes_since_last_save": server.dirty - st.dirty_base,
         "rdb_bgsave_in_progress": 1 if st.child_pid > 0 else 0,
         "rdb_last_save_time": server.lastsave_s,
         "rdb_last_bgsave_status": "ok" if st.last_bgsave_ok else "err",
@@ -434,4 +467,7 @@ def persistence_info(server: Any, base: list[tuple[str, Any]]) -> list[tuple[str
         "rdb_last_load_keys_expired": st.keys_expired,
         "rdb_last_load_keys_loaded": st.keys_loaded,
     }
+    if loading.is_loading(server):
+        values["loading"] = 1
+        return [(k, values.get(k, v)) for k, v in base] + loading.info_fields(server)
     return [(k, values.get(k, v)) for k, v in base]

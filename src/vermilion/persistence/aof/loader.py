@@ -148,8 +148,15 @@ def load_command_file(server: Any, path: str, replayer: Replayer, last: bool, st
         data = f.read()
     name = os.path.basename(path)
     valid = start
+    from ..loading import progress_hook  # noqa: PLC0415
+
+    progress = progress_hook(server)
+    next_step = start + (1 << 16) if progress is not None else len(data) + 1
     try:
         for argv, end in iter_commands(data, start):
+            if end >= next_step:
+                progress(end)  # type: ignore[misc]  # clients get -LOADING meanwhile
+                next_step = end + (1 << 16)
             err = replayer.feed(argv)
             if err:
                 server.log("warning", "%s %s" % (err, name))
@@ -191,8 +198,9 @@ def _truncated(server: Any, path: str, name: str, replayer: Replayer, valid: int
 def load_manifest_files(server: Any, dirname: str, m: mf.Manifest) -> int:
     """Load the base then every incr file; returns the total size loaded.  Raises
     LoadError (already logged)."""
-    from ..saver import load_file  # noqa: PLC0415
+    from ..loading import file_done  # noqa: PLC0415
     from ..rdb.decoder import RdbError  # noqa: PLC0415
+    from ..saver import load_file  # noqa: PLC0415
 
     files = m.files()
     replayer = Replayer(server)
@@ -223,9 +231,11 @@ def load_manifest_files(server: Any, dirname: str, m: mf.Manifest) -> int:
                 server.log("notice", "Reading the remaining AOF tail...")
                 size = load_command_file(server, path, replayer, last, info.end_offset)
             total += size
+            file_done(server, os.path.getsize(path))
             server.log("notice", "DB loaded from base file %s: %.3f seconds" % (f.name, time.monotonic() - start))
         else:
             total += load_command_file(server, path, replayer, last)
+            file_done(server, os.path.getsize(path))
             kind = "base" if f.kind == mf.BASE else "incr"
             server.log("notice", "DB loaded from %s file %s: %.3f seconds" % (kind, f.name, time.monotonic() - start))
     return total

@@ -144,7 +144,9 @@ def load_at_start(server: Any) -> bool | None:
         except LoadError:
             return False
         server.log("notice", "DB loaded from append only file: %.3f seconds" % (time.monotonic() - start))
-        server.dirty = 0
+        from ..saver import mark_saved  # noqa: PLC0415
+
+        mark_saved(server)
     st.manifest = m
     try:
         open_on_start(server, st)

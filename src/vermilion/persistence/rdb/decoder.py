@@ -393,11 +393,20 @@ class LoadInfo:
 
 def load(buf: bytes, lim: Limits,
          sink: Callable[[int, bytes, Any, int | None, int, int], bool],
-         verify_checksum: bool = True) -> LoadInfo:
+         verify_checksum: bool = True, progress: Callable[[int], Any] | None = None,
+         step_bytes: int = 1 << 16) -> LoadInfo:
     """Parse a whole RDB file, calling ``sink(db, key, value, expire_at_ms, idle_s,
     freq)`` for every key (idle_s/freq are -1 when absent); ``sink`` returns False
-    when it dropped the key as expired, or raises KeyRefused.  Raises RdbError."""
+    when it dropped the key as expired, or raises KeyRefused.  Raises RdbError.
+
+    ``progress(offset)`` is called about every ``step_bytes`` of input (the server
+    answers its clients meanwhile: persistence/loading.py); the checksum is then
+    computed piecewise at those points, so no single step is long."""
     info = LoadInfo()
+    next_step = step_bytes if progress is not None else len(buf) + 1
+    crc = 0
+    crc_pos = 0
+    checking = verify_checksum and len(buf) >= 9 and buf[5:9].isdigit() and int(buf[5:9]) >= 5
     if len(buf) < 9 or buf[:5] != b"REDIS":
         raise RdbError("wrong signature trying to load DB from file", 0)
     try:
@@ -448,6 +457,12 @@ def load(buf: bytes, lim: Limits,
             break
         if t not in K.OBJECT_TYPES:
             raise RdbError(f"unknown RDB opcode or type {t}", at)
+        if at >= next_step:
+            if checking:
+                crc = crc64(crc, memoryview(buf)[crc_pos:at])
+                crc_pos = at
+            progress(at)  # type: ignore[misc]
+            next_step = at + step_bytes
         key = r.string()
         try:
             value = read_value(r, t, lim)
@@ -467,7 +482,7 @@ def load(buf: bytes, lim: Limits,
     if version >= 5:
         end = r.pos
         stored = int.from_bytes(r.take(8), "little")
-        if verify_checksum and stored != 0 and crc64(0, memoryview(buf)[:end]) != stored:
+        if verify_checksum and stored != 0 and crc64(crc, memoryview(buf)[crc_pos:end]) != stored:
             raise RdbError("wrong RDB checksum", end)
     info.end_offset = r.pos
     return info
