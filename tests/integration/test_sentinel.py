@@ -32,6 +32,15 @@ def topology(tmp_path):
         s.__exit__(None, None, None)
 
 
+def _quietly(fn):
+    """``fn()``, or False when the connection drops (a sentinel reconfiguring an
+    instance kills its normal clients)."""
+    try:
+        return fn()
+    except (redis.ConnectionError, redis.TimeoutError):
+        return False
+
+
 def _pings(cli):
     try:
         return cli.ping()
@@ -161,17 +170,18 @@ def test_failover_three_sentinels(tmp_path, kind):
         assert missing == [], f"{len(missing)} of {len(acked)} acknowledged writes lost"
         sentinel = Sentinel([("127.0.0.1", c.connection_pool.connection_kwargs["port"]) for c in clis])
         m = sentinel.master_for("mymaster", socket_timeout=2)
-        wait_for(lambda: m.set("after", "failover"), timeout=10, what="write")
+        wait_for(lambda: _quietly(lambda: m.set("after", "failover")), timeout=10, what="write")
         assert m.get("after") == b"failover"
         other = next(r for r in replicas if r.port != new_port)
-        wait_for(lambda: redis.Redis(port=other.port).info("replication").get("master_port") == new_port,
-                 timeout=10, what="other replica reconfigured")
-        wait_for(lambda: sentinel.slave_for("mymaster", socket_timeout=2).get("after") == b"failover",
+        wait_for(lambda: _quietly(lambda: redis.Redis(port=other.port).info("replication").get("master_port")
+                                  == new_port), timeout=10, what="other replica reconfigured")
+        wait_for(lambda: _quietly(lambda: sentinel.slave_for("mymaster", socket_timeout=2).get("after") == b"failover"),
                  timeout=10, what="read from a replica")
         if kind == "vermilion":
             # The old primary comes back as a master: the sentinels convert it.
             old_primary = ServerProcess(server_kind, ["--save", ""], port=primary.port)
-            wait_for(lambda: redis.Redis(port=old_primary.port).info("replication").get("master_port") == new_port,
+            wait_for(lambda: _quietly(lambda: redis.Redis(port=old_primary.port).info("replication")
+                                      .get("master_port") == new_port),
                      timeout=20, what="old primary converted to a replica")
     finally:
         for p in procs:
@@ -480,3 +490,45 @@ def test_no_good_replica(topology):
     wait_for(lambda: "s_down" in replica_flags(), timeout=15, what="replica s_down")
     with pytest.raises(redis.ResponseError, match="^NOGOODSLAVE No suitable replica to promote$"):
         cli.execute_command("SENTINEL", "FAILOVER", "mymaster")
+
+
+def test_scripts_run_on_events(tmp_path):
+    """notification-script gets ``<event> <message>`` for warning-level events;
+    client-reconfig-script gets ``<name> leader start <from-ip> <from-port> <to-ip>
+    <to-port>`` when the leader promotes the replica."""
+    primary = ServerProcess("redis", ["--save", ""])
+    replica = ServerProcess("redis", ["--save", "", "--replicaof", "127.0.0.1", str(primary.port)])
+    notes, reconf = tmp_path / "notes.txt", tmp_path / "reconf.txt"
+    for name, out in (("notify.sh", notes), ("reconf.sh", reconf)):
+        script = tmp_path / name
+        script.write_text(f'#!/bin/sh\necho "$@" >> {out}\n')
+        script.chmod(0o755)
+    port = free_port()
+    conf = tmp_path / "s.conf"
+    conf.write_text(f"port {port}\nsentinel deny-scripts-reconfig no\n"
+                    f"sentinel monitor mymaster 127.0.0.1 {primary.port} 1\n"
+                    "sentinel down-after-milliseconds mymaster 1000\n"
+                    f"sentinel notification-script mymaster {tmp_path / 'notify.sh'}\n")
+    proc = subprocess.Popen([SENTINEL, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        cli = redis.Redis(port=port, decode_responses=True)
+        wait_for(lambda: _pings(cli), timeout=30, what="sentinel up")
+        with pytest.raises(redis.ResponseError, match="^Notification script seems non existing or non executable$"):
+            cli.execute_command("SENTINEL", "SET", "mymaster", "client-reconfig-script", str(tmp_path / "nope.sh"))
+        assert cli.execute_command("SENTINEL", "SET", "mymaster", "client-reconfig-script",
+                                   str(tmp_path / "reconf.sh")) == "OK"
+        assert f"sentinel client-reconfig-script mymaster {tmp_path / 'reconf.sh'}" in conf.read_text()
+        wait_for(lambda: cli.execute_command("SENTINEL", "REPLICAS", "mymaster"), what="replica found")
+        primary.proc.kill()
+        wait_for(lambda: reconf.exists() and notes.exists() and "+switch-master" in notes.read_text(),
+                 timeout=20, what="scripts ran")
+        lines = notes.read_text().splitlines()
+        assert f"+sdown master mymaster 127.0.0.1 {primary.port}" in lines
+        assert f"+switch-master mymaster 127.0.0.1 {primary.port} 127.0.0.1 {replica.port}" in lines
+        assert reconf.read_text() == f"mymaster leader start 127.0.0.1 {primary.port} 127.0.0.1 {replica.port}\n"
+        wait_for(lambda: cli.execute_command("SENTINEL", "PENDING-SCRIPTS") == [], what="queue drained")
+    finally:
+        proc.kill()
+        proc.wait()
+        for s in (replica, primary):
+            s.__exit__(None, None, None)

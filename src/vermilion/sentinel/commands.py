@@ -306,7 +306,7 @@ def cmd_sentinel_myid(c: Any, argv: list[bytes]) -> Any:
          group="sentinel", since="2.8.4",
          summary="Returns information about pending scripts for Redis Sentinel.")
 def cmd_sentinel_pending_scripts(c: Any, argv: list[bytes]) -> Any:
-    return []
+    return _s(c).scripts.pending(c.resp)
 
 
 @command("sentinel|remove", arity=3, flags="admin sentinel only_sentinel", acl="",

@@ -30,6 +30,7 @@ from ..pubsub.channels import publish as ps_publish
 from . import failover, leader, settings, state_file
 from .instance import Instance, now_ms
 from .monitor import Monitor
+from .scripts import Scripts
 
 MAX_DESYNC_MS = 1000  # SENTINEL_MAX_DESYNC
 
@@ -46,6 +47,7 @@ class Sentinel:
         self.tilt = False
         self.tilt_start_ms = 0
         self.simfailure_flags = 0
+        self.scripts = Scripts(self)
 
     @property
     def current_epoch(self) -> int:
@@ -64,6 +66,7 @@ class Sentinel:
     def timer(self, server) -> None:
         """The cron job: ``sentinelTimer``."""
         self.monitor.tick()
+        self.scripts.tick()
 
     # -- events and logging -----------------------------------------------------------
 
@@ -78,13 +81,23 @@ class Sentinel:
         else:
             p = inst.primary
             text = f"{inst.role} {inst.name} {inst.ip} {inst.port} @ {p.name} {p.ip} {p.port}"
-        self.event_text(kind, text + extra, level)
+        self.event_text(kind, text + extra, level, inst if inst.role == "master" else inst.primary)
         if kind in ("+slave", "+sentinel"):
             self.flush_config()
 
-    def event_text(self, kind: str, text: str, level: str = "warning") -> None:
+    def event_text(self, kind: str, text: str, level: str = "warning", primary=None) -> None:
+        """Log, publish on the channel named ``kind``, and run the primary's
+        notification-script for warning-level events."""
         self.log(level, f"{kind} {text}")
         ps_publish(self.server, kind.encode(), text.encode())
+        if level == "warning" and primary is not None and primary.notification_script:
+            self.scripts.schedule(primary.notification_script, kind, text)
+
+    def reconfig_script(self, p, role: str, from_addr: tuple, to_addr: tuple) -> None:
+        """``sentinelCallClientReconfScript``: <name> <role> start <from> <to>."""
+        if p.client_reconfig_script:
+            self.scripts.schedule(p.client_reconfig_script, p.name, role, "start",
+                                  from_addr[0], str(from_addr[1]), to_addr[0], str(to_addr[1]))
 
     # -- primaries ------------------------------------------------------------------
 
@@ -139,14 +152,16 @@ class Sentinel:
         known.last_hello_ms = now_ms()
         if epoch_n > self.current_epoch:
             self.current_epoch = epoch_n
-            self.event_text("+new-epoch", str(epoch_n))
+            self.event_text("+new-epoch", str(epoch_n), primary=p)
             changed = True
         if p.config_epoch < m_epoch_n:
             p.config_epoch = m_epoch_n
             changed = True
             if (p.ip, p.port) != (m_ip, m_port_n):
                 self.event("+config-update-from", known)
+                old = (p.ip, p.port)
                 self.switch_primary(p, m_ip, m_port_n, m_epoch_n)
+                self.reconfig_script(p, "observer", old, (m_ip, m_port_n))
         if changed:
             self.flush_config()
 
@@ -160,7 +175,7 @@ class Sentinel:
 
     def switch_primary(self, p, ip: str, port: int, config_epoch: int) -> None:
         """``sentinelResetMasterAndChangeAddress`` with its +switch-master event."""
-        self.event_text("+switch-master", f"{p.name} {p.ip} {p.port} {ip} {port}")
+        self.event_text("+switch-master", f"{p.name} {p.ip} {p.port} {ip} {port}", primary=p)
         self.monitor.forget(p)
         p.reset_to(ip, port)
         p.config_epoch = config_epoch
@@ -177,10 +192,10 @@ class Sentinel:
         before = (p.leader, p.leader_epoch)
         result = self.votes.vote(p, req_epoch, req_runid)
         if self.current_epoch > before_epoch:
-            self.event_text("+new-epoch", str(self.current_epoch))
+            self.event_text("+new-epoch", str(self.current_epoch), primary=p)
         if (p.leader, p.leader_epoch) != before:
             self.flush_config()
-            self.event_text("+vote-for-leader", f"{p.leader} {p.leader_epoch}")
+            self.event_text("+vote-for-leader", f"{p.leader} {p.leader_epoch}", primary=p)
             if p.leader != self.cfg.myid:
                 p.failover_start_ms = now_ms() + random.randrange(MAX_DESYNC_MS)
         return result
@@ -253,7 +268,7 @@ class Sentinel:
         p.flags.add("failover_in_progress")
         if forced:
             p.flags.add("force_failover")
-        self.event_text("+new-epoch", str(self.current_epoch))
+        self.event_text("+new-epoch", str(self.current_epoch), primary=p)
         self.event("+try-failover", p)
         p.failover_start_ms = t + random.randrange(MAX_DESYNC_MS)
         if not forced:
@@ -347,6 +362,7 @@ class Sentinel:
         self.event("+promoted-slave", r)
         self.crash_if(settings.SIMFAILURE_CRASH_AFTER_PROMOTION)
         self.event("+failover-state-reconf-slaves", p)
+        self.reconfig_script(p, "leader", (p.ip, p.port), (r.ip, r.port))
         for inst in (p, *p.replicas.values()):  # sentinelForceHelloUpdateForMaster
             inst.hello_tick_ms = 0
 
@@ -449,7 +465,8 @@ class Sentinel:
         lines = ["# Sentinel", f"sentinel_masters:{len(self.primaries)}",
                  f"sentinel_tilt:{int(self.tilt)}",
                  f"sentinel_tilt_since_seconds:{(now_ms() - self.tilt_start_ms) // 1000 if self.tilt else -1}",
-                 "sentinel_running_scripts:0", "sentinel_scripts_queue_length:0",
+                 f"sentinel_running_scripts:{self.scripts.running}",
+                 f"sentinel_scripts_queue_length:{len(self.scripts.queue)}",
                  f"sentinel_simulate_failure_flags:{self.simfailure_flags}"]
         for i, p in enumerate(self.primaries.values()):
             status = "odown" if "o_down" in p.flags else "sdown" if "s_down" in p.flags else "ok"

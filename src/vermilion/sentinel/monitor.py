@@ -12,6 +12,7 @@ from . import failover
 from .instance import now_ms
 
 HELLO_CHANNEL = b"__sentinel__:hello"
+FAST_INFO_PERIOD_MS = 250
 
 
 def encode_cmd(*args) -> bytes:
@@ -114,6 +115,10 @@ class Monitor:
                 if id(inst) not in self.subscribers:
                     self.subscribers[id(inst)] = HelloSubscriber(self, inst)
             period = ping_period if ("s_down" in p.flags or p.failover) else timing["info-period"]
+            if p.failover is not None and p.failover.state in (failover.WAIT_PROMOTION, failover.RECONF_SLAVES):
+                # Divergence (faster than Redis): the promotion and the replicas'
+                # reconfiguration are seen by INFO, polled every 250 ms meanwhile.
+                period = FAST_INFO_PERIOD_MS
             for inst in [p, *p.replicas.values(), *p.sentinels.values()]:
                 if t - inst.ping_tick_ms >= min(ping_period, inst.down_after_ms()):
                     inst.ping_tick_ms = t
@@ -170,6 +175,10 @@ class Monitor:
         try:
             reply = await self.link(inst).call(b"PING")
         except (OSError, asyncio.TimeoutError, ConnectionError):
+            if not inst.link_up:
+                # A lost link counts from the last valid reply, as Redis's
+                # ``now - last_avail_time`` for a disconnected link.
+                inst.act_ping_ms = min(inst.act_ping_ms, inst.last_ok_ping_reply_ms)
             return
         t = now_ms()
         inst.last_ping_reply_ms = t

@@ -104,10 +104,11 @@ def apply_sentinel(cfg: SentinelConfig, a: list[str]) -> None:
             p.auth_user = v
         elif k == "config-epoch":
             p.config_epoch = int(v)
-        elif k == "notification-script":
-            p.notification_script = v
-        elif k == "client-reconfig-script":
-            p.client_reconfig_script = v
+        elif k in ("notification-script", "client-reconfig-script"):
+            if not os.access(v, os.X_OK):
+                what = "Notification" if k == "notification-script" else "Client reconfiguration"
+                raise ConfigError(f"{what} script seems non existing or non executable.")
+            setattr(p, k.replace("-", "_"), v)
         elif k == "master-reboot-down-after-period":
             p.reboot_down_after_ms = int(v)
         else:
