@@ -537,3 +537,11 @@ def test_scripts_run_on_events(tmp_path):
         proc.wait()
         for s in (replica, primary):
             s.__exit__(None, None, None)
+
+
+def test_connections_are_named(topology):
+    """Redis names the sentinel's links ``sentinel-<first 8 of id>-cmd|pubsub``."""
+    primary, _, cli, _, _ = topology
+    prefix = "sentinel-" + cli.execute_command("SENTINEL", "MYID")[:8]
+    names = lambda: {c["name"] for c in redis.Redis(port=primary.port).client_list()}  # noqa: E731
+    wait_for(lambda: {prefix + "-cmd", prefix + "-pubsub"} <= names(), what="named links")

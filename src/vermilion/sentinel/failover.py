@@ -1,8 +1,9 @@
 """Replica selection and the failover steps, pure (no I/O): ``sentinelSelectSlave``.
 
 States follow sentinel.c: WAIT_START -> SELECT_SLAVE -> SEND_SLAVEOF_NOONE ->
-WAIT_PROMOTION -> RECONF_SLAVES -> UPDATE_CONFIG.  The driver (monitor.py) performs the
-I/O each state asks for and calls ``advance``.
+WAIT_PROMOTION -> RECONF_SLAVES -> UPDATE_CONFIG.  ``Failover`` records where one
+failover is; the driver (main.py's ``run_failover``, stepped by the timer) performs the
+I/O each state asks for and moves it on with ``set_state``.
 """
 
 from __future__ import annotations

@@ -58,8 +58,9 @@ def parse_info(text: str) -> dict[str, str]:
 class Link:
     """A command connection to one instance; requests are serialised by a lock."""
 
-    def __init__(self, inst):
+    def __init__(self, inst, client_name: bytes = b""):
         self.inst = inst
+        self.client_name = client_name
         self.reader = None
         self.writer = None
         self.lock = asyncio.Lock()
@@ -73,6 +74,9 @@ class Link:
                 if getattr(p, "auth_pass", None):
                     auth = (b"AUTH", p.auth_user, p.auth_pass) if p.auth_user else (b"AUTH", p.auth_pass)
                     self.writer.write(encode_cmd(*auth))
+                    await asyncio.wait_for(read_reply(self.reader), timeout)
+                if self.client_name:  # CLIENT SETNAME sentinel-<id8>-cmd (reply ignored)
+                    self.writer.write(encode_cmd(b"CLIENT", b"SETNAME", self.client_name))
                     await asyncio.wait_for(read_reply(self.reader), timeout)
                 self.inst.link_up = True
             try:
@@ -99,7 +103,7 @@ class Monitor:
     def link(self, inst) -> Link:
         lk = self.links.get(id(inst))
         if lk is None:
-            lk = self.links[id(inst)] = Link(inst)
+            lk = self.links[id(inst)] = Link(inst, b"sentinel-%s-cmd" % self.s.cfg.myid[:8].encode())
         return lk
 
     def tick(self) -> None:
@@ -277,6 +281,9 @@ class HelloSubscriber:
                     auth = (b"AUTH", p.auth_user, p.auth_pass) if p.auth_user else (b"AUTH", p.auth_pass)
                     writer.write(encode_cmd(*auth))
                     await read_reply(reader)
+                name = b"sentinel-%s-pubsub" % self.monitor.s.cfg.myid[:8].encode()
+                writer.write(encode_cmd(b"CLIENT", b"SETNAME", name))
+                await read_reply(reader)
                 writer.write(encode_cmd(b"SUBSCRIBE", HELLO_CHANNEL))
                 while True:
                     msg = await read_reply(reader)
