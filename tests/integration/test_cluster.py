@@ -486,6 +486,14 @@ def test_ask_and_importing(three):
             assert raw.call("GET", key) == b"+QUEUED\r\n" and raw.call("DEL", key) == b"+QUEUED\r\n"
             assert raw.call("EXEC") == b"*2\r\n$1\r\nv\r\n:1\r\n"
             assert raw.call("GET", key).startswith(b"-MOVED ")
+            # A script's own commands see the caller's ASKING (declared or not)
+            script = "redis.call('set', KEYS[1], 's'); return redis.call('get', ARGV[1])"
+            assert raw.call("EVAL", script, "1", key, key).startswith(b"-MOVED ")
+            assert raw.call("ASKING") == b"+OK\r\n"
+            assert raw.call("EVAL", script, "1", key, key) == b"$1\r\ns\r\n"
+            assert raw.call("EVAL", "return redis.call('get', ARGV[1])", "0", key).startswith(
+                b"-ERR Script attempted to access a non local key in a cluster node")  # ASKING is gone
+            assert raw.call("ASKING") == b"+OK\r\n" and raw.call("DEL", key) == b":1\r\n"
         finally:
             raw.close()
         nodes_a = ca.execute_command("CLUSTER", "NODES").decode()

@@ -23,7 +23,8 @@ READONLY, as Redis's getNodeByQuery does.
 Scripts: ``script_check`` is Redis's scriptVerifyClusterState, run for each command a
 script calls (scripting/run_context.py): the same routing with the caller's READONLY
 state, where any redirection becomes ``Script attempted to access a non local key in a
-cluster node``, the down states their own texts, and, unless the script may cross slots
+cluster node``, the down states their own texts (the caller's ASKING counts, as Redis
+copies it to the script client), and, unless the script may cross slots
 (EVAL without a shebang, or the ``allow-cross-slot-keys`` flag), keys of a slot other
 than the first one the script used (or declared) are refused.
 """
@@ -51,6 +52,7 @@ UNBOUND = b"CLUSTERDOWN Hash slot not served"
 
 
 _CHANNEL_SPECS: dict[int, bool] = {}
+_SCRIPT_COMMANDS = frozenset((b"eval", b"evalsha", b"eval_ro", b"evalsha_ro", b"fcall", b"fcall_ro"))
 
 
 def _channel_specs(spec: Any) -> bool:
@@ -70,6 +72,12 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
     if cs is None:
         return None
     extra = c.extra
+    kr = spec.key_range
+    if kr is not None and not kr[1] and not extra and cs.ok:
+        # Fast path, one key (GET, SET, INCR ...) in a slot we own and do not migrate.
+        slot = key_hash_slot(argv[kr[0]])
+        if cs.slots[slot] is cs.myself and slot not in cs.migrating:
+            return None
     asking = False
     if extra:
         if spec.name == b"asking" and spec.parent is None:
@@ -77,6 +85,11 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         asking = extra.pop("asking", False)
         if asking and ((c.gate & 1 and spec.name != b"exec") or spec.name == b"multi"):
             extra["asking"] = True  # Gate.MULTI: it lasts the transaction, up to EXEC
+        if spec.name in _SCRIPT_COMMANDS:  # the script's own commands see it (script_check)
+            if asking:
+                extra["script_asking"] = True
+            else:
+                extra.pop("script_asking", None)
     if c.kind == "master":
         return None
     if spec.name == b"exec" and spec.parent is None:
@@ -184,7 +197,7 @@ def script_check(cs: Any, run: Any, spec: Any, argv: list[bytes]) -> bytes | Non
     ``run.slot`` is the slot the script uses so far (-1: none yet)."""
     caller = run.caller
     try:
-        slot = _route(caller, cs, ((spec, argv),), False)
+        slot = _route(caller, cs, ((spec, argv),), caller.extra.get("script_asking", False))
     except CommandError as e:
         msg = e.msg
         if msg == DOWN:
