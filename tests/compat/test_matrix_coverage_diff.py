@@ -18,7 +18,11 @@ RESP3); afterwards every key's TYPE, DEBUG DIGEST-VALUE (Redis's value digest), 
 consumer groups (XINFO GROUPS) and whether it has a TTL must be identical too, so a write that half-applies, writes the
 wrong thing, or refuses with another error than Redis's shows up here.
 
-A second test sends every command of the table (all groups) with one argument too few
+A second sweep runs every write command of those groups the same way with
+``notify-keyspace-events KEA`` and compares the keyspace and keyevent messages each
+state produces (setup included), in order.
+
+A last test sends every command of the table (all groups) with one argument too few
 or too many and compares Redis's arity error.
 """
 
@@ -29,6 +33,7 @@ import pytest
 from support.raw import RawClient, encode_command
 
 from vermilion.commands.registry import COMMANDS
+from vermilion.commands.spec import CmdFlag
 
 GROUPS = {"generic", "string", "bitmap", "list", "hash", "set", "sorted-set", "hyperloglog", "geo", "stream"}
 
@@ -203,3 +208,65 @@ ARITY = _arity_cases()
 @pytest.mark.parametrize("argv", [a for _, a in ARITY], ids=[i for i, _ in ARITY])
 def test_arity_error(both2, argv):
     both2.check(*argv)
+
+
+# ---- keyspace events of every write command on every kind of key --------------------
+
+def _spec_of(argv: list[bytes]):
+    spec = COMMANDS[argv[0].lower()]
+    return spec.subcommands.get(argv[1].lower(), spec) if spec.subcommands else spec
+
+
+WRITES = [(i, a) for i, a in INVOCATIONS if _spec_of(a).flags & CmdFlag.WRITE]
+MARK = b"zz-matrix-mark"
+
+
+class _EventPair:
+    """On each server: a command connection, and a subscriber to every keyspace and
+    keyevent channel plus a marker channel that ends each state's events."""
+
+    def __init__(self, port: int) -> None:
+        self.cmd = RawClient(port)
+        self.cmd.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        self.sub = RawClient(port)
+        self.sub.call("PSUBSCRIBE", "__key*__:*")
+        self.sub.call("SUBSCRIBE", MARK)
+
+    def close(self) -> None:
+        self.cmd.call("CONFIG", "SET", "notify-keyspace-events", "")
+        self.cmd.close()
+        self.sub.close()
+
+
+@pytest.fixture
+def event_pairs(vermilion_server, redis_server):
+    pairs = (_EventPair(vermilion_server.port), _EventPair(redis_server.port))
+    yield pairs
+    for p in pairs:
+        p.close()
+
+
+@pytest.mark.parametrize("argv", [a for _, a in WRITES], ids=[i for i, _ in WRITES])
+def test_write_command_events_on_every_key_type(event_pairs, argv):
+    states = [s for s in STATES if not _diverges_in_72(argv, s)]
+    cmds: list[tuple] = []
+    for state in states:
+        cmds += _setup(state) + [tuple(argv), (b"PUBLISH", MARK, state.encode())]
+    data = b"".join(encode_command(*cmd) for cmd in cmds)
+    for p in event_pairs:
+        p.cmd.send(data)
+    got = []
+    for p in event_pairs:
+        _replies(p.cmd, len(cmds))
+        per_state: list[list[bytes]] = []
+        events: list[bytes] = []
+        while len(per_state) < len(states):
+            msg = p.sub.read_reply()
+            if MARK in msg:
+                per_state.append(events)
+                events = []
+            else:
+                events.append(msg)
+        got.append(per_state)
+    for state, a, b in zip(states, *got):
+        assert a == b, f"events of {b' '.join(argv)!r} on {state} keys\nvermilion: {a!r}\nredis:     {b!r}"

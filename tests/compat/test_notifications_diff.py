@@ -150,6 +150,16 @@ CASES = {
                  ("XTRIM", "ms", "MAXLEN", "5"), ("XDEL", "ms", "9-9"), ("XGROUP", "DELCONSUMER", "ms", "g", "zz"),
                  ("XGROUP", "CREATECONSUMER", "ms", "g", "alice"), ("XGROUP", "DESTROY", "ms", "nog")],
     "transaction": [("MULTI",), ("SET", "a", "1"), ("LPUSH", "l", "x"), ("DEL", "a"), ("EXEC",)],
+    "server": [("SET", "a", "1"), ("SELECT", "1"), ("SET", "b", "2"), ("SWAPDB", "0", "1"), ("SWAPDB", "0", "0"),
+               ("SELECT", "0"), ("DEL", "b"), ("FLUSHALL",), ("SET", "c", "1"), ("FLUSHALL", "SYNC"),
+               ("FLUSHDB", "ASYNC")],
+    "geo_store": [("GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"),
+                  ("GEORADIUSBYMEMBER", "g", "Palermo", "200", "km", "STORE", "gs"),
+                  ("GEORADIUSBYMEMBER", "g", "Palermo", "200", "km", "STOREDIST", "gs"),
+                  ("GEORADIUSBYMEMBER", "g", "Palermo", "1", "m", "COUNT", "1", "STORE", "gs"),
+                  ("GEORADIUSBYMEMBER", "g", "nobody", "1", "m", "STORE", "gs")],
+    "pfdebug": [("PFADD", "h", "a"), ("PFDEBUG", "TODENSE", "h"), ("PFDEBUG", "TODENSE", "h"),
+                ("PFDEBUG", "GETREG", "h"), ("PFADD", "h2", "a"), ("PFDEBUG", "GETREG", "h2")],
 }
 
 
