@@ -73,7 +73,7 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         return None
     extra = c.extra
     kr = spec.key_range
-    if kr is not None and not kr[1] and not extra and cs.ok:
+    if kr is not None and not kr[1] and not extra and cs.ok and kr[0] < len(argv):
         # Fast path, one key (GET, SET, INCR ...) in a slot we own and do not migrate.
         slot = key_hash_slot(argv[kr[0]])
         if cs.slots[slot] is cs.myself and slot not in cs.migrating:
