@@ -197,6 +197,8 @@ class Tracking:
                     del self.prefixes[p]
         c.tracking = None
         self.clients -= 1
+        if not self.clients and not self.outbox:
+            self.current = None  # dispatch stops calling enter/leave: forget the batch
         self.sync()
 
     def check_prefixes(self, c: Any, prefixes: list[bytes]) -> bytes | None:
