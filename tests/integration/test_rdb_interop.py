@@ -355,3 +355,32 @@ def test_flushall_saves_when_save_points_are_set(tmp_path):
             r.mset({"a": 1, "b": 2})
             r.flushall()
             assert r.info("persistence")["rdb_changes_since_last_save"] == 4, kind
+
+
+@pytest.mark.parametrize("compression,checksum", [("yes", "yes"), ("no", "no")])
+def test_compressed_and_unchecksummed_files_load_in_real_redis(tmp_path, compression, checksum):
+    """rdbcompression yes writes LZF strings (type byte 0xC3 in the length encoding) that
+    real Redis decompresses; rdbchecksum no writes a zero CRC that Redis accepts."""
+    folder = str(tmp_path)
+    with ServerProcess("vermilion", args=["--dir", folder, "--rdbcompression", compression,
+                                          "--rdbchecksum", checksum]) as v:
+        r = redis.Redis(port=v.port)
+        r.set("rep", "abc" * 400)
+        r.set("json", b'{"user":"' + b"x" * 50 + b'","tags":["a","a","a","a","a","a"]}' * 8)
+        r.rpush("list", *[b"element-%d-" % i + b"pad" * 30 for i in range(50)])
+        r.hset("hash", mapping={f"f{i}": "v" * 300 for i in range(5)})
+        r.set("small", "short")
+        digest = r.execute_command("DEBUG", "DIGEST")
+        r.save()
+    with open(os.path.join(folder, "dump.rdb"), "rb") as f:
+        data = f.read()
+    if compression == "yes":
+        assert b"\xc3" in data and len(data) < 3000
+    else:
+        assert len(data) > 8_000
+    if checksum == "no":
+        assert data[-8:] == bytes(8)
+    with ServerProcess("redis", args=["--dir", folder, "--dbfilename", "dump.rdb"]) as real:
+        rr = redis.Redis(port=real.port)
+        assert rr.execute_command("DEBUG", "DIGEST") == digest
+        assert rr.get("rep") == b"abc" * 400

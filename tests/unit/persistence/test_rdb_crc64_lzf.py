@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vermilion.persistence.rdb import lzf
 from vermilion.persistence.rdb.crc64 import _bytewise, crc64
@@ -49,11 +51,27 @@ def test_lzf_rejects_malformed(data, n):
         lzf.decompress(data, n)
 
 
-def test_lzf_compress_roundtrip_when_available():
+def test_lzf_compress_roundtrip():
     data = b"hello world " * 100
     packed = lzf.compress(data)
-    if not lzf.AVAILABLE:
-        assert packed is None
-        return
     assert packed is not None and len(packed) < len(data)
     assert lzf.decompress(packed, len(data)) == data
+
+
+def test_lzf_compress_skips_what_does_not_shrink():
+    assert lzf.compress(bytes(range(256))) is None  # deflate cannot shrink it by a quarter
+    assert lzf.compress(b"abcd") is None
+    assert lzf.compress(b"x" * (lzf.PY_MAX_INPUT + 1)) is None or lzf._lzf is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"foo", b"bar", b"q", b"x" * 40, b"\x00\xff", b"abcabcabc"]), max_size=300),
+       st.binary(max_size=50))
+def test_compress_py_roundtrip(words, noise):
+    data = b"".join(words) + noise + b"".join(words[:5])
+    assert lzf.decompress(lzf.compress_py(data), len(data)) == data
+
+
+def test_compress_py_long_runs_and_far_references():
+    for data in (b"a" * 5000, b"ab" * 3000, os.urandom(9000) + b"tail" * 10, bytes(range(256)) * 64):
+        assert lzf.decompress(lzf.compress_py(data), len(data)) == data
