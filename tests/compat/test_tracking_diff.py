@@ -17,6 +17,8 @@ behaviour on Vermilion alone and says so.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from support.raw import RawClient, encode_command
@@ -723,3 +725,21 @@ def test_blocked_xread_is_tracked_when_served_72(vermilion_server):
     finally:
         a.close()
         b.close()
+
+
+def test_bcast_noloop_expiry_is_nobodys_change(vermilion_server):
+    """An expired key was changed by nobody (Redis passes a NULL client), so a NOLOOP
+    BCAST client hears of it even when its own read expired it.  Lazy expiry cannot be
+    isolated on the installed redis-server (DEBUG is disabled there): Vermilion alone."""
+    a = RawClient(vermilion_server.port)
+    try:
+        a.call("HELLO", "3")
+        assert a.call("DEBUG", "SET-ACTIVE-EXPIRE", "0") == b"+OK\r\n"
+        assert a.call("CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP", "PREFIX", "e") == b"+OK\r\n"
+        assert a.call("SET", "e1", "v", "PX", "1") == b"+OK\r\n"  # its own change: nothing
+        time.sleep(0.01)  # let the TTL pass (active expiry is off)
+        assert a.call("GET", "e1") == b"_\r\n"  # expires it lazily
+        assert until_pong(a) == inv(b"e1")
+    finally:
+        a.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        a.close()

@@ -126,13 +126,14 @@ def _mark_dirty(c: Any) -> None:
     unwatch_all(c)  # nothing more to learn until EXEC/DISCARD
 
 
-def touch(server: Any, db: Any, key: bytes) -> None:
+def touch(server: Any, db: Any, key: bytes, by_server: bool = False) -> None:
     """Redis's signalModifiedKey (called after ``key`` of ``db`` was modified): WATCH,
     and client-side caching (engine/tracking.py holds one of ``server.watching`` while
-    in use, so every modified key comes here)."""
+    in use, so every modified key comes here).  ``by_server``: expiry or eviction, no
+    client made the change (Redis passes a NULL client)."""
     tr = server.extensions.get("tracking")
     if tr is not None and tr.active:
-        tr.key_modified(key)
+        tr.key_modified(key, by_server=by_server)
     w = server.extensions.get("watches")
     table = w.by_db.get(db.index) if w is not None else None
     if not table:
@@ -191,7 +192,7 @@ def _db_arg(server: Any, raw: bytes) -> Any:
 def key_expired(server: Any, db: Any, key: bytes) -> None:
     """From ``server.on_key_expired`` (lazy or active expiry, eviction)."""
     if server.watching:
-        touch(server, db, key)
+        touch(server, db, key, True)
 
 
 def _touch_all_in_db(server: Any, index: int, emptied: Any, emptied_expires: Any,

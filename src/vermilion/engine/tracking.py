@@ -250,10 +250,12 @@ class Tracking:
 
     # ---- invalidation -----------------------------------------------------------------
 
-    def key_modified(self, key: bytes, bcast: bool = True) -> None:
-        """Redis's trackingInvalidateKey: ``key`` changed (or is evicted from the table)."""
+    def key_modified(self, key: bytes, bcast: bool = True, by_server: bool = False) -> None:
+        """Redis's trackingInvalidateKey: ``key`` changed (or is evicted from the table).
+        ``by_server``: expired or evicted, so for BCAST's NOLOOP nobody changed it (the
+        default mode's NOLOOP compares with the running client in any case, as Redis)."""
         if bcast and self.prefixes:
-            self._remember_for_broadcast(key)
+            self._remember_for_broadcast(key, None if by_server else self.current)
         ids = self.table.pop(key, None)
         if ids is None:
             return
@@ -316,10 +318,9 @@ class Tracking:
 
     # ---- BCAST ------------------------------------------------------------------------
 
-    def _remember_for_broadcast(self, key: bytes) -> None:
-        """Redis's trackingRememberKeyToBroadcast."""
+    def _remember_for_broadcast(self, key: bytes, by: Any) -> None:
+        """Redis's trackingRememberKeyToBroadcast: ``by`` changed ``key`` (or None)."""
         found = False
-        by = self.current
         for prefix, bs in self.prefixes.items():
             if key.startswith(prefix):
                 bs.keys[key] = by

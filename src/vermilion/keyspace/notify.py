@@ -60,7 +60,7 @@ def key_evicted(server: Any, db: Any, key: bytes) -> None:
     if server.watching:
         from ..engine.multi import touch  # noqa: PLC0415
 
-        touch(server, db, key)
+        touch(server, db, key, True)
 
 
 def enabled(server: Any, type_bit: int) -> bool:
