@@ -495,6 +495,9 @@ def get_tracking(server: Any) -> Tracking:
 
 
 # ---- hooks called from dispatch, MULTI/EXEC and scripts ----------------------------------
+#
+# They run after the command did its work: a bug here is logged, never raised into the
+# pipeline (like dispatch's WATCH hook).
 
 
 def enter(c: Any) -> Any:
@@ -502,11 +505,17 @@ def enter(c: Any) -> Any:
 
 
 def leave(c: Any, prev: Any, out: list) -> None:
-    c.server.extensions["tracking"].leave(c, prev or None, out)
+    try:
+        c.server.extensions["tracking"].leave(c, prev or None, out)
+    except Exception as e:  # noqa: BLE001
+        c.server.log_exception(e)
 
 
 def after_command(c: Any, spec: Any, argv: list[bytes], out: list) -> None:
-    c.server.extensions["tracking"].after_command(c, spec, argv, out)
+    try:
+        c.server.extensions["tracking"].after_command(c, spec, argv, out)
+    except Exception as e:  # noqa: BLE001
+        c.server.log_exception(e, argv)
 
 
 def flush(c: Any, out: list) -> None:
@@ -514,17 +523,16 @@ def flush(c: Any, out: list) -> None:
 
 
 def rejected(c: Any, spec: Any, argv: list[bytes]) -> None:
-    c.server.extensions["tracking"].rejected(c, spec, argv)
+    try:
+        c.server.extensions["tracking"].rejected(c, spec, argv)
+    except Exception as e:  # noqa: BLE001
+        c.server.log_exception(e, argv)
 
 
 def remember_nested(c: Any, spec: Any, argv: list[bytes]) -> None:
-    """A command run by EXEC or a script for client ``c`` (the caller)."""
+    """A command run by EXEC, a script or a served blocked client, for client ``c``."""
     if c.tracking is not None and spec.flag_bits & _READONLY and spec.name not in _SCRIPT_RO:
-        c.server.extensions["tracking"].remember(c, spec, argv)
-
-
-def key_modified(server: Any, key: bytes) -> None:
-    """From engine/multi.py ``touch`` (every modified key, while ``server.watching``)."""
-    tr = server.extensions.get("tracking")
-    if tr is not None and tr.active:
-        tr.key_modified(key)
+        try:
+            c.server.extensions["tracking"].remember(c, spec, argv)
+        except Exception as e:  # noqa: BLE001
+            c.server.log_exception(e, argv)
