@@ -16,8 +16,8 @@ from typing import Any
 
 from ..engine.client import Client, Gate
 from ..engine.gates import pause_clients, unpause_clients
-from ..protocol.errors import CommandError, SyntaxErr, err
 from ..engine.tracking import get_tracking
+from ..protocol.errors import CommandError, SyntaxErr, err
 from ..protocol.reply import NO_REPLY, OK, SetReply, Simple, Verbatim
 from .registry import command, container
 from .spec import arg
