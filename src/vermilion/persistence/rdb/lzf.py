@@ -12,8 +12,9 @@ Format: a sequence of chunks, each starting with a control byte ``c``:
 hostile input raises ``LzfError`` instead of reading or writing out of range, and never
 produces more than the announced length.
 
-``compress`` uses the ``lzf`` binding (python-lzf) when it is installed, else
-``compress_py``: a greedy LZ77 in liblzf's format (any valid stream loads, it need not
+``compress`` uses the LuaJIT kernel (jit.py: C-like speed) when lupa has LuaJIT, else
+the ``lzf`` binding (python-lzf) when it is installed, else ``compress_py``: the same
+greedy LZ77 in liblzf's format (any valid stream loads, it need not
 be liblzf's exact output).  A dict maps each 3-byte sequence to its last position; at a
 hit within 8 KB the match is extended at C speed (the first differing byte of the two
 candidate windows is found by XOR-ing them as big integers), emitted as a back
@@ -29,6 +30,8 @@ moderately compressible values, never invalid.
 from __future__ import annotations
 
 import zlib
+
+from . import jit as _jit
 
 try:  # optional C binding
     import lzf as _lzf  # type: ignore[import-not-found]
@@ -97,6 +100,9 @@ def compress(data: bytes) -> bytes | None:
     n = len(data)
     if n <= 4:
         return None
+    if _jit.AVAILABLE:
+        out = _jit.lzf_compress(data)
+        return out if len(out) < n - 4 else None
     if _lzf is not None:
         try:
             out = _lzf.compress(data, n - 4)
