@@ -267,11 +267,11 @@ def test_shutdown_kills_a_running_bgsave_child():
 
 @pytest.fixture(scope="module")
 def big_rdb(tmp_path_factory) -> str:
-    """A real Redis dump of 300,000 keys (DEBUG POPULATE): a few seconds to load here."""
+    """A real Redis dump of 200,000 keys (DEBUG POPULATE): a few seconds to load here."""
     folder = str(tmp_path_factory.mktemp("bigrdb"))
     with ServerProcess("redis", args=["--dir", folder]) as real:
         r = redis.Redis(port=real.port)
-        r.execute_command("DEBUG", "POPULATE", 300_000)
+        r.execute_command("DEBUG", "POPULATE", 200_000)
         r.save()
     return os.path.join(folder, "dump.rdb")
 
@@ -311,7 +311,7 @@ def test_clients_get_loading_while_a_big_rdb_loads(big_rdb, tmp_path):
         assert "loading_total_bytes:%d\r\n" % os.path.getsize(big_rdb) in info
         assert seen["config"].endswith(b"$4\r\nport\r\n$%d\r\n%d\r\n" % (len(str(v.port)), v.port))
         # the same connection is served normally once the load is over
-        wait_for(lambda: raw.call("DBSIZE") == b":300000\r\n", 60, what="loaded")
+        wait_for(lambda: raw.call("DBSIZE") == b":200000\r\n", 60, what="loaded")
         assert raw.call("GET", "key:7") == b"$7\r\nvalue:7\r\n"
         assert b"\r\nloading:0\r\n" in raw.call("INFO", "persistence")
         raw.close()
