@@ -743,3 +743,50 @@ def test_bcast_noloop_expiry_is_nobodys_change(vermilion_server):
     finally:
         a.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
         a.close()
+
+
+# ---- random mixed workload ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_workload(peers, seed):
+    """Four tracking clients (default, NOLOOP, OPTIN, BCAST with prefixes) run random
+    reads and writes; after every command everything each client received is compared,
+    and INFO's tracking counters at the end."""
+    import random
+
+    rnd = random.Random(seed)
+    modes = [("ON",), ("ON", "NOLOOP"), ("ON", "OPTIN"), ("ON", "BCAST", "PREFIX", "k1", "PREFIX", "k2")]
+    clients = [peers(3) for _ in modes]
+    admin = peers(2)
+    for p, mode in zip(clients, modes):
+        p.check("CLIENT", "TRACKING", *mode)
+    keys = [f"k{i}" for i in range(30)]
+    for step in range(150):
+        p = rnd.choice(clients)
+        k, k2 = rnd.choice(keys), rnd.choice(keys)
+        op = rnd.random()
+        if op < 0.4:
+            cmd = ("GET", k)
+        elif op < 0.5:
+            cmd = ("MGET", k, k2)
+        elif op < 0.55:
+            cmd = ("CLIENT", "CACHING", "YES")
+        elif op < 0.8:
+            cmd = ("SET", k, str(step))
+        elif op < 0.85:
+            cmd = ("DEL", k)
+        elif op < 0.9:
+            cmd = ("INCR", k)
+        elif op < 0.93:
+            cmd = ("RENAME", k, k2)
+        elif op < 0.95:
+            cmd = ("EXPIRE", k, "100")
+        elif op < 0.96:
+            cmd = ("FLUSHDB",)
+        else:
+            cmd = ("LPUSH", k, "x")
+        p.check(*cmd)
+        for q in clients:
+            q.settle()
+    assert info_tracking(admin.v) == info_tracking(admin.r)

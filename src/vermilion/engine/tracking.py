@@ -38,9 +38,12 @@ compares with it, and messages for it go to ``outbox`` and come out right after 
 reply of the command that caused them (after the whole EXEC or script), as 7.2 defers
 them; ``after_command`` moves them into the batch's output.
 
-BCAST.  Modified keys are collected per prefix and broadcast once per event-loop turn
-(``loop.call_soon``, Redis's beforeSleep): one message per prefix, keys in byte order
-and deduplicated, NOLOOP clients getting the keys others modified.
+BCAST.  Modified keys are collected per prefix and broadcast at the end of the batch
+that modified them, before the batch's replies are written -- Redis broadcasts in
+beforeSleep, before it writes replies, so a writer that has its reply knows the BCAST
+clients' invalidations were sent first; keys modified outside any batch (active expiry)
+go on the next loop turn (``loop.call_soon``).  One message per prefix, keys in byte
+order and deduplicated, NOLOOP clients getting the keys others modified.
 
 CLIENT CACHING.  The flag lives until the end of the next command that is neither a
 CLIENT subcommand nor run inside MULTI (Redis's resetClient), executed or refused.
@@ -195,6 +198,8 @@ class Tracking:
                 bs.clients.pop(c, None)
                 if not bs.clients:
                     del self.prefixes[p]
+        if not self.prefixes:
+            self.bcast_pending = False
         c.tracking = None
         self.clients -= 1
         if not self.clients and not self.outbox:
@@ -327,35 +332,38 @@ class Tracking:
                 found = True
         if found and not self.bcast_pending:
             self.bcast_pending = True
-            loop = self.server.loop
-            if loop is not None:
-                loop.call_soon(self.broadcast)
+            if self.current is None:  # outside a batch (active expiry): next loop turn
+                loop = self.server.loop
+                if loop is not None:
+                    loop.call_soon(self.broadcast)
 
     def broadcast(self) -> None:
-        """Redis's trackingBroadcastInvalidationMessages: one message per prefix."""
+        """Redis's trackingBroadcastInvalidationMessages: one message per prefix.  Run
+        at the end of a batch, before its replies are written (Redis's beforeSleep
+        broadcasts before it writes replies: a writer that sees its reply knows the
+        BCAST clients' invalidations are already on their way); the running client's
+        own go after its replies."""
+        if not self.bcast_pending:
+            return
         self.bcast_pending = False
-        current, self.current = self.current, None
-        try:
-            for prefix in sorted(self.prefixes):
-                bs = self.prefixes.get(prefix)
-                if bs is None or not bs.keys:
-                    continue
-                modified = bs.keys
-                bs.keys = {}
-                keys = sorted(modified)
-                common = None
-                for c in list(bs.clients):
-                    t = c.tracking
-                    if t is not None and t.noloop:
-                        mine = [k for k in keys if modified[k] is not c]
-                        if mine:
-                            self._send(c, _keys_array(mine))
-                    else:
-                        if common is None:
-                            common = _keys_array(keys)
-                        self._send(c, common)
-        finally:
-            self.current = current
+        for prefix in sorted(self.prefixes):
+            bs = self.prefixes.get(prefix)
+            if bs is None or not bs.keys:
+                continue
+            modified = bs.keys
+            bs.keys = {}
+            keys = sorted(modified)
+            common = None
+            for c in list(bs.clients):
+                t = c.tracking
+                if t is not None and t.noloop:
+                    mine = [k for k in keys if modified[k] is not c]
+                    if mine:
+                        self._send(c, _keys_array(mine))
+                else:
+                    if common is None:
+                        common = _keys_array(keys)
+                    self._send(c, common)
 
     # ---- the running client -----------------------------------------------------------
 
@@ -373,12 +381,13 @@ class Tracking:
         batch leaves it to the outer one, whose gate may drop the nested output)."""
         if prev is c:
             self.depth -= 1
-        elif self.outbox and self.current is c:
-            out.extend(self.outbox)
-            self.outbox.clear()
+        else:
+            if self.bcast_pending:
+                self.broadcast()
+            if self.outbox and self.current is c:
+                out.extend(self.outbox)
+                self.outbox.clear()
         self.current = prev
-        if self.bcast_pending and self.server.loop is None:
-            self.broadcast()
         self.sync()
 
     def after_command(self, c: Any, spec: Any, argv: list[bytes], out: list) -> None:
