@@ -13,6 +13,7 @@ from .instance import now_ms
 
 HELLO_CHANNEL = b"__sentinel__:hello"
 FAST_INFO_PERIOD_MS = 250
+DOWN_FLAGS = frozenset(("s_down", "o_down"))
 
 
 def encode_cmd(*args) -> bytes:
@@ -140,7 +141,10 @@ class Monitor:
             self.check_sdown(p)
             for r in [*p.replicas.values(), *p.sentinels.values()]:
                 self.check_sdown(r)
-            if not p.step_running:
+            # The odown/failover step only has work while something is down (or a
+            # fellow sentinel's master_down vote is left to clear).
+            if not p.step_running and (p.failover is not None or p.flags & DOWN_FLAGS
+                                       or any("master_down" in x.flags for x in p.sentinels.values())):
                 asyncio.ensure_future(self.s.failover_step(p))
 
     def check_tilt(self, t: int) -> None:
