@@ -44,6 +44,7 @@ def install(server: Any) -> str | None:
         server.log("notice", f"Node configuration loaded, I'm {cs.myself.name[:8]}")
     port, cport = my_ports(cs)
     cs.myself.port, cs.myself.cport = port, cport
+    cs.myself.hostname = cfg["cluster-announce-hostname"] or ""  # kept current by bus/gossip.build
     cs.update_state()
     server.extensions["cluster"] = cs
     server.extensions["cluster_connections"] = lambda _srv: _connections(cs)

@@ -54,6 +54,7 @@ class Node:
         "name", "flags", "ip", "port", "cport", "pport", "slots", "numslots", "replicaof",
         "config_epoch", "ping_sent_ms", "pong_received_ms", "ctime_ms", "link", "inbound",
         "shard_id", "hostname", "repl_offset", "fail_reports", "fail_time_ms", "orphaned_ms",
+        "human_nodename", "ext_ok",
     )
 
     def __init__(self, name: str, flags: int, ip: str = "", port: int = 0, cport: int = 0) -> None:
@@ -78,6 +79,8 @@ class Node:
         self.fail_reports: dict[str, int] = {}  # reporter name -> time ms
         self.fail_time_ms = 0
         self.orphaned_ms = 0  # since when this primary has no working replica (replica migration)
+        self.human_nodename = ""
+        self.ext_ok = False  # it sent MF_EXT_DATA: we may send it ping extensions
 
     def has_slot(self, slot: int) -> bool:
         return bool(self.slots[slot >> 3] & (1 << (slot & 7)))

@@ -308,3 +308,41 @@ def test_shard_of():
     p, r = _primary_and_replica()
     assert p.shard_of(p.myself) == [p.myself, p.nodes[r.myself.name]]
     assert r.shard_of(r.myself) == [r.nodes[p.myself.name], r.myself]
+
+
+def test_ping_extensions_hostname_shard_id_and_forgotten_nodes(recorded):
+    from vermilion.cluster.state import Node
+
+    a, b = _state(7600), _state(7601)
+    _conf(a, b)
+    _meet(a, b)
+    a.server.config["cluster-announce-hostname"] = "a.example"
+    a.server.config["cluster-announce-human-nodename"] = "node-a"
+    a_in_b, b_in_a = b.nodes[a.myself.name], a.nodes[b.myself.name]
+    _exchange(a, b)  # b learns that a understands extensions, and vice versa
+    _exchange(b, a)
+    assert a_in_b.ext_ok and b_in_a.ext_ok
+    ghost = random_name()
+    for cs in (a, b):
+        cs.add_node(Node(ghost, MASTER, "127.0.0.1", 7609, 17609))
+    a.del_node(a.nodes[ghost])
+    a.blacklist[ghost] = CLOCK[0] + 60000  # CLUSTER FORGET on a
+    ping = _wire(gossip.build(a, PING, b_in_a, CLOCK[0]))
+    assert ping.hostname == "a.example" and ping.shard_id == a.myself.shard_id
+    assert ping.forgotten == [(ghost, 60)]
+    gossip.process(b, ping, FakeLink(False), CLOCK[0])
+    assert a_in_b.hostname == "a.example" and a_in_b.human_nodename == "node-a"
+    assert a_in_b.shard_id == a.myself.shard_id
+    assert ghost not in b.nodes and b.blacklist[ghost] == CLOCK[0] + 60000
+    a.server.config["cluster-announce-hostname"] = ""
+    gossip.process(b, _wire(gossip.build(a, PING, b_in_a, CLOCK[0])), FakeLink(False), CLOCK[0])
+    assert a_in_b.hostname == ""  # no extension: no hostname
+    # A replica takes its primary's shard id from the primary's PING.
+    b.set_replica_of(b.myself, a_in_b)
+    b.myself.shard_id = random_name()
+    gossip.process(b, _wire(gossip.build(a, PING, b_in_a, CLOCK[0])), FakeLink(False), CLOCK[0])
+    assert b.myself.shard_id == a.myself.shard_id
+    # Nothing goes to a node that never said it understands extensions.
+    b_in_a.ext_ok = False
+    plain = _wire(gossip.build(a, PING, b_in_a, CLOCK[0]))
+    assert plain.shard_id is None and plain.forgotten == []

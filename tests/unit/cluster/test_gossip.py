@@ -14,7 +14,8 @@ from vermilion.cluster.state import FAIL, HANDSHAKE, MASTER, MYSELF, PFAIL, SLAV
 def _server(port):
     cfg = {"port": port, "cluster-port": 0, "cluster-announce-port": 0, "cluster-announce-bus-port": 0,
            "cluster-announce-ip": "", "cluster-require-full-coverage": 1, "cluster-node-timeout": 1000,
-           "cluster-allow-replica-migration": 1, "cluster-migration-barrier": 1, "cluster-replica-no-failover": 0}
+           "cluster-allow-replica-migration": 1, "cluster-migration-barrier": 1, "cluster-replica-no-failover": 0,
+           "cluster-announce-hostname": "", "cluster-announce-human-nodename": ""}
     return types.SimpleNamespace(config=cfg, log=lambda *a: None, extensions={}, now_ms=lambda: CLOCK[0])
 
 

@@ -134,3 +134,50 @@ def test_mfstart_and_mflags():
     assert b[2253:2256] == b"\x01\x00\x00"
     d = decode(b)
     assert d.type == MFSTART and d.mflags[0] == MF_PAUSED and d.replicaof == NAME_B
+
+
+def test_golden_ping_extensions():
+    from vermilion.cluster.bus.messages import MF_EXT_DATA
+
+    m = Message(PONG, NAME_A, mflags=bytes((MF_EXT_DATA, 0, 0)), hostname="h.example", human_nodename="n1",
+                forgotten=[(NAME_B, 59)], shard_id="d" * 40,
+                gossip=[Gossip("c" * 40, 0, 0, "127.0.0.1", 7001, 17001, 1)])
+    b = encode(m)
+    assert b[2214:2216] == (4).to_bytes(2, "big")  # extensions count in the header
+    assert b[2253] == 4  # CLUSTERMSG_FLAG0_EXT_DATA
+    ext = b[2256 + 104:]
+    # hostname: 8-byte header, "h.example\0" padded to 16
+    assert ext[0:8] == (24).to_bytes(4, "big") + (0).to_bytes(2, "big") + b"\0\0"
+    assert ext[8:24] == b"h.example\0" + b"\0" * 6
+    # human nodename: "n1\0" padded to 8
+    assert ext[24:32] == (16).to_bytes(4, "big") + (1).to_bytes(2, "big") + b"\0\0"
+    assert ext[32:40] == b"n1\0" + b"\0" * 5
+    # forgotten node: name[40] + ttl u64
+    assert ext[40:48] == (56).to_bytes(4, "big") + (2).to_bytes(2, "big") + b"\0\0"
+    assert ext[48:88] == NAME_B.encode() and ext[88:96] == (59).to_bytes(8, "big")
+    # shard id
+    assert ext[96:104] == (48).to_bytes(4, "big") + (3).to_bytes(2, "big") + b"\0\0"
+    assert ext[104:144] == b"d" * 40 and len(ext) == 144
+    assert b[4:8] == len(b).to_bytes(4, "big")
+    assert decode(b) == m
+
+
+def test_bad_extensions_raise_and_unknown_ones_are_kept():
+    m = Message(PING, NAME_A, shard_id="d" * 40)
+    good = encode(m)
+    unpadded = bytearray(good)
+    unpadded[2256:2260] = (47).to_bytes(4, "big")
+    with pytest.raises(BadMessage):
+        decode(bytes(unpadded))
+    too_long = bytearray(good)
+    too_long[2256:2260] = (56).to_bytes(4, "big")
+    with pytest.raises(BadMessage):
+        decode(bytes(too_long))
+    extra = bytearray(good + bytes(8))  # totlen covers bytes no extension accounts for
+    extra[4:8] = len(extra).to_bytes(4, "big")
+    with pytest.raises(BadMessage):
+        decode(bytes(extra))
+    odd = bytearray(good)
+    odd[2260:2262] = (9).to_bytes(2, "big")  # a type from the future
+    d = decode(bytes(odd))
+    assert d.shard_id is None and d.unknown_ext == [(9, b"d" * 40)]

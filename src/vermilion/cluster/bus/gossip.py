@@ -17,6 +17,14 @@
   (UPDATE to a sender with a stale view of slots) are queued in ``cs.outbox`` as
   ``(node, message)`` for link.py to send on the node's outbound link.
 
+Ping extensions (Redis 7.2's writePingExt / clusterProcessPingExt): PING/PONG/MEET carry
+our hostname and human nodename (cluster-announce-hostname / -human-nodename), the
+nodes we forgot (CLUSTER FORGET, with the seconds left on the ban) and our shard id, to
+nodes that announced they understand extensions (``MF_EXT_DATA``, which we always set).
+Received: the sender's hostname and human nodename (absent means none), its shard id
+(absent: its primary's), and forgotten nodes are forgotten here too (not ourselves, not
+our primary).
+
 The UPDATE rule (Redis's clusterProcessPacket): when a node's PING claims slots (its
 own, or its primary's for a replica) that we know belong to a node with a greater
 config epoch, we send it an UPDATE about that node, so a primary that comes back
@@ -29,11 +37,12 @@ from typing import Any
 
 from ..state import FAIL, HANDSHAKE, MASTER, MEET as MEET_FLAG, MYSELF, NOADDR, PFAIL, SLAVE, ClusterState, Node
 from .messages import (
-    AUTH_ACK, AUTH_REQUEST, FAIL as FAIL_MSG, MEET, MF_PAUSED, MFSTART, PING, PONG, PUBLISH, PUBLISHSHARD, UPDATE,
-    Gossip, Message,
+    AUTH_ACK, AUTH_REQUEST, FAIL as FAIL_MSG, MEET, MF_EXT_DATA, MF_PAUSED, MFSTART, PING, PONG, PUBLISH,
+    PUBLISHSHARD, UPDATE, Gossip, Message,
 )
 
 _PAUSED_MFLAGS = bytes((MF_PAUSED, 0, 0))
+_PING_MFLAGS = (bytes((MF_EXT_DATA, 0, 0)), bytes((MF_EXT_DATA | MF_PAUSED, 0, 0)))
 
 
 FAIL_UNDO_TIME_MULT = 2  # CLUSTER_FAIL_UNDO_TIME_MULT
@@ -60,6 +69,17 @@ def build(cs: ClusterState, mtype: int, receiver: Node | None = None, now_ms: in
     if cs.mf_end_ms and primary is None:
         m.mflags = _PAUSED_MFLAGS  # paused for a replica's manual failover
     if mtype in (PING, PONG, MEET):
+        m.mflags = _PING_MFLAGS[bool(cs.mf_end_ms and primary is None)]
+        cfg = cs.server.config
+        me.hostname = cfg["cluster-announce-hostname"] or ""
+        me.human_nodename = cfg["cluster-announce-human-nodename"] or ""
+        if receiver is not None and receiver.ext_ok:
+            m.hostname = me.hostname
+            m.human_nodename = me.human_nodename
+            m.shard_id = me.shard_id
+            if cs.blacklist:
+                m.forgotten = [(name, (until - now_ms) // 1000) for name, until in cs.blacklist.items()
+                               if until > now_ms]
         for n in cs.nodes.values():
             if n is me or n is receiver or n.flags & (HANDSHAKE | NOADDR):
                 continue
@@ -249,6 +269,7 @@ def process(cs: ClusterState, m: Message, link: Any, now_ms: int) -> Message | N
                                          f"message about {newer.name}")
                 cs.outbox.append((sender, build(cs, UPDATE, newer, now_ms)))
         _gossip_section(cs, sender, m, now_ms)
+        _ping_extensions(cs, sender, m, now_ms)
     elif m.type == FAIL_MSG and sender is not None:
         failing = cs.nodes.get(m.about)
         if failing is not None and not failing.flags & (MYSELF | FAIL):
@@ -297,6 +318,36 @@ def _clear_failure_if_needed(cs: ClusterState, node: Node, now_ms: int) -> None:
     node.flags &= ~FAIL
     cs.mark_dirty()
     cs.update_state()
+
+
+def _ping_extensions(cs: ClusterState, sender: Node, m: Message, now_ms: int) -> None:
+    """Redis's clusterProcessPingExt."""
+    if m.mflags[0] & MF_EXT_DATA:
+        sender.ext_ok = True
+    me = cs.myself
+    for name, ttl in m.forgotten:
+        node = cs.nodes.get(name)
+        if node is not None and node is not me and not (me.flags & SLAVE and me.replicaof is node):
+            cs.blacklist[name] = now_ms + ttl * 1000
+            cs.del_node(node)
+            cs.mark_dirty()
+            cs.update_state()
+    for etype, _data in m.unknown_ext:
+        cs.server.log("warning", f"Received unknown extension type {etype}")
+    hostname = m.hostname or ""
+    if sender.hostname != hostname:
+        sender.hostname = hostname
+        cs.mark_dirty()
+    sender.human_nodename = m.human_nodename or ""
+    shard_id = m.shard_id
+    if shard_id is None:
+        shard_id = sender.replicaof.shard_id if sender.flags & SLAVE and sender.replicaof is not None else sender.shard_id
+    if sender.shard_id != shard_id:
+        sender.shard_id = shard_id
+        cs.mark_dirty()
+    if me.flags & SLAVE and me.replicaof is sender and me.shard_id != shard_id:
+        me.shard_id = shard_id  # a replica's shard is its primary's
+        cs.mark_dirty()
 
 
 def _update_role(cs: ClusterState, sender: Node, m: Message) -> None:

@@ -248,6 +248,9 @@ class Bus:
             elif not node.ping_sent_ms and now - node.pong_received_ms > ping_every:
                 node.ping_sent_ms = now
                 link.send(gossip.build(cs, PING, node, now))
+        if cs.blacklist:
+            for name in [n for n, until in cs.blacklist.items() if until <= now]:
+                del cs.blacklist[name]
         self._mark_failing(now, timeout)
         if cs.mf_end_ms:
             failover.handle_manual(cs, now)

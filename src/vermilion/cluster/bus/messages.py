@@ -9,7 +9,11 @@ All integers are big-endian (network order).  The header is 2256 bytes::
 
 then the data: for PING/PONG/MEET ``count`` gossip entries of 104 bytes (nodename[40],
 ping_sent u32, pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16,
-notused u16) followed by ``extensions`` ping extensions (skipped here); FAIL carries a
+notused u16) followed by ``extensions`` ping extensions (Redis 7.2's clusterMsgPingExt:
+``length u32`` (header included) ``| type u16 | unused u16`` then the data padded to 8
+bytes: 0 hostname and 1 human nodename as NUL-terminated strings, 2 forgotten node
+``name[40] | ttl u64`` (seconds), 3 shard id ``[40]``; unknown types are kept as raw
+``(type, data)`` so the receiver can log them); FAIL carries a
 nodename[40]; UPDATE a configEpoch u64, nodename[40] and a slots bitmap[2048];
 PUBLISH / PUBLISHSHARD ``channel_len u32 | message_len u32 | channel | message`` (Redis's
 clusterMsgDataPublish, whose 8-byte ``bulk_data`` placeholder is not counted in totlen);
@@ -36,6 +40,10 @@ UPDATE_DATA = struct.Struct(">Q40s2048s")
 PUBLISH_LENS = struct.Struct(">II")
 MF_PAUSED = 1  # CLUSTERMSG_FLAG0_PAUSED
 MF_FORCEACK = 2  # CLUSTERMSG_FLAG0_FORCEACK
+MF_EXT_DATA = 4  # CLUSTERMSG_FLAG0_EXT_DATA: the sender understands ping extensions
+EXT_HEADER = struct.Struct(">IHH")
+EXT_HOSTNAME, EXT_HUMAN_NODENAME, EXT_FORGOTTEN_NODE, EXT_SHARDID = range(4)
+FORGOTTEN = struct.Struct(">40sQ")
 assert HEADER.size == 2256 and GOSSIP.size == 104
 MIN_LEN = 8  # sig + totlen: enough to know a message's length
 NULL_NAME = b"\0" * 40
@@ -79,6 +87,12 @@ class Message:
     update_slots: bytes = b""
     channel: bytes = b""  # PUBLISH / PUBLISHSHARD
     message: bytes = b""
+    # Ping extensions (PING / PONG / MEET)
+    hostname: str | None = None
+    human_nodename: str | None = None
+    forgotten: list[tuple[str, int]] = field(default_factory=list)  # (name, ttl seconds)
+    shard_id: str | None = None
+    unknown_ext: list[tuple[int, bytes]] = field(default_factory=list)
 
 
 def _name(raw: bytes) -> str:
@@ -89,13 +103,36 @@ def _cstr(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("latin-1")
 
 
+def _ext(etype: int, data: bytes) -> bytes:
+    padded = data + b"\0" * (-len(data) % 8)
+    return EXT_HEADER.pack(EXT_HEADER.size + len(padded), etype, 0) + padded
+
+
+def _extensions(m: Message) -> list[bytes]:
+    """In Redis's writePingExt order: hostname, human nodename, forgotten nodes, shard id."""
+    out = []
+    if m.hostname:
+        out.append(_ext(EXT_HOSTNAME, m.hostname.encode() + b"\0"))
+    if m.human_nodename:
+        out.append(_ext(EXT_HUMAN_NODENAME, m.human_nodename.encode() + b"\0"))
+    for name, ttl in m.forgotten:
+        out.append(_ext(EXT_FORGOTTEN_NODE, FORGOTTEN.pack(name.encode(), ttl)))
+    if m.shard_id:
+        out.append(_ext(EXT_SHARDID, m.shard_id.encode()))
+    return out
+
+
 def encode(m: Message) -> bytes:
+    n_ext = 0
     if m.type in (PING, PONG, MEET):
-        body = b"".join(
+        parts = [
             GOSSIP.pack(g.name.encode(), g.ping_sent & 0xFFFFFFFF, g.pong_received & 0xFFFFFFFF,
                         g.ip.encode(), g.port, g.cport, g.flags, g.pport, 0)
             for g in m.gossip
-        )
+        ]
+        exts = _extensions(m)
+        n_ext = len(exts)
+        body = b"".join(parts + exts)
         count = len(m.gossip)
     elif m.type == FAIL:
         body, count = m.about.encode().ljust(40, b"\0"), 0
@@ -109,7 +146,7 @@ def encode(m: Message) -> bytes:
     head = HEADER.pack(
         b"RCmb", HEADER.size + len(body), 1, m.port, m.type, count, m.current_epoch,
         m.config_epoch, m.offset, m.sender.encode(), bytes(m.myslots), replicaof,
-        m.myip.encode(), 0, b"", m.pport, m.cport, m.flags, m.state, m.mflags,
+        m.myip.encode(), n_ext, b"", m.pport, m.cport, m.flags, m.state, m.mflags,
     )
     return head + body
 
@@ -124,11 +161,36 @@ def message_length(buf: bytes | bytearray) -> int:
     return totlen
 
 
+def _decode_ext(m: Message, buf: bytes, pos: int, totlen: int) -> int:
+    if totlen < pos + EXT_HEADER.size:
+        raise BadMessage("truncated ping extension")
+    length, etype, _unused = EXT_HEADER.unpack_from(buf, pos)
+    if length < EXT_HEADER.size or length % 8 or pos + length > totlen:
+        raise BadMessage(f"bad ping extension length {length}")
+    data = bytes(buf[pos + EXT_HEADER.size:pos + length])
+    if etype == EXT_HOSTNAME:
+        m.hostname = _cstr(data)
+    elif etype == EXT_HUMAN_NODENAME:
+        m.human_nodename = _cstr(data)
+    elif etype == EXT_FORGOTTEN_NODE:
+        if len(data) < FORGOTTEN.size:
+            raise BadMessage("truncated forgotten-node extension")
+        name, ttl = FORGOTTEN.unpack_from(data)
+        m.forgotten.append((_name(name), ttl))
+    elif etype == EXT_SHARDID:
+        if len(data) < 40:
+            raise BadMessage("truncated shard-id extension")
+        m.shard_id = _name(data[:40])
+    else:
+        m.unknown_ext.append((etype, data))
+    return pos + length
+
+
 def decode(buf: bytes) -> Message:
     if len(buf) < HEADER.size:
         raise BadMessage("truncated header")
     (sig, totlen, ver, port, mtype, count, cur, cfg, offset, sender, myslots, replicaof, myip,
-     _ext, _unused, pport, cport, flags, state, mflags) = HEADER.unpack_from(buf)
+     n_ext, _unused, pport, cport, flags, state, mflags) = HEADER.unpack_from(buf)
     if sig != b"RCmb" or totlen != len(buf):
         raise BadMessage("bad signature or length")
     if ver != 1:
@@ -147,6 +209,10 @@ def decode(buf: bytes) -> Message:
             name, ps, pr, ip, gport, gcport, gflags, gpport, _n = GOSSIP.unpack_from(buf, pos)
             m.gossip.append(Gossip(_name(name), ps, pr, _cstr(ip), gport, gcport, gflags, gpport))
             pos += GOSSIP.size
+        for _ in range(n_ext):
+            pos = _decode_ext(m, buf, pos, totlen)
+        if pos != totlen:
+            raise BadMessage(f"ping of length {totlen} but expected length {pos}")
     elif mtype == FAIL:
         if totlen < pos + 40:
             raise BadMessage("truncated FAIL")
