@@ -52,9 +52,11 @@ class Peer:
     def both(self, *args) -> tuple[bytes, bytes]:
         return self.v.call(*args), self.r.call(*args)
 
-    def check(self, *args) -> bytes:
+    def check(self, *args, ids: bool = True) -> bytes:
+        """``ids=False``: compare as is (a reply that may equal a client id by chance)."""
         a, b = self.both(*args)
-        a, b = self.norm("v", a), self.norm("r", b)
+        if ids:
+            a, b = self.norm("v", a), self.norm("r", b)
         assert a == b, f"{args!r}\nvermilion: {a!r}\nredis:     {b!r}"
         return a
 
@@ -68,7 +70,7 @@ class Peer:
         return (("CLIENT", "TRACKING", "ON", "REDIRECT", target.vid) + extra,
                 ("CLIENT", "TRACKING", "ON", "REDIRECT", target.rid) + extra)
 
-    def check_pipeline(self, *cmds: tuple, replies: int | None = None) -> bytes:
+    def check_pipeline(self, *cmds: tuple, replies: int | None = None, ids: bool = True) -> bytes:
         """Send several commands in one write (one batch); compare all replies and
         whatever pushes came with them."""
         data = b"".join(encode_command(*c) for c in cmds)
@@ -76,7 +78,8 @@ class Peer:
         self.r.send(data)
         a = b"".join(self.v.read_reply() for _ in range(replies or len(cmds)))
         b = b"".join(self.r.read_reply() for _ in range(replies or len(cmds)))
-        a, b = self.norm("v", a), self.norm("r", b)
+        if ids:
+            a, b = self.norm("v", a), self.norm("r", b)
         assert a == b, f"{cmds!r}\nvermilion: {a!r}\nredis:     {b!r}"
         return a
 
@@ -748,7 +751,7 @@ def test_bcast_noloop_expiry_is_nobodys_change(vermilion_server):
 # ---- random mixed workload ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_workload(peers, seed):
     """Four tracking clients (default, NOLOOP, OPTIN, BCAST with prefixes) run random
     reads and writes; after every command everything each client received is compared,
@@ -782,11 +785,15 @@ def test_random_workload(peers, seed):
             cmd = ("RENAME", k, k2)
         elif op < 0.95:
             cmd = ("EXPIRE", k, "100")
-        elif op < 0.96:
+        elif op < 0.955:
             cmd = ("FLUSHDB",)
-        else:
+        elif op < 0.975:
             cmd = ("LPUSH", k, "x")
-        p.check(*cmd)
+        else:  # (scripts are left out: 7.2 tracks their keys unlike the installed 7.0)
+            cmd = None
+            p.check_pipeline(("MULTI",), ("GET", k), ("SET", k2, str(step)), ("EXEC",), ids=False)
+        if cmd is not None:
+            p.check(*cmd, ids=False)
         for q in clients:
             q.settle()
     assert info_tracking(admin.v) == info_tracking(admin.r)
