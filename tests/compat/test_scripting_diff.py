@@ -445,3 +445,125 @@ def test_acl_applies_to_script_commands(raw):
     finally:
         raw.call("auth", "default", "x")
         raw.call("acl", "deluser", "scriptuser")
+
+
+# ---- client libraries' scripts: redis-py's Lock, a sliding-window limiter, a token bucket --
+
+
+def _outcome(fn, client):
+    """``fn(client)``'s result, or its exception's type and message."""
+    try:
+        return ("ok", fn(client))
+    except Exception as e:  # noqa: BLE001  (the exception is the outcome compared)
+        return ("error", type(e).__name__, str(e))
+
+
+@pytest.fixture
+def clients(vermilion_server, redis_server):
+    """redis-py clients on both servers (their scripts go through EVALSHA, falling back
+    to EVAL on NOSCRIPT, as the libraries do)."""
+    import redis
+
+    pair = [redis.Redis(port=vermilion_server.port), redis.Redis(port=redis_server.port)]
+    for cl in pair:
+        cl.script_flush()
+    yield pair
+    for cl in pair:
+        cl.close()
+
+
+def test_redis_py_lock(clients):
+    """redis-py's Lock (its release/extend/reacquire scripts) on both servers."""
+    from redis.exceptions import LockError  # noqa: F401  (the outcomes name it)
+
+    locks = [cl.lock("job:lock", timeout=30, blocking=False) for cl in clients]
+    others = [cl.lock("job:lock", timeout=30, blocking=False) for cl in clients]
+    pairs = list(zip(clients, locks, others))
+
+    def each(fn):
+        out = [_outcome(lambda _c, p=p: fn(*p), None) for p in pairs]
+        assert out[0] == out[1], out
+        return out[0]
+
+    assert each(lambda cl, lk, ot: lk.acquire()) == ("ok", True)
+    assert each(lambda cl, lk, ot: ot.acquire()) == ("ok", False)
+    assert each(lambda cl, lk, ot: lk.owned()) == ("ok", True)
+    assert each(lambda cl, lk, ot: ot.owned()) == ("ok", False)
+    assert each(lambda cl, lk, ot: lk.extend(10)) == ("ok", True)
+    assert each(lambda cl, lk, ot: 39000 < cl.pttl("job:lock") <= 40000) == ("ok", True)
+    assert each(lambda cl, lk, ot: lk.extend(5, replace_ttl=True)) == ("ok", True)
+    assert each(lambda cl, lk, ot: 4000 < cl.pttl("job:lock") <= 5000) == ("ok", True)
+    assert each(lambda cl, lk, ot: lk.reacquire()) == ("ok", True)
+    assert each(lambda cl, lk, ot: 29000 < cl.pttl("job:lock") <= 30000) == ("ok", True)
+    assert each(lambda cl, lk, ot: ot.release())[1] == "LockError"  # not acquired here
+    assert each(lambda cl, lk, ot: ot.extend(5))[1] == "LockError"
+    # the key was taken over by someone else: release refuses, as the script says
+    assert each(lambda cl, lk, ot: cl.set("job:lock", "intruder")) == ("ok", True)
+    assert each(lambda cl, lk, ot: lk.release())[1] == "LockNotOwnedError"
+    assert each(lambda cl, lk, ot: cl.get("job:lock")) == ("ok", b"intruder")
+    assert each(lambda cl, lk, ot: cl.delete("job:lock")) == ("ok", 1)
+    # a lock without expiry: extend is refused client-side, reacquire works on the key
+    assert each(lambda cl, lk, ot: ot.acquire()) == ("ok", True)
+    assert each(lambda cl, lk, ot: ot.release()) == ("ok", None)
+    assert each(lambda cl, lk, ot: cl.exists("job:lock")) == ("ok", 0)
+
+
+SLIDING_WINDOW = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('zremrangebyscore', key, '-inf', now - window)
+local count = redis.call('zcard', key)
+if count >= limit then
+  local oldest = redis.call('zrange', key, 0, 0, 'withscores')
+  return {0, count, tonumber(oldest[2]) + window - now}
+end
+redis.call('zadd', key, now, ARGV[4])
+redis.call('pexpire', key, window)
+return {1, count + 1, 0}"""
+
+TOKEN_BUCKET = """
+local b = redis.call('hmget', KEYS[1], 'tokens', 'ts')
+local capacity, rate, now, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local tokens = tonumber(b[1]) or capacity
+local ts = tonumber(b[2]) or now
+tokens = math.min(capacity, tokens + (now - ts) * rate / 1000)
+local allowed = tokens >= want
+if allowed then tokens = tokens - want end
+redis.call('hset', KEYS[1], 'tokens', tokens, 'ts', now)
+return {allowed, tostring(tokens)}"""
+
+# BullMQ-style: move the next waiting job to active, stamp it, count attempts; a
+# finished job leaves active for a completed set with its result.
+MOVE_TO_ACTIVE = """
+local id = redis.call('rpoplpush', KEYS[1], KEYS[2])
+if not id then return nil end
+local jobkey = KEYS[3] .. id
+redis.call('hset', jobkey, 'processedOn', ARGV[1])
+local attempts = redis.call('hincrby', jobkey, 'attemptsMade', 1)
+return {id, attempts, redis.call('hgetall', jobkey)}"""
+MOVE_TO_COMPLETED = """
+local removed = redis.call('lrem', KEYS[1], -1, ARGV[1])
+if removed == 0 then return redis.error_reply('Missing key for job ' .. ARGV[1] .. '. moveToFinished') end
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[1])
+redis.call('hset', KEYS[3] .. ARGV[1], 'returnvalue', cjson.encode({ok = true, n = tonumber(ARGV[3])}), 'finishedOn', ARGV[2])
+return redis.call('zcard', KEYS[2])"""
+
+
+def test_rate_limiters_and_job_moves(both):
+    both.check("script", "flush")
+    sw = both.check("script", "load", SLIDING_WINDOW).split(b"\r\n")[1].decode()
+    tb = both.check("script", "load", TOKEN_BUCKET).split(b"\r\n")[1].decode()
+    for i, now in enumerate((1000, 1100, 1200, 1300, 1950, 2150, 2300)):
+        both.check("evalsha", sw, 1, "sw", now, 1000, 3, f"req{i}")
+    both.check("zrange", "sw", 0, -1, "withscores")
+    for now, want in ((0, 1), (10, 5), (20, 5), (500, 1), (5000, 10), (5001, 1)):
+        both.check("evalsha", tb, 1, "tb", 10, 2, now, want)
+    both.check("hgetall", "tb")
+    both.check("rpush", "wait", "1", "2", "3")
+    for _ in range(4):
+        both.check("eval", MOVE_TO_ACTIVE, 3, "wait", "active", "job:", 1700000000000)
+    both.check("eval", MOVE_TO_COMPLETED, 3, "active", "completed", "job:", "2", 1700000000500, 7)
+    both.check("eval", MOVE_TO_COMPLETED, 3, "active", "completed", "job:", "2", 1700000000600, 7)
+    both.check("eval", MOVE_TO_COMPLETED, 3, "active", "completed", "job:", "1", 1700000000700, 8)
+    both.check("lrange", "active", 0, -1)
+    both.check("hgetall", "job:2")
+    both.check("zrange", "completed", 0, -1, "withscores")

@@ -221,11 +221,12 @@ def lua_number_to_int(x: float) -> int:
     return n
 
 
-def lua_to_reply(v: Any, resp: int, real: Any, lua_resp: int = 2, depth: int = 0) -> Any:
-    """A script's return value as a reply value (``real`` unwraps read-only proxies).
+def lua_to_reply(v: Any, resp: int, engine: Any, lua_resp: int = 2, depth: int = 0) -> Any:
+    """A script's return value as a reply value (``engine.shape`` reads a table).
 
     Booleans follow the script's protocol (``redis.setresp``), as Redis does: under
-    RESP2 true is ``:1`` and false a null; under RESP3 they are booleans."""
+    RESP2 true is ``:1`` and false a null; under RESP3 they are booleans.  Tables are
+    read with raw gets, as Redis reads them (metatables are not consulted)."""
     cls = v.__class__
     if cls is bytes:
         return v
@@ -237,54 +238,42 @@ def lua_to_reply(v: Any, resp: int, real: Any, lua_resp: int = 2, depth: int = 0
         if lua_resp == 3:
             return Bool(1 if v else 0)
         return 1 if v else None
-    if v is None:
-        return None
-    if not hasattr(v, "keys") or type(v).__name__ != "_LuaTable":
+    if v is None or cls.__name__ != "_LuaTable":
         return None
     if depth >= MAX_REPLY_DEPTH:
         return ErrorReply(b"ERR reached lua stack limit")
-    t = real(v)
-    x = t[b"err"]
-    if x.__class__ is bytes:
+    shaped = engine.shape(v)
+    if shaped.__class__ is not tuple:
+        return []  # tag 0 alone: an empty array
+    tag = shaped[0]
+    if tag == 0:
+        return [lua_to_reply(x, resp, engine, lua_resp, depth + 1) for x in shaped[1:]]
+    x = shaped[1]
+    if tag == 1:
         return ErrorReply(_error_text(x))
-    x = t[b"ok"]
-    if x.__class__ is bytes:
+    if tag == 2:
         return Simple(x.replace(b"\r", b" ").replace(b"\n", b" "))
-    x = t[b"double"]
-    if x is not None and x.__class__ in (int, float):
+    if tag == 3:
         return Double(float(x))
-    x = t[b"big_number"]
-    if x.__class__ is bytes:
+    if tag == 4:
         x = x.replace(b"\r", b" ").replace(b"\n", b" ")
         return Raw(b"(%b\r\n" % x) if resp == 3 else x
-    x = t[b"map"]
-    if x is not None and type(x).__name__ == "_LuaTable":
-        m = real(x)
+    if tag == 5:
         out = {}
-        for k, val in m.items():
-            out[_hashable(lua_to_reply(k, resp, real, lua_resp, depth + 3))] = lua_to_reply(
-                val, resp, real, lua_resp, depth + 3)
+        for k, val in x.items():
+            out[_hashable(lua_to_reply(k, resp, engine, lua_resp, depth + 3))] = lua_to_reply(
+                val, resp, engine, lua_resp, depth + 3)
         return out
-    x = t[b"set"]
-    if x is not None and type(x).__name__ == "_LuaTable":
-        return SetReply(lua_to_reply(k, resp, real, lua_resp, depth + 2) for k in real(x).keys())
-    x = t[b"verbatim_string"]
-    if x is not None and type(x).__name__ == "_LuaTable":
-        vt = real(x)
-        fmt, text = vt[b"format"], vt[b"string"]
-        if fmt.__class__ is bytes and text.__class__ is bytes:
-            if resp == 3:
-                return Raw(b"=%d\r\n%b:%b\r\n" % (len(text) + 4, fmt[:3], text))
-            return text
-    out = []
-    i = 1
-    while True:
-        x = t[i]
-        if x is None:
-            break
-        out.append(lua_to_reply(x, resp, real, lua_resp, depth + 1))
-        i += 1
-    return out
+    if tag == 6:
+        return SetReply(lua_to_reply(k, resp, engine, lua_resp, depth + 2) for k in x.keys())
+    if tag == 7:
+        fmt, text = x, shaped[2]
+        if resp == 3:
+            return Raw(b"=%d\r\n%b:%b\r\n" % (len(text) + 4, fmt[:3], text))
+        return text
+    # tag 9: an array too long to unpack in one call; x is its length
+    item = engine.item
+    return [lua_to_reply(item(v, i), resp, engine, lua_resp, depth + 1) for i in range(1, x + 1)]
 
 
 def _hashable(k: Any) -> Any:

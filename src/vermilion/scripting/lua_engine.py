@@ -223,12 +223,44 @@ function eng.run_eval(f, nkeys, ...)
   sethook()
   return ok, r
 end
-function eng.run_fn(f, keys, args)
+function eng.run_fn(f, nkeys, ...)
+  local all, keys, args = {...}, {}, {}
+  for i = 1, nkeys do keys[i] = all[i] end
+  for i = nkeys + 1, #all do args[i - nkeys] = all[i] end
   sethook(count_hook, "", py.hook_count)
   local ok, r = xpcall_(function() return f(keys, args) end, errh)
   sethook()
   return ok, r
 end
+-- What luaReplyToRedisReply looks at in a returned table, in its order and with raw
+-- gets as Redis (metatables are not consulted), in one call from Python (each t[k]
+-- from Python is a round trip through lupa): a tag and the value(s).  An array comes
+-- back unpacked up to its first nil (too long to unpack: tag 9 and its length).
+local unpack_all = unpack
+function eng.shape(t)
+  local x = rawget_(t, "err")
+  if type_(x) == "string" then return 1, x end
+  x = rawget_(t, "ok")
+  if type_(x) == "string" then return 2, x end
+  x = rawget_(t, "double")
+  if type_(x) == "number" then return 3, x end
+  x = rawget_(t, "big_number")
+  if type_(x) == "string" then return 4, x end
+  x = rawget_(t, "map")
+  if type_(x) == "table" then return 5, x end
+  x = rawget_(t, "set")
+  if type_(x) == "table" then return 6, x end
+  x = rawget_(t, "verbatim_string")
+  if type_(x) == "table" then
+    local f, s = rawget_(x, "format"), rawget_(x, "string")
+    if type_(f) == "string" and type_(s) == "string" then return 7, f, s end
+  end
+  local n = 0
+  while rawget_(t, n + 1) ~= nil do n = n + 1 end
+  if n > 4000 then return 9, n end
+  return 0, unpack_all(t, 1, n)
+end
+function eng.item(t, i) return rawget_(t, i) end
 function eng.set_global(name, value) rawset_(G, name, value) end
 local collect = collectgarbage
 function eng.gc(full)
@@ -333,6 +365,8 @@ class LuaEngine:
         self.load_mode = e[b"load_mode"]
         self.run_load = e[b"run_load"]
         self.is_function = e[b"is_function"]
+        self.shape = e[b"shape"]
+        self.item = e[b"item"]
 
     def compile(self, body: bytes, chunkname: bytes = b"@user_script") -> tuple[Any, bytes | None]:
         """Compile ``body``: (function, None) or (None, Lua's error message)."""
@@ -343,8 +377,8 @@ class LuaEngine:
 
     def after_run(self, failed: bool) -> None:
         """Redis's LUA_GC_CYCLE_PERIOD: a GC step every 50 runs; a full collection
-        after a failure (a memory bomb leaves its garbage behind)."""
-        self.runs += 1
+        after a failure (a memory bomb leaves its garbage behind).  The caller counts
+        ``runs`` and calls this after a failure or every 50th run."""
         if failed and self.memory_used() > 64 << 20:
             self.gc(True)
         elif self.runs % 50 == 0:

@@ -20,11 +20,18 @@ from typing import Any
 
 from .libs.cjson import lua_error as _lib_error
 
-from .convert import reply_to_lua
+from ..protocol.reply import Raw
+from .convert import parse_raw, reply_to_lua
 from .run_context import ScriptError, call_command, error_table_text, lookup
 
 LOG_LEVELS = {0: "debug", 1: "verbose", 2: "notice", 3: "warning"}
 _ARG_ERROR = b"ERR Lua redis lib command arguments must be strings or integers"
+
+
+def _no_call(run: Any) -> bytes:
+    if run is None:
+        return b"ERR redis.call/pcall can only be called inside a script invocation"
+    return b"ERR Please specify at least one argument for this redis lib call"
 
 
 def _checkint(args: tuple, i: int, fname: str) -> int:
@@ -80,7 +87,7 @@ class RedisApi:
         return None
 
     def table(self, d: dict) -> Any:
-        return self.state.current_engine().table_from(d, recursive=True)
+        return self.state.active_engine.table_from(d, recursive=True)
 
     def callbacks(self) -> dict[bytes, Any]:
         return {
@@ -106,38 +113,76 @@ class RedisApi:
 
     # ---- redis.call / redis.pcall ---------------------------------------------------
 
-    def pcall(self, *args: Any) -> Any:
-        return self._call(False, args)
+    # Both are the hot path of scripting: a script's arguments are nearly always
+    # strings (no conversion), and most replies are strings or integers, which go back
+    # to Lua as they are; only tables cost a lupa table (``_to_lua``).
 
     def call(self, *args: Any) -> Any:
-        return self._call(True, args)
-
-    def _call(self, raise_error: bool, args: tuple) -> Any:
         run = self.state.run
-        if run is None:
-            reply, is_err = b"ERR redis.call/pcall can only be called inside a script invocation", True
-        elif not args:
-            reply, is_err = b"ERR Please specify at least one argument for this redis lib call", True
-        else:
-            argv = lua_args_to_argv(args)
-            if argv is None:
-                reply, is_err = b"ERR Lua redis lib command arguments must be strings or integers", True
-            else:
-                reply, is_err = call_command(run, argv)
+        if run is None or not args:
+            raise ScriptError(self._error_table(_no_call(run), run))
+        argv = list(args)
+        for a in argv:
+            if a.__class__ is not bytes:
+                argv = lua_args_to_argv(args)
+                if argv is None:
+                    raise ScriptError(self._error_table(_ARG_ERROR, run))
+                break
+        reply, is_err = call_command(run, argv)
         if is_err:
-            t = self.err(b"-" + reply)
-            if run is not None and run.counted:
-                # Counted in errorstats when the command failed: Redis's
-                # ignore_err_stats_update keeps the script's error from counting twice.
-                run.counted = False
-                t[b"ignore_err_stats_update"] = True
-            if raise_error:
-                raise ScriptError(t)
-            return t
-        v = reply_to_lua(reply, run.resp)
+            raise ScriptError(self._error_table(reply, run))
+        cls = reply.__class__
+        if cls is bytes or cls is int:
+            return reply
+        return self._to_lua(reply, run.resp)
+
+    def pcall(self, *args: Any) -> Any:
+        run = self.state.run
+        if run is None or not args:
+            return self._error_table(_no_call(run), run)
+        argv = list(args)
+        for a in argv:
+            if a.__class__ is not bytes:
+                argv = lua_args_to_argv(args)
+                if argv is None:
+                    return self._error_table(_ARG_ERROR, run)
+                break
+        reply, is_err = call_command(run, argv)
+        if is_err:
+            return self._error_table(reply, run)
+        cls = reply.__class__
+        if cls is bytes or cls is int:
+            return reply
+        return self._to_lua(reply, run.resp)
+
+    def _error_table(self, reply: bytes, run: Any) -> Any:
+        t = self.err(b"-" + reply)
+        if run is not None and run.counted:
+            # Counted in errorstats when the command failed: Redis's
+            # ignore_err_stats_update keeps the script's error from counting twice.
+            run.counted = False
+            t[b"ignore_err_stats_update"] = True
+        return t
+
+    def _to_lua(self, reply: Any, resp: int) -> Any:
+        """A reply other than a string or an integer as the Lua value (a table, or
+        false/nil for a null)."""
+        if reply.__class__ is Raw:
+            reply = parse_raw(reply)
+        v = reply_to_lua(reply, resp)
         cls = v.__class__
-        if cls is dict or cls is list:
-            return self.state.current_engine().table_from(v, recursive=True)
+        if cls is list:
+            # Flat arrays (the common case) need no recursive conversion.
+            for x in v:
+                if x.__class__ is list or x.__class__ is dict:
+                    return self.state.active_engine.table_from(v, recursive=True)
+            return self.state.active_engine.table_from(v)
+        if cls is dict:
+            # {ok=...}, {err=...}, {double=...}, {big_number=...} are flat.
+            for x in v.values():
+                if x.__class__ is list or x.__class__ is dict:
+                    return self.state.active_engine.table_from(v, recursive=True)
+            return self.state.active_engine.table_from(v)
         return v
 
     # ---- helpers ----------------------------------------------------------------------

@@ -43,13 +43,17 @@ from typing import Any
 from ..commands.registry import COMMANDS, DISPATCH
 from ..commands.spec import CmdFlag
 from ..engine.dispatch import GATE_ORDER, register_gate
+from ..engine.client import Gate
 from ..engine.gates import ServerGate
+from ..ops.evict import touch_keys
 from ..protocol.errors import CommandError
 
 _WRITE = CmdFlag.WRITE.value
 _NOSCRIPT = CmdFlag.NOSCRIPT.value
 _ALLOW_BUSY = CmdFlag.ALLOW_BUSY
 _DENYOOM = CmdFlag.DENYOOM.value
+_OOM_BIT = ServerGate.OOM  # set while maxmemory is (ops/evict.configure)
+_ACL_BIT = Gate.ACL  # the client's user is restricted (security/acl)
 _READONLY = CmdFlag.READONLY.value
 
 BUSY_EVAL = b"BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
@@ -84,13 +88,13 @@ class RunContext:
         self.resp = 2
         self.repl_flags = 3
         self.counted = False  # the last command error was already counted in errorstats
-        # security/acl's state when the caller's user is restricted (else no checks).
-        acl = state.server.extensions.get("acl")
-        user = acl.users.get(caller.user) if acl is not None else None
-        self.acl = acl if user is not None and not getattr(user, "unrestricted", False) else None
+        # security/acl's state when the caller's user is restricted (the client's ACL
+        # gate bit, kept by security/acl); else no checks.
+        ext = state.server.extensions
+        self.acl = ext.get("acl") if caller.gate & _ACL_BIT else None
         # Cluster mode (cluster/routing.script_check): the slot the script uses so far
         # and whether it may use several; commands from our primary are not checked.
-        cluster = state.server.extensions.get("cluster")
+        cluster = ext.get("cluster")
         self.cluster = cluster if caller.kind != "master" else None
         self.slot = -1
         self.cross_slot = True
@@ -124,8 +128,14 @@ def lookup(argv: list[bytes]) -> Any:
 
 
 def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
-    """Run ``argv`` for the script: (reply value, False) or (error text, True)."""
-    spec = lookup(argv)
+    """Run ``argv`` for the script: (reply value, False) or (error text, True).
+
+    This is the per-``redis.call`` path: the common case (a known top-level command,
+    no ACL, cluster, MONITOR, tracking or maxmemory in play) costs a dict lookup and
+    a few integer tests before the handler."""
+    spec = DISPATCH.get(argv[0])
+    if spec is None or spec.subcommands:
+        spec = lookup(argv)
     if spec is None or spec.handler is None and not spec.subcommands:
         return b"ERR Unknown Redis command called from script", True
     arity = spec.arity
@@ -137,8 +147,7 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
     bits = spec.flag_bits
     if bits & _NOSCRIPT:
         return b"ERR This Redis command is not allowed from script", True
-    state = run.state
-    server = state.server
+    server = run.state.server
     c = run.client
     acl = run.acl
     if acl is not None:  # security/acl: NOPERM, logged with the "lua" context
@@ -150,7 +159,7 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
             return b"ERR Write commands are not allowed from read-only scripts.", True
         if server.role == "slave" and server.config.get("replica-read-only", True) and run.caller.kind != "master":
             return b"READONLY You can't write against a read only replica.", True
-    if bits & _DENYOOM and not run.allow_oom:
+    if bits & _DENYOOM and server.gate & _OOM_BIT and not run.allow_oom:  # maxmemory is set
         oom = server.extensions.get("script_oom_check")
         if oom is not None and not run.wrote and oom(server):
             return b"OOM command not allowed when used memory > 'maxmemory'.", True
@@ -184,6 +193,8 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
         from ..ops.monitor import feed  # noqa: PLC0415
 
         feed(c, spec, argv, lua=True)
+    if server.lru_mode:  # maxmemory LRU/LFU: a script's key accesses count (ops/evict.py)
+        touch_keys(c, spec, argv)
     if server.dirty != dirty:
         run.wrote = True
         if server.watching or (server.notify_flags and not is_err):

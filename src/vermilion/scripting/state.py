@@ -117,6 +117,7 @@ class ScriptingState:
         c = self.client
         c.db = caller.db
         c.user = caller.user
+        c.no_touch = caller.no_touch
         c.resp = 2
         c.propagate_as = None
         self.run = run
@@ -125,12 +126,15 @@ class ScriptingState:
         uncount = False
         reply: Any = None
         try:
+            # KEYS and ARGV (or a function's two tables) are built on the Lua side from
+            # the arguments of this one call.
             if is_eval:
                 ok, result = engine.run_eval(func, len(keys), *keys, *args)
             else:
-                ok, result = engine.run_fn(func, engine.table_from(keys), engine.table_from(args))
+                ok, result = engine.run_fn(func, len(keys), *keys, *args)
             if ok:
-                reply = lua_to_reply(result, caller.resp, _same, run.resp)
+                cls = result.__class__
+                reply = result if cls is bytes else lua_to_reply(result, caller.resp, engine, run.resp)
             else:
                 reply = self._error_reply(engine, result, funcname)
             if reply.__class__ is ErrorReply and type(result).__name__ == "_LuaTable" \
@@ -143,11 +147,15 @@ class ScriptingState:
         finally:
             self.run = None
             self.active_engine = self.engine
-            try:
-                engine.after_run(reply is None or reply.__class__ is ErrorReply)
-            except Exception:  # noqa: BLE001  (a GC failure must not mask the reply)
-                pass
-            end_busy(self, run)
+            failed = reply is None or reply.__class__ is ErrorReply
+            engine.runs += 1
+            if failed or not engine.runs % 50:
+                try:
+                    engine.after_run(failed)
+                except Exception:  # noqa: BLE001  (a GC failure must not mask the reply)
+                    pass
+            if run.timed_out:
+                end_busy(self, run)
             if run.wrote or run.forms:
                 finish_propagation(run)
         if reply.__class__ is ErrorReply:
@@ -173,10 +181,6 @@ class ScriptingState:
                 line = b"%d" % line
             msg = msg + b" script: " + funcname + b", on " + source + b":" + line + b"."
         return ErrorReply(_oneline(msg))
-
-
-def _same(t: Any) -> Any:
-    return t
 
 
 def _oneline(msg: bytes) -> bytes:
