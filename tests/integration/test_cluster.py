@@ -291,6 +291,44 @@ def test_scripts_key_access_checked_against_the_slot_map(pair):
             c.execute_command("CLUSTER", "RESET", "HARD")
 
 
+def _normalized(raw: bytes, node_id: bytes, port: int) -> bytes:
+    return raw.replace(node_id, b"<id>").replace(b":%d\r\n" % port, b":<port>\r\n")
+
+
+def test_slots_and_shards_endpoints_follow_the_preferred_type(pair):
+    """cluster-preferred-endpoint-type ip|hostname|unknown-endpoint and
+    cluster-announce-hostname in CLUSTER SLOTS (endpoint, metadata map) and CLUSTER SHARDS
+    (endpoint, hostname), node ids and ports aside."""
+    v, r = pair
+    clients = [redis.Redis(port=port) for port in (v.port, r.port)]
+    ids = []
+    for c in clients:
+        c.execute_command("CLUSTER", "RESET", "HARD")
+        c.execute_command("CLUSTER", "ADDSLOTSRANGE", "0", "100")
+        ids.append(c.execute_command("CLUSTER", "MYID"))
+    try:
+        for proto in (2, 3):
+            p = Pair(v.port, r.port, proto)
+            try:
+                for hostname in ("", "node-1.example"):
+                    for c in clients:
+                        c.config_set("cluster-announce-hostname", hostname)
+                    for kind in ("ip", "hostname", "unknown-endpoint"):
+                        for c in clients:
+                            c.config_set("cluster-preferred-endpoint-type", kind)
+                        for sub in ("SLOTS", "SHARDS"):
+                            a = _normalized(p.v.call("CLUSTER", sub), ids[0], v.port)
+                            b = _normalized(p.r.call("CLUSTER", sub), ids[1], r.port)
+                            assert a == b, (sub, kind, hostname, a, b)
+            finally:
+                p.close()
+    finally:
+        for c in clients:
+            c.config_set("cluster-announce-hostname", "")
+            c.config_set("cluster-preferred-endpoint-type", "ip")
+            c.execute_command("CLUSTER", "RESET", "HARD")
+
+
 SUBCOMMANDS = [
     "addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "countkeysinslot", "delslots",
     "delslotsrange", "failover", "flushslots", "forget", "getkeysinslot", "help", "info", "keyslot", "links", "meet",

@@ -63,8 +63,19 @@ def _channel_specs(spec: Any) -> bool:
     return found
 
 
-def redirect(kind: bytes, slot: int, node: Any) -> CommandError:
-    return CommandError(b"%s %d %s:%d" % (kind, slot, node.ip.encode(), node.port))
+def preferred_endpoint(server: Any, node: Any) -> str:
+    """Redis's clusterNodePreferredEndpoint (cluster-preferred-endpoint-type): the IP,
+    the announced hostname (``?`` when the node has none), or nothing."""
+    kind = server.config["cluster-preferred-endpoint-type"]
+    if kind == "ip":
+        return node.ip
+    if kind == "hostname":
+        return node.hostname or "?"
+    return ""
+
+
+def redirect(kind: bytes, slot: int, node: Any, server: Any) -> CommandError:
+    return CommandError(b"%s %d %s:%d" % (kind, slot, preferred_endpoint(server, node).encode(), node.port))
 
 
 def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
@@ -174,7 +185,7 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> int:
     if migrating and missing:
         if multiple and existing:
             raise CommandError(TRYAGAIN)
-        raise redirect(b"ASK", slot, cs.migrating[slot])
+        raise redirect(b"ASK", slot, cs.migrating[slot], c.server)
     if importing and (asking or asking_cmd):
         if multiple and missing:
             raise CommandError(TRYAGAIN)
@@ -183,7 +194,7 @@ def _route(c: Any, cs: Any, commands: Any, asking: bool) -> int:
         return slot
     if (shard_channels or c.extra.get("readonly")) and not write and me.replicaof is node:
         return slot
-    raise redirect(b"MOVED", slot, node)
+    raise redirect(b"MOVED", slot, node, c.server)
 
 
 SCRIPT_DOWN = b"ERR Script attempted to execute a command while the cluster is down"

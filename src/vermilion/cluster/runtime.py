@@ -84,6 +84,26 @@ def install(server: Any) -> str | None:
     return None
 
 
+def _apply_announced_names(server: Any, config: Any) -> None:
+    """CONFIG SET cluster-announce-hostname / -human-nodename: ours at once (nodes.conf,
+    CLUSTER NODES/SLOTS/SHARDS); other nodes learn it from our next PING."""
+    cs = state_of(server)
+    if cs is not None:
+        cs.myself.hostname = config["cluster-announce-hostname"] or ""
+        cs.myself.human_nodename = config["cluster-announce-human-nodename"] or ""
+        cs.mark_dirty()
+
+
+def _install_apply_hooks() -> None:
+    from ..config.schema import DIRECTIVES  # noqa: PLC0415
+
+    for name in ("cluster-announce-hostname", "cluster-announce-human-nodename"):
+        DIRECTIVES[name].apply = _apply_announced_names
+
+
+_install_apply_hooks()
+
+
 def my_ports_from_config(cfg: Any) -> tuple[int, int]:
     port = cfg["cluster-announce-port"] or cfg["port"]
     cport = cfg["cluster-announce-bus-port"] or cfg["cluster-port"] or (cfg["port"] + 10000)

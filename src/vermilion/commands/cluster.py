@@ -12,6 +12,7 @@ from typing import Any
 from ..cluster.bus.messages import TYPE_NAMES
 from ..cluster.migrate_cache import migrate_sockets
 from ..cluster.nodes_conf import node_line, nodes_text, save
+from ..cluster.routing import preferred_endpoint
 from ..cluster.state import CLUSTER_SLOTS, FAIL, MASTER, NOADDR, PFAIL, SLAVE, ClusterState
 from ..keyspace.slots import key_hash_slot
 from ..persistence.dump import dump_value, restore
@@ -357,8 +358,22 @@ def cmd_cluster_getkeysinslot(c: Any, argv: list[bytes]) -> Any:
     return c.server.dbs[0].keys_in_slot(slot, count)
 
 
-def _endpoint(node: Any) -> list:
-    return [node.ip.encode(), node.port, node.name.encode(), {}]
+def _endpoint(server: Any, node: Any) -> list:
+    """Redis's addNodeToNodeReply: the preferred endpoint first, the other known
+    networking information (ip, hostname) in the metadata map."""
+    kind = server.config["cluster-preferred-endpoint-type"]
+    if kind == "ip":
+        first = node.ip.encode()
+    elif kind == "hostname":
+        first = node.hostname.encode() if node.hostname else b"?"
+    else:
+        first = None
+    meta: dict = {}
+    if kind != "ip":
+        meta[b"ip"] = node.ip.encode()
+    if kind != "hostname" and node.hostname:
+        meta[b"hostname"] = node.hostname.encode()
+    return [first, node.port, node.name.encode(), meta]
 
 
 @command("cluster|slots", arity=2, flags="stale", acl="", group="cluster", since="3.0.0",
@@ -377,17 +392,17 @@ def cmd_cluster_slots(c: Any, argv: list[bytes]) -> Any:
     ranges.sort(key=lambda r: r[0])
     out = []
     for a, b, node in ranges:
-        entry = [a, b, _endpoint(node)]
+        entry = [a, b, _endpoint(c.server, node)]
         for r in cs.replicas_of(node):
             if not r.flags & (FAIL | NOADDR):
-                entry.append(_endpoint(r))
+                entry.append(_endpoint(c.server, r))
         out.append(entry)
     return out
 
 
 def _shard_node(cs: ClusterState, node: Any) -> dict:
     d: dict = {b"id": node.name.encode(), b"port": node.port, b"ip": node.ip.encode(),
-               b"endpoint": node.ip.encode()}
+               b"endpoint": preferred_endpoint(cs.server, node).encode()}
     if node.hostname:
         d[b"hostname"] = node.hostname.encode()
     d[b"role"] = b"replica" if node.flags & SLAVE else b"master"
