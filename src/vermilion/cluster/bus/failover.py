@@ -179,7 +179,7 @@ def on_mfstart(cs: ClusterState, sender: Node, now_ms: int) -> Message | None:
     from ...engine.gates import pause_clients  # noqa: PLC0415
 
     pause_clients(cs.server, now_ms + MF_TIMEOUT_MS * MF_PAUSE_MULT, True)
-    cs.server.log("notice", f"Manual failover requested by replica {sender.name} ().")
+    cs.server.log("notice", f"Manual failover requested by replica {sender.name} ({sender.human_nodename}).")
     return gossip.build(cs, PING, sender, now_ms)
 
 

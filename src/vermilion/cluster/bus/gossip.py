@@ -164,7 +164,7 @@ def update_slots(cs: ClusterState, sender: Node, config_epoch: int, slots: bytes
         if me.replicaof is not sender:
             # Our slots went to a node with a newer config epoch (a failover while we
             # were away, or our primary's): become its replica.
-            cs.server.log("notice", f"Configuration change detected. Reconfiguring myself as a replica of {sender.name} ()")
+            cs.server.log("notice", f"Configuration change detected. Reconfiguring myself as a replica of {sender.name} ({sender.human_nodename})")
             become_replica(cs, sender)
     elif me.replicaof is not None and me.replicaof.replicaof is not None and me.replicaof.replicaof is not me:
         become_replica(cs, me.replicaof.replicaof)  # no sub-replicas
