@@ -17,6 +17,15 @@ SETUP = [
 ]
 
 CASES = [
+    # returned tables are read with raw gets (metatables are not consulted)
+    ('eval', "return setmetatable({}, {__index=function(t, k) if k == 1 then return 'a' end end})", 0),
+    ('eval', "return setmetatable({}, {__index=function(t, k) if k == 'ok' then return 'x' end end})", 0),
+    ('eval', "return setmetatable({'b'}, {__index=function(t, k) if k == 'err' then return 'E' end end})", 0),
+    ('eval', "return setmetatable({ok='fine'}, {__index=function() error('never') end})", 0),
+    ('eval', "local t = {} for i = 1, 6000 do t[i] = i end return t", 0),
+    ('eval', "return {1, {2, {3, {ok='s'}, {err='E x'}}}, {double=1.5}, {map={a=1}}, {set={b=true}}}", 0),
+    ('eval', "return {verbatim_string={format='txt', string='v'}}", 0),
+    ('eval', "return {verbatim_string={format='txt'}, 'fallback'}", 0),
     ('eval', 'return x', 0),
     ('eval', 'x=1', 0),
     ('eval', "return redis.call('nosuch')", 0),

@@ -32,7 +32,11 @@ _RO_KEYS = [ks("RO ACCESS", 2, keynum=(0, 1, 1),
 
 def split_keys(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     """``numkeys`` and the KEYS/ARGV split shared by EVAL and FCALL."""
-    numkeys = parse_int(argv[2])
+    raw = argv[2]
+    if len(raw) == 1 and 48 <= raw[0] <= 57:  # the usual single digit
+        numkeys = raw[0] - 48
+    else:
+        numkeys = parse_int(raw)
     if numkeys > len(argv) - 3:
         raise CommandError(b"ERR Number of keys can't be greater than number of args")
     if numkeys < 0:
@@ -70,7 +74,8 @@ def _eval(c: Any, argv: list[bytes], by_sha: bool, readonly: bool) -> Any:
             raise CommandError(b"NOSCRIPT No matching script. Please use EVAL.")
     else:
         sha, script = state.create_script(argv[1])
-    check_flags(c, script.flags, readonly)
+    if not script.flags & FLAG_EVAL_COMPAT:
+        check_flags(c, script.flags, readonly)
     if c.server.monitors:  # EVAL is shown before its script's commands (ops/monitor.py)
         from ..ops.monitor import feed_script  # noqa: PLC0415
 

@@ -107,7 +107,7 @@ class ScriptingState:
     def run_script(self, caller: Any, engine: LuaEngine, func: Any, funcname: bytes, is_eval: bool,
                    flags: int, readonly: bool, keys: list[bytes], args: list[bytes]) -> Any:
         run = RunContext(self, caller, funcname, is_eval, readonly or bool(flags & FLAG_NO_WRITES),
-                         allow_oom=bool(flags & FLAG_ALLOW_OOM))
+                         bool(flags & FLAG_ALLOW_OOM))
         if run.cluster is not None:  # the declared keys' slot; old-style EVAL may cross slots
             run.cross_slot = bool(flags & (FLAG_EVAL_COMPAT | FLAG_ALLOW_CROSS_SLOT))
             if keys:
@@ -216,15 +216,19 @@ def parse_shebang(body: bytes) -> tuple[int, int]:
 
 def scripting_state(server: Any) -> ScriptingState:
     state = server.extensions.get("scripting")
-    if state is None:
-        state = server.extensions["scripting"] = ScriptingState(server)
-        ext = server.extensions
-        ext["used_memory_lua"] = lambda s: max(32768, state.engine.memory_used())
-        ext["used_memory_scripts_eval"] = lambda s: state.scripts_bytes
-        ext["number_of_cached_scripts"] = lambda s: len(state.scripts)
-        ext["number_of_functions"] = lambda s: state.functions.n_functions() if state.functions else 0
-        ext["number_of_libraries"] = lambda s: len(state.functions.libraries) if state.functions else 0
-        _install_shutdown(server, state)
+    return state if state is not None else _create_state(server)
+
+
+def _create_state(server: Any) -> ScriptingState:
+    """The first use: the state, its INFO figures and the SHUTDOWN hook."""
+    state = server.extensions["scripting"] = ScriptingState(server)
+    ext = server.extensions
+    ext["used_memory_lua"] = lambda s: max(32768, state.engine.memory_used())
+    ext["used_memory_scripts_eval"] = lambda s: state.scripts_bytes
+    ext["number_of_cached_scripts"] = lambda s: len(state.scripts)
+    ext["number_of_functions"] = lambda s: state.functions.n_functions() if state.functions else 0
+    ext["number_of_libraries"] = lambda s: len(state.functions.libraries) if state.functions else 0
+    _install_shutdown(server, state)
     return state
 
 
