@@ -137,6 +137,7 @@ class ClusterState:
         self.mf_replica: Node | None = None  # on the primary: the replica that asked
         self.mf_primary_offset = -1  # on the replica: the paused primary's offset
         self.first_update_ms = 0
+        self.logged_data_age = False  # bus/failover.py: "unable to failover" said once
         self.outbox: list[tuple[Node, Any]] = []  # bus/gossip.py -> link.py: (node, Message)
         self.reassigned: set[int] = set()  # slots deleted or given to another node since update_state
         self.minority_since_ms = 0

@@ -710,7 +710,8 @@ def _mark_directives_active() -> None:
     for name in ("cluster-config-file", "cluster-node-timeout", "cluster-port", "cluster-announce-ip",
                  "cluster-announce-port", "cluster-announce-bus-port", "cluster-require-full-coverage",
                  "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down", "cluster-replica-no-failover",
-                 "cluster-allow-replica-migration", "cluster-migration-barrier"):
+                 "cluster-allow-replica-migration", "cluster-migration-barrier", "cluster-replica-validity-factor",
+                 "cluster-announce-hostname", "cluster-announce-human-nodename", "cluster-preferred-endpoint-type"):
         DIRECTIVES[name].active = True
 
 

@@ -346,3 +346,31 @@ def test_ping_extensions_hostname_shard_id_and_forgotten_nodes(recorded):
     b_in_a.ext_ok = False
     plain = _wire(gossip.build(a, PING, b_in_a, CLOCK[0]))
     assert plain.shard_id is None and plain.forgotten == []
+
+
+def test_replica_validity_factor(recorded):
+    import time
+    import types
+
+    p, r = _primary_and_replica()
+    r.nodes[p.myself.name].flags |= FAIL
+    cfg = r.server.config
+    cfg.update({"cluster-replica-validity-factor": 10, "repl-ping-replica-period": 10, "cluster-node-timeout": 1000})
+    link = types.SimpleNamespace(master=None, last_io_s=0.0, down_since_s=int(time.time()) - 30)
+    r.server.extensions["repl"] = types.SimpleNamespace(link=link, master_repl_offset=0)
+    bus = FakeBus(r)
+    failover.handle_replica(r, bus, CLOCK[0])
+    assert r.election is None and r.logged_data_age  # 30 s - 1 s > 10 s + 10 x 1 s
+    link.down_since_s = int(time.time()) - 15
+    failover.handle_replica(r, bus, CLOCK[0])
+    assert r.election is not None and not r.logged_data_age  # 14 s <= 20 s
+    r.election = None
+    link.down_since_s = int(time.time()) - 300
+    cfg["cluster-replica-validity-factor"] = 0  # 0: any age will do
+    failover.handle_replica(r, bus, CLOCK[0])
+    assert r.election is not None
+    r.election = None
+    cfg["cluster-replica-validity-factor"] = 10
+    failover.start_manual(r, bus, CLOCK[0], force=True, takeover=False)  # a manual failover is exempt
+    failover.handle_replica(r, bus, CLOCK[0])
+    assert r.election is not None

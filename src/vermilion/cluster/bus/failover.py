@@ -24,6 +24,10 @@ epoch without any vote and claims the slots at once.  Whatever the outcome, the
 primary unpauses when the replica's PONG shows it took the slots (the primary becomes
 its replica) or when the 5 s are over.
 
+A replica whose data is too old (cluster-replica-validity-factor: disconnected from its
+primary for longer than ``repl-ping-replica-period`` + node timeout x factor, beyond the
+node timeout) does not run for an automatic failover.
+
 Replica migration (Redis's clusterHandleSlaveMigration): a replica of the primary with
 the most working replicas, the one with the smallest name, moves to a primary that is
 orphaned (serving slots, no working replica, but it had replicas: MIGRATE_TO) for more
@@ -34,6 +38,7 @@ replicas and ``cluster-allow-replica-migration`` is yes.
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 from ..state import FAIL, HANDSHAKE, MIGRATE_TO, MYSELF, NOADDR, PFAIL, MASTER, SLAVE, ClusterState, Node
@@ -66,6 +71,9 @@ def handle_replica(cs: ClusterState, bus: Any, now_ms: int) -> None:
         return
     if cs.server.config["cluster-replica-no-failover"] and not manual:
         return
+    if not manual and _data_too_old(cs):
+        cs.election = None
+        return
     timeout = cs.server.config["cluster-node-timeout"]
     el = cs.election
     if el is not None and el.primary is not primary:
@@ -97,6 +105,33 @@ def handle_replica(cs: ClusterState, bus: Any, now_ms: int) -> None:
     needed = cs.size // 2 + 1
     if len(el.votes) >= needed:
         _take_over(cs, bus, el, now_ms)
+
+
+def _data_too_old(cs: ClusterState) -> bool:
+    """cluster-replica-validity-factor: a replica disconnected from its primary for longer
+    than ping period + node timeout * factor (beyond the node timeout itself) does not
+    run; a manual failover is exempt.  Logged once per failing spell."""
+    st = cs.server.extensions.get("repl")
+    link = st.link if st is not None else None
+    cfg = cs.server.config
+    if link is None or not cfg["cluster-replica-validity-factor"]:
+        return False
+    factor = cfg["cluster-replica-validity-factor"]
+    timeout = cfg["cluster-node-timeout"]
+    if link.master is not None:
+        age_ms = int((time.monotonic() - link.last_io_s) * 1000)
+    elif link.down_since_s:
+        age_ms = int((time.time() - link.down_since_s) * 1000)
+    else:
+        age_ms = 1 << 62  # never connected: no data to speak of
+    if age_ms > timeout:
+        age_ms -= timeout
+    too_old = age_ms > cfg["repl-ping-replica-period"] * 1000 + timeout * factor
+    if too_old and not cs.logged_data_age:
+        cs.server.log("notice", "Currently unable to failover: Disconnected from master for longer than allowed. "
+                                "Please check the 'cluster-replica-validity-factor' configuration option.")
+    cs.logged_data_age = too_old
+    return too_old
 
 
 def _take_over(cs: ClusterState, bus: Any, el: Election, now_ms: int) -> None:
