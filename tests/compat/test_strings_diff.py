@@ -7,6 +7,7 @@ behaviour on Vermilion alone.
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import pytest
@@ -700,3 +701,11 @@ def test_lcs_table_limit(raw):
         b"-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n")
     raw.call("SET", "big2", "a" * 11000)
     assert raw.call("LCS", "big1", "big2", "LEN") == b":11000\r\n"
+
+
+def test_debug_object_encoding_follows_how_the_value_was_made(both):
+    for cmd in (("SET", "k", "abc"), ("APPEND", "k", "d"), ("SET", "n", "1"), ("INCRBYFLOAT", "f", "2")):
+        both.check(*cmd)
+    for key in ("k", "n", "f"):
+        a, b = both.both("DEBUG", "OBJECT", key, compare=False)
+        assert re.search(rb" encoding:(\w+) ", a).group(1) == re.search(rb" encoding:(\w+) ", b).group(1)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from ..keyspace.types import encoding
 from ..protocol.errors import CommandError, SyntaxErr, err
 from ..protocol.reply import NO_REPLY, OK, Bool, Raw, SetReply, Simple, Verbatim
 from .client import help_reply
@@ -259,7 +258,7 @@ def debug_object(c: Any, argv: list[bytes]) -> Any:
     if value is None:
         raise err("no such key")
     try:
-        enc = encoding(value, c.server)
+        enc = c.db.encoding_of(key, value)
     except KeyError:  # a value class that did not register its encoding
         enc = b"unknown"
     # Persistence knows the real RDB size (LZF compression of long strings included).
