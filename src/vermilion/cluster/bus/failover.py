@@ -238,16 +238,25 @@ def handle_manual(cs: ClusterState, now_ms: int) -> None:
 
 
 def handle_migration(cs: ClusterState, now_ms: int) -> None:
-    """clusterCron's orphaned-primary count, then clusterHandleSlaveMigration."""
+    """clusterCron's orphaned-primary count, then clusterHandleSlaveMigration (one pass
+    over the node table to count every primary's replicas)."""
     me = cs.myself
     mine = me.replicaof
     if not me.flags & SLAVE or mine is None:
         return
+    replicas: dict[Node, list[Node]] = {}
+    working: dict[Node, int] = {}
+    for n in cs.nodes.values():
+        p = n.replicaof
+        if p is not None and n.flags & SLAVE:
+            replicas.setdefault(p, []).append(n)
+            if not n.flags & FAIL:
+                working[p] = working.get(p, 0) + 1
     orphaned = max_ok = this_ok = 0
     for node in cs.nodes.values():
         if node.flags & (MYSELF | NOADDR | HANDSHAKE) or not node.flags & MASTER or node.flags & FAIL:
             continue
-        ok = cs.working_replicas(node)
+        ok = working.get(node, 0)
         if ok == 0 and node.numslots and node.flags & MIGRATE_TO:
             orphaned += 1
         max_ok = max(max_ok, ok)
@@ -258,17 +267,14 @@ def handle_migration(cs: ClusterState, now_ms: int) -> None:
         return
     if not cs.ok:
         return
-    ok_siblings = sum(1 for r in cs.replicas_of(mine) if not r.flags & (FAIL | PFAIL))
+    ok_siblings = sum(1 for r in replicas.get(mine, ()) if not r.flags & (FAIL | PFAIL))
     if ok_siblings <= cfg["cluster-migration-barrier"]:
         return
     target = None
     candidate = me
     for node in cs.nodes.values():
-        orphan = bool(node.flags & MASTER and not node.flags & FAIL and node.flags & MIGRATE_TO)
-        ok = cs.working_replicas(node) if node.flags & MASTER else 0
-        if ok:
-            orphan = False
-        if orphan:
+        ok = working.get(node, 0) if node.flags & MASTER else 0
+        if node.flags & MASTER and not node.flags & FAIL and node.flags & MIGRATE_TO and not ok:
             if target is None and node.numslots:
                 target = node
             if not node.orphaned_ms:
@@ -276,7 +282,7 @@ def handle_migration(cs: ClusterState, now_ms: int) -> None:
         else:
             node.orphaned_ms = 0
         if ok == max_ok:
-            for r in cs.replicas_of(node):
+            for r in replicas.get(node, ()):
                 if r.name < candidate.name:
                     candidate = r
     if target is not None and candidate is me and now_ms - target.orphaned_ms > MIGRATION_DELAY_MS:
