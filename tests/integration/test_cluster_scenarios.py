@@ -278,6 +278,8 @@ def test_add_node_rebalance_and_del_node(cluster):
     new_id = _myid(new.port)
     wait_for(lambda: all(any(f[0] == new_id and "handshake" not in f[2] for f in _nodes(p)) for p in cluster.ports())
              and _agree(cluster.ports()), 20, interval=0.2, what="every node knows the new node")
+    # Its rejoin delay over (as a Redis node, it refuses imports while it is "fail").
+    wait_for(lambda: _state_ok(new.port), 20, interval=0.1, what="the new node's cluster_state:ok")
     # A small weight for the new primary keeps the move short: 16384 * 0.03 / 3.03 = 162 slots.
     out = _cli("--cluster", "rebalance", f"127.0.0.1:{first}", "--cluster-use-empty-masters",
                "--cluster-weight", f"{new_id}=0.03", timeout=240)
@@ -298,8 +300,15 @@ def test_add_node_rebalance_and_del_node(cluster):
     assert not _slots_of(new.port) and _conn(new.port).dbsize() == 0
     wait_for(lambda: _agree(cluster.ports()), 20, interval=0.2, what="agreement after emptying")
     out = _cli("--cluster", "del-node", f"127.0.0.1:{first}", new_id)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "Sending CLUSTER RESET SOFT to the deleted node." in out.stdout, out.stdout
+    if out.returncode != 0:
+        # Redis 7.2 gossips forgotten nodes (the ping extension), so a node may forget
+        # the removed one before redis-cli's own CLUSTER FORGET reaches it, and 7.0's
+        # redis-cli stops at that "Unknown node" (a race a real 7.2 cluster has too,
+        # only narrower).  Every other outcome is a failure.
+        assert f"ERR Unknown node {new_id}" in out.stdout, out.stdout + out.stderr
+        assert _conn(new.port).execute_command("CLUSTER", "RESET", "SOFT") == b"OK"
+    else:
+        assert "Sending CLUSTER RESET SOFT to the deleted node." in out.stdout, out.stdout
     cluster.nodes.remove(new)
     assert [f[0] for f in _nodes(new.port)] == [new_id]  # reset: it knows only itself
     new.stop()
