@@ -130,7 +130,10 @@ class Monitor:
                     asyncio.ensure_future(self.ping(inst))
                 if inst.role == "sentinel":
                     continue
-                if t - inst.info_tick_ms >= period:
+                due = period
+                if inst.role == "slave" and inst.role_reported == "master" and due > ping_period:
+                    due = ping_period  # a replica claiming to be a primary: watch it closely
+                if t - inst.info_tick_ms >= due:
                     inst.info_tick_ms = t
                     asyncio.ensure_future(self.refresh_info(inst))
                 if t - inst.hello_tick_ms >= timing["publish-period"]:
@@ -261,6 +264,7 @@ class Monitor:
         elif "s_down" in inst.flags:
             inst.flags.discard("s_down")
             self.s.event("-sdown", inst)
+            inst.info_tick_ms = 0  # back: learn its role now, not at the next INFO period
 
 
 class HelloSubscriber:
