@@ -184,3 +184,32 @@ def test_config_set_tls_port_and_certificate(certs, tmp_path):
         wait_for(lambda: _cli(certs, tls_port, "PING").stdout.strip() != "PONG", what="TLS listener closed")
         assert c.ping()
         c.close()
+
+
+@pytest.mark.parametrize("primary_kind", ["vermilion", "redis"])
+def test_tls_replication(certs, primary_kind):
+    """``tls-replication yes``: a Vermilion replica syncs from a primary's TLS port (a
+    Vermilion or a real redis-server primary) and follows its writes."""
+    from support.servers import wait_for  # noqa: PLC0415
+
+    tls_port = free_port()
+    primary = ServerProcess(primary_kind, _tls_args(certs, tls_port))
+    try:
+        primary_cli = redis.Redis(port=primary.port)
+        primary_cli.set("before", "sync")
+        replica = ServerProcess("vermilion", ["--tls-replication", "yes", "--replicaof", "127.0.0.1", str(tls_port),
+                                              "--tls-cert-file", str(certs / "client.crt"),
+                                              "--tls-key-file", str(certs / "client.key"),
+                                              "--tls-ca-cert-file", str(certs / "ca.crt")])
+        try:
+            rcli = redis.Redis(port=replica.port)
+            wait_for(lambda: rcli.info("replication").get("master_link_status") == "up", 20, what="link up")
+            wait_for(lambda: rcli.get("before") == b"sync", 10, what="the snapshot")
+            primary_cli.set("after", "stream")
+            wait_for(lambda: rcli.get("after") == b"stream", 10, what="the stream")
+            info = redis.Redis(port=primary.port).info("replication")
+            assert info["connected_slaves"] == 1
+        finally:
+            replica.stop()
+    finally:
+        primary.stop()

@@ -148,7 +148,12 @@ class ReplicaLink:
         self.multi = None  # a transaction cut by the lost link is resent whole
         self.multi_raw = []
         server.log("notice", "Connecting to MASTER %s:%d" % (self.host, self.port))
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port),
+        ssl_ctx = None
+        if server.config.get("tls-replication"):  # the primary's TLS port (security/tls.py)
+            from ..security.tls import client_context  # noqa: PLC0415
+
+            ssl_ctx = client_context(server.config)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port, ssl=ssl_ctx),
                                                 server.config.get("repl-timeout", 60))
         self.writer = writer
         server.log("notice", "MASTER <-> REPLICA sync started")
