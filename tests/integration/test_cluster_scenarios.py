@@ -209,6 +209,7 @@ class Traffic(threading.Thread):
                 self.ops += 2
                 if got != value.encode():
                     self.errors.append(f"{key}: wrote {value!r}, read {got!r}")
+                time.sleep(0.001)  # leave the (shared, small) machine some CPU for the reshard
         finally:
             self.rc.close()
 
@@ -280,11 +281,11 @@ def test_add_node_rebalance_and_del_node(cluster):
              and _agree(cluster.ports()), 20, interval=0.2, what="every node knows the new node")
     # Its rejoin delay over (as a Redis node, it refuses imports while it is "fail").
     wait_for(lambda: _state_ok(new.port), 20, interval=0.1, what="the new node's cluster_state:ok")
-    # A small weight for the new primary keeps the move short: 16384 * 0.03 / 3.03 = 162 slots.
+    # A small weight for the new primary keeps the move short: 16384 * 0.01 / 3.01 = 54 slots.
     out = _cli("--cluster", "rebalance", f"127.0.0.1:{first}", "--cluster-use-empty-masters",
-               "--cluster-weight", f"{new_id}=0.03", timeout=240)
+               "--cluster-weight", f"{new_id}=0.01", timeout=240)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr
-    assert 120 < len(_slots_of(new.port)) < 200, out.stdout[-2000:]
+    assert 40 < len(_slots_of(new.port)) < 70, out.stdout[-2000:]
     wait_for(lambda: _agree(cluster.ports()), 20, interval=0.2, what="agreement after rebalance")
     _check_clean(first)
     rc = cluster.client()
