@@ -50,6 +50,7 @@ class Failover:
         self.promoted = None
         self.forced = False  # SENTINEL FAILOVER: no election
         self.timed_out = False  # RECONF_SLAVES passed failover-timeout
+        self.timeout_sent = False  # ... and the remaining replicas were sent SLAVEOF
 
     def set_state(self, state: str, now_ms: int) -> None:
         self.state = state

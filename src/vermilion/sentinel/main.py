@@ -339,7 +339,10 @@ class Sentinel:
         if f.state == failover.RECONF_SLAVES:
             await self.reconf_next_replicas(p, t)
             self.detect_end(p, t)
-            if f.state == failover.RECONF_SLAVES and f.timed_out:
+            if f.timed_out and not f.timeout_sent:
+                # As sentinelFailoverDetectEnd: on timeout, every replica not yet sent
+                # SLAVEOF gets it at once, best effort.
+                f.timeout_sent = True
                 for r in list(p.replicas.values()):
                     if r.flags & {"promoted", "reconf_done", "reconf_sent"}:
                         continue
