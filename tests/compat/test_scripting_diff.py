@@ -236,6 +236,10 @@ def test_keys_and_args_reach_the_script(both):
     both.check("eval", "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], #KEYS, #ARGV}", 2, "k1", "k2", "a1", "a2")
     both.check("eval", "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", 1, "key", "val")
     both.check("get", "key")
+    for n in range(0, 6):
+        both.check("eval", "return {#KEYS, #ARGV, table.concat(KEYS, ','), table.concat(ARGV, ','), "
+                           "select('#', unpack(KEYS)), KEYS[#KEYS + 1] == nil}", n, "a", "b", "c", "d", "e")
+    both.check("fcall", "nosuch", 0)
 
 
 def test_script_cache_and_evalsha(both):

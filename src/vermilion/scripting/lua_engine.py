@@ -212,10 +212,13 @@ function eng.run(f)
   return ok, r
 end
 function eng.run_eval(f, nkeys, ...)
-  -- KEYS and ARGV built Lua-side from the varargs: one call from Python per EVAL.
-  local all, keys, args = {...}, {}, {}
-  for i = 1, nkeys do keys[i] = all[i] end
-  for i = nkeys + 1, #all do args[i - nkeys] = all[i] end
+  -- KEYS and ARGV built Lua-side from the varargs: one call from Python per EVAL, two
+  -- tables (KEYS starts with every argument; the ARGV part moves out of it).
+  local keys, args = {...}, {}
+  for i = nkeys + 1, select("#", ...) do
+    args[i - nkeys] = keys[i]
+    keys[i] = nil
+  end
   rawset_(G, "KEYS", keys)
   rawset_(G, "ARGV", args)
   sethook(count_hook, "", py.hook_count)
@@ -224,9 +227,11 @@ function eng.run_eval(f, nkeys, ...)
   return ok, r
 end
 function eng.run_fn(f, nkeys, ...)
-  local all, keys, args = {...}, {}, {}
-  for i = 1, nkeys do keys[i] = all[i] end
-  for i = nkeys + 1, #all do args[i - nkeys] = all[i] end
+  local keys, args = {...}, {}
+  for i = nkeys + 1, select("#", ...) do
+    args[i - nkeys] = keys[i]
+    keys[i] = nil
+  end
   sethook(count_hook, "", py.hook_count)
   local ok, r = xpcall_(function() return f(keys, args) end, errh)
   sethook()
