@@ -41,9 +41,10 @@ GROUPS = {"generic", "string", "bitmap", "list", "hash", "set", "sorted-set", "h
 # test_hll_diff.py; RANDOMKEY's choice among several keys is random in both, and SCAN's
 # order (and what a made-up cursor means) is the hash table's; DUMP's payload is RDB 10
 # with plain encodings, cross-restored in test_dump_restore_diff.py; the HELP texts are
-# compared in their own files; OBJECT FREQ needs an LFU policy.
+# compared in their own files; OBJECT FREQ needs an LFU policy, and OBJECT IDLETIME
+# reads a one-second clock (both in test_keyspace_diff.py).
 SKIP = {"migrate", "pfselftest", "pfdebug", "randomkey", "scan", "dump", "object|help", "xgroup|help",
-        "xinfo|help", "object|freq"}
+        "xinfo|help", "object|freq", "object|idletime"}
 
 # Commands new in Redis 7.2 whose 7.2 reply the installed 7.0 oracle cannot give.
 NEW_IN_72 = {"waitaof"}
@@ -52,12 +53,24 @@ NEW_IN_72 = {"waitaof"}
 UNORDERED = {b"KEYS"}
 
 
+# Replies drawn at random: compared only on states with one element per key.
+RANDOM = {b"SPOP", b"SRANDMEMBER", b"HRANDFIELD", b"ZRANDMEMBER"}
+
+
 def _diverges_in_72(argv: list[bytes], state: str) -> str | None:
-    """Why the 7.0 oracle cannot answer this call as 7.2 does (None: it can)."""
+    """Why the 7.0 oracle cannot answer this call as 7.2 does, or why the call's reply
+    is not comparable on this state (None: it is)."""
     if argv[0] in (b"ZRANK", b"ZREVRANK") and b"WITHSCORE" in argv:
         return "WITHSCORE is new in 7.2"
-    if argv[:2] == [b"OBJECT", b"ENCODING"] and state == "list":
-        return "7.2 keeps small lists as listpack (7.0: quicklist)"
+    if argv[:2] == [b"OBJECT", b"ENCODING"] and state in ("list", "list3", "set-str"):
+        return "7.2 keeps small lists and sets of strings as listpack (7.0: quicklist, hashtable)"
+    if state == "set-str" and argv[0][:1] == b"S" and argv[0] not in (b"SADD", b"SREM", b"SCARD", b"SISMEMBER",
+                                                                       b"SMISMEMBER", b"SORT", b"SORT_RO", b"SET"):
+        return "7.2 keeps small sets of strings as listpack, in insertion order (7.0: a hash table)"
+    if state == "stream-group" and argv[:2] in ([b"XINFO", b"CONSUMERS"], [b"XINFO", b"STREAM"]):
+        return "7.2 adds 'inactive' and 'active-time' to consumers"
+    if state in RICH_STATES and argv[0] in RANDOM:
+        return "a random choice among several elements"
     return None
 
 KEYS = (b"k", b"k2", b"k3", b"k4")
@@ -135,9 +148,30 @@ STATES = {
 }
 
 
+# Richer values: several elements (small encodings keep Redis's insertion order), numbers
+# that are and are not integers, a string long enough for the raw encoding, stream
+# entries with a consumer group and a pending entry.
+RICH_STATES = {
+    "string-long": [(b"SET", b"{k}", b"x" * 60)],
+    "string-float": [(b"SET", b"{k}", b"1.5")],
+    "list3": [(b"RPUSH", b"{k}", b"1", b"2", b"1")],
+    "hash3": [(b"HSET", b"{k}", b"1", b"1", b"2", b"x", b"f", b"2.5")],
+    "set-int": [(b"SADD", b"{k}", b"1", b"3", b"2")],
+    "set-str": [(b"SADD", b"{k}", b"1", b"b", b"a")],
+    "zset3": [(b"ZADD", b"{k}", b"1", b"1", b"2", b"b", b"-1.5", b"a")],
+    "stream-group": [(b"XADD", b"{k}", b"1-1", b"1", b"1"), (b"XADD", b"{k}", b"2-0", b"f", b"v"),
+                     (b"XGROUP", b"CREATE", b"{k}", b"1", b"0"),
+                     (b"XREADGROUP", b"GROUP", b"1", b"1", b"COUNT", b"1", b"STREAMS", b"{k}", b">")],
+}
+
+
 def _setup(state: str) -> list[tuple]:
-    fill = STATES[state]
     cmds: list[tuple] = [(b"FLUSHALL",)]
+    if state in RICH_STATES:
+        for k in KEYS:
+            cmds += [tuple(k if x == b"{k}" else x for x in cmd) for cmd in RICH_STATES[state]]
+        return cmds
+    fill = STATES[state]
     if fill is not None:
         cmds += [(fill[0], k) + fill[1:] for k in KEYS]
     return cmds
@@ -156,12 +190,14 @@ def _replies(c: RawClient, n: int) -> list[bytes]:
 
 
 @pytest.mark.parametrize("argv", [a for _, a in INVOCATIONS], ids=[i for i, _ in INVOCATIONS])
-def test_command_on_every_key_type(both, argv):
+def test_command_on_every_key_type(request, both, argv):
     # One pipeline per server holds every state's setup, call and checks: the servers
     # work side by side and a blocking call's timeout is waited for once per state.
     plan = []  # (state, index of the call's reply, number of replies)
     cmds: list[tuple] = []
-    for state in STATES:
+    # RESP3 changes only how replies are framed: the richer states run in RESP2 alone.
+    states = [*STATES, *RICH_STATES] if request.node.callspec.params["both"] == 2 else list(STATES)
+    for state in states:
         if _diverges_in_72(argv, state):
             continue
         cmds += _setup(state)
