@@ -49,6 +49,9 @@ class Server:
         self.propagate: Callable[[Any, Any, list], None] | None = None
         # Called before a batch's replies are written (the AOF flush, persistence/aof).
         self.before_reply: Callable[[], None] | None = None
+        # With appendfsync always: takes a batch's replies to send after the pass's fsync
+        # (connection, replies) -> True when it took them (persistence/aof/writer.py).
+        self.defer_reply: Callable[[Any, bytes], bool] | None = None
         # INFO's instantaneous_* rates are sampled by a cron job (engine/stats.py),
         # and idle clients are closed after ``timeout`` seconds (engine/client.py).
         self.cron_jobs: list[Callable[[Any], None]] = [self.stats.track_instantaneous, clients_cron]

@@ -164,7 +164,10 @@ class RespConnection(asyncio.Protocol):
             out = run_batch(c, self.parser)
             server = self.server
             if server.before_reply is not None:
-                server.before_reply()  # the AOF reaches the file before the replies leave
+                if server.defer_reply is not None and out and server.defer_reply(self, out):
+                    out = b""  # sent after the pass's one fsync (appendfsync always)
+                else:
+                    server.before_reply()  # the AOF reaches the file before the replies leave
             if self.queued is not None:  # queued before these replies: they go first
                 out = b"".join(self.queued) + out
                 self.queued = None
@@ -192,7 +195,10 @@ class RespConnection(asyncio.Protocol):
             return
         out = run_batch(c, self.parser)
         if self.server.before_reply is not None:
-            self.server.before_reply()
+            if self.server.defer_reply is not None and out and self.server.defer_reply(self, out):
+                out = b""
+            else:
+                self.server.before_reply()
         if self.queued is not None:
             out = b"".join(self.queued) + out
             self.queued = None

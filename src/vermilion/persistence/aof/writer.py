@@ -12,7 +12,9 @@ everything, as Redis's AOF also logs what a replica receives.
 
 ``flush`` writes the buffer to the current incremental file; the server calls it
 (``server.before_reply``) before the replies of a batch go to the sockets, so with
-``appendfsync always`` a reply is only sent once its write is on disk (write + fsync),
+``appendfsync always`` a reply is only sent once its write is on disk (write + fsync;
+the replies of every batch that wrote during one event-loop pass are held by
+``defer_reply`` and sent after a single fsync: group commit),
 and with ``everysec`` the data is at least in the OS (it survives a kill -9) while a
 background thread fsyncs once a second; ``no`` leaves fsync to the OS.  A cron job
 flushes what writes without a reply (active expiry, a replica's link) produced.
@@ -77,6 +79,9 @@ class AofState:
         self.feed: AofFeed | None = None
         self.timestamps = bool(server.config.get("aof-timestamp-enabled", 0))
         self.last_ts_s = 0
+        # appendfsync always: replies held until the loop pass's one fsync (group commit)
+        self.held: dict[Any, list[bytes]] = {}
+        self.commit_scheduled = False
 
     @property
     def dirname(self) -> str:
@@ -137,6 +142,52 @@ class AofState:
                 self.fsync_needed = True
         elif force_fsync and self.fd >= 0:
             self._fsync()
+
+    # ---- group commit (appendfsync always) --------------------------------------------
+
+    def defer_reply(self, conn: Any, out: bytes) -> bool:
+        """``server.defer_reply``: with ``always``, hold the replies of a batch that wrote
+        (and then of every batch, until the commit: a connection's order is kept, and
+        no read shows a write that is not on disk yet) until ``commit`` runs
+        once for the whole event-loop pass: one write + fsync for every client's writes,
+        then the replies, as Redis's beforeSleep.  False: send now (after a flush)."""
+        held = self.held
+        outs = held.get(conn)
+        if outs is None:
+            # a read in a pass that wrote waits too: it may show a write not yet on disk
+            if (not self.buf and not held) or self.fd < 0 or conn.client.close_after_reply:
+                return False
+            loop = self.server.loop
+            if loop is None or self.server.config.get("appendfsync", "everysec") != "always":
+                return False
+            held[conn] = [out]
+            if not self.commit_scheduled:
+                self.commit_scheduled = True
+                loop.call_soon(self.commit)
+            return True
+        if conn.client.close_after_reply:
+            self.commit()  # it closes after this reply: the held ones go first
+            return False
+        outs.append(out)
+        return True
+
+    def commit(self) -> None:
+        self.commit_scheduled = False
+        held = self.held
+        if not held:
+            return
+        self.held = {}
+        self.flush()  # one write and one fsync for the whole pass
+        stats = self.server.stats
+        for conn, outs in held.items():
+            transport = conn.transport
+            if transport is None or transport.is_closing():
+                continue
+            data = outs[0] if len(outs) == 1 else b"".join(outs)
+            transport.write(data)
+            stats.net_output_bytes += len(data)
+            if transport.get_write_buffer_size() and conn.client is not None:
+                conn._check_output_limit(conn.client)
 
     def _write_failed(self, e: OSError) -> None:
         """flushAppendOnlyFile's error path: with ``always`` a reply must never claim
@@ -306,6 +357,7 @@ def attach(server: Any, st: AofState) -> None:
             c.propagate_as = None
         server.propagate = st.feed
     server.before_reply = st.flush
+    server.defer_reply = st.defer_reply
     st.start_thread()
 
 
@@ -317,6 +369,8 @@ def detach(server: Any, st: AofState) -> None:
         st.feed = None
     if getattr(server, "before_reply", None) == st.flush:
         server.before_reply = None
+        server.defer_reply = None
+    st.commit()
     st.stop_event.set()
     st.close()
     if not st.last_write_ok:  # the AOF is off: its write error no longer blocks writes

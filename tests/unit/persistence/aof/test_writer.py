@@ -190,3 +190,64 @@ def test_append_fast_paths_encode_as_resp(argv):
     s.selected_db = 0
     s.append(0, argv)
     assert bytes(s.buf) == encode_command(argv)
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+class _Conn:
+    def __init__(self, client) -> None:
+        self.client = client
+        self.transport = _Transport()
+
+
+class _Loop:
+    def __init__(self) -> None:
+        self.soon: list = []
+
+    def call_soon(self, fn) -> None:
+        self.soon.append(fn)
+
+
+def test_appendfsync_always_group_commit(env, monkeypatch):
+    """Replies of every batch of one loop pass wait for a single write + fsync."""
+    from vermilion.persistence.aof import writer
+
+    server, client, run = env
+    server.config["appendfsync"] = "always"
+    server.loop = _Loop()
+    syncs = []
+    monkeypatch.setattr(writer, "_sync", lambda fd: syncs.append(fd))
+    st = state(server)
+    conns = [_Conn(client), _Conn(client), _Conn(client)]
+    run("SET", "a", "1")
+    assert server.defer_reply(conns[0], b"+OK\r\n")
+    run("SET", "b", "2")
+    assert server.defer_reply(conns[1], b"+OK\r\n")
+    assert server.defer_reply(conns[0], b"$1\r\n1\r\n")  # the same connection: queued behind
+    assert server.defer_reply(conns[2], b"$1\r\n2\r\n")  # a read in the same pass waits too
+    assert syncs == [] and all(not c.transport.sent for c in conns)
+    assert len(server.loop.soon) == 1
+    server.loop.soon.pop()()
+    assert len(syncs) == 1
+    assert conns[0].transport.sent == [b"+OK\r\n$1\r\n1\r\n"]
+    assert conns[1].transport.sent == [b"+OK\r\n"] and conns[2].transport.sent == [b"$1\r\n2\r\n"]
+    assert [argv[0] for argv in incr_commands(server)][-2:] == [b"SET", b"SET"]
+    # nothing written and nothing held: the reply goes at once
+    assert not server.defer_reply(conns[1], b"$1\r\n1\r\n")
+    # everysec never holds replies
+    server.config["appendfsync"] = "everysec"
+    run("SET", "c", "3")
+    assert not server.defer_reply(conns[1], b"+OK\r\n")
+    st.flush()
