@@ -142,7 +142,7 @@ class Sentinel:
         if known is None:
             for rid, other in list(p.sentinels.items()):
                 if (other.ip, other.port) == (ip, port_n):
-                    self.event("-dup-sentinel", other, " #duplicate of " + f"{ip}:{port} {runid}")
+                    self.event("-dup-sentinel", p, f" #duplicate of {ip}:{port} or {runid}", level="notice")
                     del p.sentinels[rid]
             known = Instance("sentinel", runid, ip, port_n, p)
             known.run_id = runid
