@@ -96,11 +96,10 @@ def cluster_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
         asking = extra.pop("asking", False)
         if asking and ((c.gate & 1 and spec.name != b"exec") or spec.name == b"multi"):
             extra["asking"] = True  # Gate.MULTI: it lasts the transaction, up to EXEC
-        if spec.name in _SCRIPT_COMMANDS:  # the script's own commands see it (script_check)
-            if asking:
-                extra["script_asking"] = True
-            else:
-                extra.pop("script_asking", None)
+        if asking and spec.name in _SCRIPT_COMMANDS:  # the script's own commands see it (script_check)
+            extra["script_asking"] = True
+        else:
+            extra.pop("script_asking", None)  # gone with the next command
     if c.kind == "master":
         return None
     if spec.name == b"exec" and spec.parent is None:
