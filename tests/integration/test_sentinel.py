@@ -548,3 +548,32 @@ def test_connections_are_named(topology):
     prefix = "sentinel-" + cli.execute_command("SENTINEL", "MYID")[:8]
     names = lambda: {c["name"] for c in redis.Redis(port=primary.port).client_list()}  # noqa: E731
     wait_for(lambda: {prefix + "-cmd", prefix + "-pubsub"} <= names(), what="named links")
+
+
+@pytest.mark.parametrize("resp", [2, 3])
+def test_hello_messages_as_redis_sentinel(sentinel_pair, resp):
+    """Hello messages PUBLISHed to a sentinel: short ones and unknown primaries are
+    ignored, numbers are read as C's atoi reads them; a sentinel unknown so far is
+    learnt and a greater config epoch moves the primary, in both."""
+    ports, _ = sentinel_pair
+    real, verm = _pair_clients(ports, resp)
+    name, dead, moved = f"h{resp}", free_port(), free_port()
+    runid = f"{resp}" * 40
+    cmds = [("SENTINEL", "monitor", name, "127.0.0.1", dead, "2")]
+    for bad in ("", "a,b,c", f"127.0.0.1,x,{runid},0,{name},127.0.0.1,{moved},9",
+                f"127.0.0.1,1,{runid},0,{name},127.0.0.1,notaport,9", f"127.0.0.1,1,{runid},0,nope,127.0.0.1,1,9"):
+        cmds += [("PUBLISH", "__sentinel__:hello", bad), ("SENTINEL", "get-master-addr-by-name", name)]
+    cmds += [("PUBLISH", "__sentinel__:hello", f"127.0.0.9,26999,{runid},0,{name},127.0.0.1,{moved},3"),
+             ("SENTINEL", "get-master-addr-by-name", name),
+             ("PUBLISH", "__sentinel__:hello", f"127.0.0.9,26999,{runid},0,{name},127.0.0.1,{dead},2"),
+             ("SENTINEL", "get-master-addr-by-name", name)]
+    for i, cmd in enumerate(cmds):
+        assert verm.call(*cmd) == real.call(*cmd), (i, cmd, dead, moved)
+    for port in ports:
+        c = redis.Redis(port=port, decode_responses=True)
+        s = c.execute_command("SENTINEL", "SENTINELS", name)
+        assert [dict(zip(*[iter(x)] * 2))["ip"] for x in s] == ["127.0.0.9"]  # the address switched
+        d = dict(zip(*[iter(c.execute_command("SENTINEL", "MASTER", name))] * 2))
+        # (the hello with sentinel port "x" counts: C's atoi reads it as 0, epoch 9 wins)
+        assert (d["port"], d["config-epoch"], d["num-other-sentinels"]) == (str(moved), "9", "1")
+        assert c.execute_command("SENTINEL", "REMOVE", name) == "OK"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import sys
 
 from ..pubsub.channels import publish as ps_publish
@@ -33,6 +34,12 @@ from .monitor import Monitor
 from .scripts import Scripts
 
 MAX_DESYNC_MS = 1000  # SENTINEL_MAX_DESYNC
+_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
+
+
+def _c_atoi(text: str) -> int:
+    m = _LEADING_INT.match(text)
+    return int(m.group(1)) if m else 0
 
 
 class Sentinel:
@@ -133,21 +140,29 @@ class Sentinel:
         p = self.primaries.get(name)
         if p is None:
             return
-        try:
-            port_n, epoch_n, m_port_n, m_epoch_n = int(port), int(epoch), int(m_port), int(m_epoch)
-        except ValueError:
-            return
+        # C's atoi/strtoull, as sentinel.c reads the numbers: leading digits, else 0.
+        port_n, epoch_n, m_port_n, m_epoch_n = (_c_atoi(x) for x in (port, epoch, m_port, m_epoch))
         changed = False
         known = p.sentinels.get(runid)
-        if known is None:
-            for rid, other in list(p.sentinels.items()):
-                if (other.ip, other.port) == (ip, port_n):
-                    self.event("-dup-sentinel", p, f" #duplicate of {ip}:{port} or {runid}", level="notice")
-                    del p.sentinels[rid]
+        if known is None or (known.ip, known.port) != (ip, port_n):
+            # As Redis 7: the same run id at a new address replaces the old entry
+            # (+sentinel-address-switch); another sentinel still listed at this address
+            # gets an invalid address (port 0).
+            removed = p.sentinels.pop(runid, None) is not None
+            if removed:
+                self.event("+sentinel-address-switch", p, f" ip {ip} port {port_n} for {runid}", level="notice")
+            else:
+                for other in p.sentinels.values():
+                    if (other.ip, other.port) == (ip, port_n):
+                        self.event("+sentinel-invalid-addr", other, level="notice")
+                        other.port = 0
+            if removed:
+                self.monitor.forget_link(known)
             known = Instance("sentinel", runid, ip, port_n, p)
             known.run_id = runid
             p.sentinels[runid] = known
-            self.event("+sentinel", known, level="notice")
+            if not removed:
+                self.event("+sentinel", known, level="notice")
             changed = True
         known.last_hello_ms = now_ms()
         if epoch_n > self.current_epoch:

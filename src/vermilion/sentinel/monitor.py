@@ -179,6 +179,11 @@ class Monitor:
             if sub is not None:
                 sub.task.cancel()
 
+    def forget_link(self, inst) -> None:
+        lk = self.links.pop(id(inst), None)
+        if lk is not None:
+            lk.close()
+
     async def ping(self, inst):
         if not inst.act_ping_ms:
             inst.act_ping_ms = now_ms()
