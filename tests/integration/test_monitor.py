@@ -61,3 +61,37 @@ def test_closed_monitor_is_dropped(vermilion_server):
     for _ in range(3):
         assert cli.call("SET", "k", "v") == b"+OK\r\n"
     cli.close()
+
+
+def test_blocking_auth_and_scripts_in_transactions_match_redis(vermilion_server, redis_server):
+    """A blocked BLPOP shows once, when called (not again when a push serves it); HELLO's
+    AUTH arguments are redacted; EVAL inside MULTI shows the EXEC'd EVAL then its calls."""
+    def lines(port: int) -> list[bytes]:
+        flush = RawClient(port)
+        flush.call("FLUSHALL")
+        flush.close()
+        mon = RawClient(port)
+        assert mon.call("MONITOR") == b"+OK\r\n"
+        blocker = RawClient(port)
+        cli = RawClient(port)
+        blocker.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+        wait_for(lambda: b"blocked_clients:1\r\n" in cli.call("INFO", "clients"), what="BLPOP to block")
+        cli.call("RPUSH", "q", "a")
+        assert blocker.read_reply() == b"*2\r\n$1\r\nq\r\n$1\r\na\r\n"
+        for cmd in (("HELLO", "3", "AUTH", "default", "wrong"), ("HELLO", "2"), ("CLIENT", "SETNAME", "mon-test"),
+                    ("MULTI",), ("EVAL", "return redis.call('incr', KEYS[1])", "1", "n"), ("PING",), ("EXEC",),
+                    ("EVAL", "redis.call('select', 3); return redis.call('set', 'x', '1')", "0"), ("ECHO", "the-end")):
+            cli.call(*cmd)
+        out = []
+        while True:
+            line = mon.read_reply()
+            if line.startswith(b"+") and b'"INFO"' not in line:
+                line = re.sub(rb"^\+\d+\.\d{6} ", b"+T ", line)
+                out.append(re.sub(rb"\[(\d+) 127\.0\.0\.1:\d+\]", rb"[\1 ADDR]", line))
+            if b'"the-end"' in line:
+                break
+        for c in (mon, blocker, cli):
+            c.close()
+        return out
+
+    assert lines(vermilion_server.port) == lines(redis_server.port)
