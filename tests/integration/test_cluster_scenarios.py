@@ -338,9 +338,8 @@ def test_sigkill_primary_failover_and_rejoin(cluster):
                  what="the replica promoted")
         wait_for(lambda: all(_state_ok(p) for p in survivors), 20, interval=0.1,
                  what="cluster_state:ok on every survivor")
-        for p in survivors:
-            line = next(f for f in _nodes(p) if f[0] == victim_id)
-            assert "fail" in line[2].split(","), line
+        wait_for(lambda: all("fail" in next(f for f in _nodes(p) if f[0] == victim_id)[2].split(",")
+                             for p in survivors), 10, interval=0.1, what="every survivor flags the victim fail")
         _assert_all_readable(rc, cluster.keys)  # the same client, after MOVED to the new primary
         successor = _myid(replica.port)
 
