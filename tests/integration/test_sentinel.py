@@ -577,3 +577,40 @@ def test_hello_messages_as_redis_sentinel(sentinel_pair, resp):
         # (the hello with sentinel port "x" counts: C's atoi reads it as 0, epoch 9 wins)
         assert (d["port"], d["config-epoch"], d["num-other-sentinels"]) == (str(moved), "9", "1")
         assert c.execute_command("SENTINEL", "REMOVE", name) == "OK"
+
+
+def test_auth_pass_and_rename_command(tmp_path):
+    """``auth-pass`` authenticates the sentinel's links and ``rename-command`` maps the
+    commands it sends (here CONFIG, renamed GUESSME on the servers): a manual failover
+    promotes the replica inside MULTI/EXEC with the renamed CONFIG REWRITE."""
+    common = ["--save", "", "--requirepass", "pw", "--masterauth", "pw", "--rename-command", "CONFIG", "GUESSME"]
+    primary = ServerProcess("redis", common)
+    replica = ServerProcess("redis", [*common, "--replicaof", "127.0.0.1", str(primary.port)])
+    port = free_port()
+    conf = tmp_path / "s.conf"
+    conf.write_text(f"port {port}\nsentinel monitor mymaster 127.0.0.1 {primary.port} 1\n"
+                    "sentinel auth-pass mymaster pw\n"
+                    "sentinel rename-command mymaster CONFIG GUESSME\n")
+    proc = subprocess.Popen([SENTINEL, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        cli = redis.Redis(port=port, decode_responses=True)
+        wait_for(lambda: _pings(cli), timeout=30, what="sentinel up")
+        wait_for(lambda: cli.execute_command("SENTINEL", "REPLICAS", "mymaster"), timeout=15, what="replica found")
+        d = dict(zip(*[iter(cli.execute_command("SENTINEL", "MASTER", "mymaster"))] * 2))
+        assert d["flags"] == "master" and d["runid"]  # authenticated: INFO answered
+        def failover():
+            try:
+                return cli.execute_command("SENTINEL", "FAILOVER", "mymaster") == "OK"
+            except redis.ResponseError as e:  # the replica's first INFO is not in yet
+                assert str(e) == "NOGOODSLAVE No suitable replica to promote"
+                return False
+        wait_for(failover, timeout=15, what="failover accepted")
+        wait_for(lambda: cli.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+                 == ["127.0.0.1", str(replica.port)], timeout=15, what="switch")
+        assert redis.Redis(port=replica.port, password="pw").info("replication")["role"] == "master"
+        assert "sentinel rename-command mymaster config GUESSME" in conf.read_text()
+    finally:
+        proc.kill()
+        proc.wait()
+        for s in (replica, primary):
+            s.__exit__(None, None, None)

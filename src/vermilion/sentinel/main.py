@@ -460,12 +460,10 @@ class Sentinel:
     async def send_replicaof(self, inst, host: bytes, port: bytes) -> bool:
         """``sentinelSendSlaveOf``: the change inside MULTI/EXEC with CONFIG REWRITE and
         CLIENT KILL TYPE normal, as Redis sends it."""
-        lk = self.monitor.link(inst)
-        p = inst.primary or inst
+        lk = self.monitor.link(inst)  # (the link applies rename-command)
         try:
             for cmd in ((b"MULTI",), (b"SLAVEOF", host, port), (b"CONFIG", b"REWRITE"),
                         (b"CLIENT", b"KILL", b"TYPE", b"normal"), (b"EXEC",)):
-                cmd = (p.renamed.get(cmd[0].decode().lower(), cmd[0].decode()).encode(), *cmd[1:])
                 reply = await lk.call(*cmd)
                 if cmd[0] == b"MULTI" and isinstance(reply, Exception):
                     return False

@@ -59,9 +59,10 @@ def parse_info(text: str) -> dict[str, str]:
 class Link:
     """A command connection to one instance; requests are serialised by a lock."""
 
-    def __init__(self, inst, client_name: bytes = b""):
+    def __init__(self, inst, client_name: bytes = b"", cfg=None):
         self.inst = inst
         self.client_name = client_name
+        self.cfg = cfg  # the sentinel's config: sentinel-user/-pass towards other sentinels
         self.reader = None
         self.writer = None
         self.lock = asyncio.Lock()
@@ -71,15 +72,24 @@ class Link:
             if self.writer is None:
                 self.reader, self.writer = await asyncio.wait_for(
                     asyncio.open_connection(self.inst.ip, self.inst.port), timeout)
-                p = self.inst.primary or self.inst
-                if getattr(p, "auth_pass", None):
-                    auth = (b"AUTH", p.auth_user, p.auth_pass) if p.auth_user else (b"AUTH", p.auth_pass)
+                if self.inst.role == "sentinel":
+                    user, password = (self.cfg.sentinel_user, self.cfg.sentinel_pass) if self.cfg else ("", "")
+                else:
+                    p = self.inst.primary or self.inst
+                    user, password = p.auth_user, p.auth_pass
+                if password:
+                    auth = (b"AUTH", user, password) if user else (b"AUTH", password)
                     self.writer.write(encode_cmd(*auth))
                     await asyncio.wait_for(read_reply(self.reader), timeout)
                 if self.client_name:  # CLIENT SETNAME sentinel-<id8>-cmd (reply ignored)
                     self.writer.write(encode_cmd(b"CLIENT", b"SETNAME", self.client_name))
                     await asyncio.wait_for(read_reply(self.reader), timeout)
                 self.inst.link_up = True
+            if self.inst.role != "sentinel":
+                renamed = (self.inst.primary or self.inst).renamed  # SENTINEL SET rename-command
+                if renamed:
+                    name = args[0].decode() if isinstance(args[0], bytes) else args[0]
+                    args = (renamed.get(name.lower(), name), *args[1:])
             try:
                 self.writer.write(encode_cmd(*args))
                 return await asyncio.wait_for(read_reply(self.reader), timeout)
@@ -104,7 +114,7 @@ class Monitor:
     def link(self, inst) -> Link:
         lk = self.links.get(id(inst))
         if lk is None:
-            lk = self.links[id(inst)] = Link(inst, b"sentinel-%s-cmd" % self.s.cfg.myid[:8].encode())
+            lk = self.links[id(inst)] = Link(inst, b"sentinel-%s-cmd" % self.s.cfg.myid[:8].encode(), self.s.cfg)
         return lk
 
     def tick(self) -> None:
