@@ -144,3 +144,53 @@ CASES = [
 @pytest.mark.parametrize("cmd", CASES, ids=[repr(c)[:70] for c in CASES])
 def test_lua_library(both, cmd):
     both.check(*cmd)
+
+
+# Known Lua escapes and crashes reported against Redis: each must end in Redis's error
+# (or result), never in a crash or a change other scripts can see.
+CVE_CASES = [
+    # CVE-2025-46818: the strings' shared metatable is read-only
+    "getmetatable('').__index.upper = function() return 'pwned' end return 1",
+    "getmetatable('').__index = {}",
+    "getmetatable('').__newindex = function() end",
+    "return ('abc'):upper()",
+    "return getmetatable('').__index == string",
+    # CVE-2025-46817: unpack's range overflow
+    "return {pcall(unpack, {}, -2, 2147483647)}",
+    "return {pcall(unpack, {}, 1, 1e8)}",
+    "return {pcall(unpack, {1, 2}, 1, 1e10)}",
+    "return {unpack({1, 2, 3}, -1e10, 2)}",
+    "local t = {} return #{unpack(t, 1, 7999)}",
+    "local t = {} for i = 1, 7990 do t[i] = i end return #{unpack(t)}",
+    # unpack's arguments, results and errors (the script's position on errors)
+    "return unpack(nil)",
+    "return unpack()",
+    "return unpack({}, 'x')",
+    "return unpack({}, true)",
+    "local x = unpack(nil) return x",
+    "return unpack({1, 2, 3}, '2')",
+    "return {unpack({1, 2, 3}, 2.9, 3.1)}",
+    "return {unpack({1, 2, 3}, nil, 2)}",
+    "return {unpack({1, 2, 3}, 3, 1)}",
+    "return {unpack({'a', 'b'}, '0x1')}",
+    "return select('#', unpack({}))",
+    "return select('#', unpack({1, nil, 3}, 1, 3))",
+    "local t = {} return unpack({t, t}) == t",
+    "return redis.call('mset', unpack({'cve_a', '1', 'cve_b', '2'}))",
+    # CVE-2024-31449-style bit.tohex widths, CVE-2020-14147-style struct sizes
+    "return {pcall(struct.pack, '>i2147483648', 1)}",
+    "return {pcall(struct.pack, 'i17', 1)}",
+    "return {pcall(struct.pack, '>i2147483647', 1)}",
+    "return {pcall(struct.pack, '>c2147483648', 'a')}",
+    "return {pcall(struct.pack, '>i99999999999', 1)}",
+    # cmsgpack and cjson on hostile input
+    "return {pcall(cmsgpack.unpack, string.rep('\\220\\255\\255', 100))}",
+    "return {pcall(cjson.decode, string.rep('{\"a\":', 2000))}",
+    "return {pcall(loadstring, string.dump(function() end))}",
+]
+
+
+@pytest.mark.parametrize("script", CVE_CASES)
+def test_known_escapes_and_crashes(both, script):
+    both.check("eval", script, 0)
+    both.check("ping")

@@ -77,9 +77,13 @@ py.set_protection(is_protected, rawset_, setmt)
 G.rawset = py.rawset
 G.rawget = function(t, k) return rawget_(real[t] or t, k) end
 G.setmetatable = py.setmetatable
+local string_mt = getmt("")
+local string_mt_proxy   -- set once the string library is proxied (below)
 G.getmetatable = function(t)
   if real[t] or t == G then return {} end
-  return getmt(t)
+  local mt = getmt(t)
+  if mt == string_mt then return string_mt_proxy end
+  return mt
 end
 G.next = function(t, k) return next_(real[t] or t, k) end
 G.pairs = function(t) return pairs_(real[t] or t) end
@@ -125,6 +129,43 @@ for _, name in ipairs_({"string", "math", "table", "coroutine", "redis", "bit", 
   local t = G[name]
   if t ~= nil then G[name] = protect(t) end
 end
+-- The strings' metatable is shared by every script (CVE-2025-46818): scripts see it
+-- read-only, and its __index is the read-only string library.
+string_mt.__index = G.string
+string_mt_proxy = protect(string_mt)
+
+-- unpack with Redis's overflow-safe range check (CVE-2025-46817: a huge range must be
+-- "too many results to unpack", never an overflowed count).  ``unpack_checked`` does the
+-- work: arguments checked with luaL_checkint's conversion (to 64 bits, then the low 32
+-- bits) and messages, so the stock unpack is only called when it cannot fail; it
+-- answers ``false, message`` or ``true, values...``.  The ``unpack`` scripts see is
+-- Python's ``RedisApi.unpack`` (a C-level function: a ``return unpack(x)`` keeps the
+-- script's frame, so errors carry its position as Redis's do).
+local raw_unpack, tonumber_, floor_, select_ = unpack, tonumber, math.floor, select
+local function int_arg(v, n)
+  local x = tonumber_(v)
+  if x == nil then
+    return nil, "bad argument #" .. n .. " to 'unpack' (number expected, got " .. type_(v) .. ")"
+  end
+  if x ~= x or x >= 9223372036854775807 or x < -9223372036854775808 then return 0 end
+  x = x >= 0 and floor_(x) or -floor_(-x)
+  x = x % 4294967296
+  if x >= 2147483648 then x = x - 4294967296 end
+  return x
+end
+local function unpack_checked(nargs, t, i, e)
+  if type_(t) ~= "table" then
+    return false, "bad argument #1 to 'unpack' (table expected, got " .. (nargs == 0 and "no value" or type_(t)) .. ")"
+  end
+  local err
+  if i == nil then i = 1 else i, err = int_arg(i, 2) if err then return false, err end end
+  if e == nil then e = #t else e, err = int_arg(e, 3) if err then return false, err end end
+  if i > e then return true end
+  if e - i + 1 + nargs > 8000 then return false, "too many results to unpack" end
+  return true, raw_unpack(t, i, e)
+end
+py.set_unpack(unpack_checked)
+G.unpack = py.unpack
 
 local unwrap_err = py.unwrap_error
 local function fixerr(e)
@@ -241,7 +282,7 @@ end
 -- gets as Redis (metatables are not consulted), in one call from Python (each t[k]
 -- from Python is a round trip through lupa): a tag and the value(s).  An array comes
 -- back unpacked up to its first nil (too long to unpack: tag 9 and its length).
-local unpack_all = unpack
+local unpack_all = raw_unpack
 function eng.shape(t)
   local x = rawget_(t, "err")
   if type_(x) == "string" then return 1, x end

@@ -98,7 +98,7 @@ class RedisApi:
             b"random": self.random, b"randomseed": self.randomseed, b"hook": self.hook,
             b"pcall": self.pcall, b"unwrap_error": self.unwrap_error,
             b"set_protection": self.set_protection, b"rawset": self.rawset,
-            b"setmetatable": self.setmetatable,
+            b"setmetatable": self.setmetatable, b"set_unpack": self.set_unpack, b"unpack": self.unpack,
         }
 
     def fields(self) -> dict[bytes, Any]:
@@ -289,6 +289,19 @@ class RedisApi:
             return True
         result, _pos = acl.check_user(user, spec, argv)
         return result == 0  # security/acl/selectors.OK
+
+    # ---- unpack (lua_engine.BOOT) ----------------------------------------------------
+
+    def set_unpack(self, checked: Any) -> None:
+        self.unpack_checked = checked
+
+    def unpack(self, *args: Any) -> Any:
+        r = self.unpack_checked(len(args), *args[:3])
+        if r.__class__ is tuple:
+            if r[0] is True:
+                return r[1:]  # several values for Lua (unpack_returned_tuples)
+            raise _lib_error(r[1])
+        return ()  # true alone: an empty range, no values
 
     # ---- read-only tables (lua_engine.BOOT) -------------------------------------------
 

@@ -37,7 +37,10 @@ class _Fmt:
             return default
         n = 0
         while i < len(f) and f[i].isdigit():
-            n = n * 10 + int(f[i])
+            d = int(f[i])
+            if n > 214748364 or n * 10 > 2147483647 - d:  # getnum's INT_MAX guard
+                raise lua_error(b"integral size overflow")
+            n = n * 10 + d
             i += 1
         self.i = i
         return n
