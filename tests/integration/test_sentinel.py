@@ -614,3 +614,28 @@ def test_auth_pass_and_rename_command(tmp_path):
         proc.wait()
         for s in (replica, primary):
             s.__exit__(None, None, None)
+
+
+def test_fix_slave_config(topology):
+    """A known replica found replicating from another server is pointed back at the
+    primary once its configuration has not changed for failover-timeout."""
+    primary, replica, cli, _, _ = topology
+    other = ServerProcess("redis", ["--save", ""])
+    try:
+        wait_for(lambda: cli.execute_command("SENTINEL", "REPLICAS", "mymaster"), timeout=15, what="replica found")
+        assert cli.execute_command("SENTINEL", "SET", "mymaster", "failover-timeout", "1000") == "OK"
+        assert cli.execute_command("SENTINEL", "DEBUG", "info-period", "500") == "OK"  # INFO is the probe
+        sub = cli.pubsub()
+        sub.subscribe("+fix-slave-config")
+        wait_for(lambda: sub.get_message(timeout=0.1) is None and sub.subscribed, what="subscribed")
+        redis.Redis(port=replica.port).replicaof("127.0.0.1", other.port)
+        got = []
+        wait_for(lambda: got.append(sub.get_message(timeout=0.1)) or any(m and m["type"] == "message" for m in got),
+                 timeout=30, what="+fix-slave-config")
+        msg = next(m for m in got if m and m["type"] == "message")
+        assert msg["data"] == (f"slave 127.0.0.1:{replica.port} 127.0.0.1 {replica.port} "
+                               f"@ mymaster 127.0.0.1 {primary.port}")
+        wait_for(lambda: _quietly(lambda: redis.Redis(port=replica.port).info("replication")["master_port"]
+                                  == primary.port), what="replica back on the primary")
+    finally:
+        other.__exit__(None, None, None)

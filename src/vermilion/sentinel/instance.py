@@ -62,6 +62,7 @@ class Instance:
         self.odown_since_ms = 0
         self.reconf_sent_ms = 0
         self.convert_sent_ms = 0
+        self.slave_conf_change_ms = now_ms()  # when INFO's master_host/port last changed
         self.info = b""
 
     @property

@@ -442,16 +442,34 @@ class Sentinel:
                 r.flags.discard("reconf_inprog")
                 r.flags.add("reconf_done")
                 self.event("+slave-reconf-done", r, level="notice")
-        if f is None and role == "master" and "promoted" not in r.flags:
+        if f is None and role == "master" and "promoted" not in r.flags and not self.tilt:
             # An old primary came back as a master: make it a replica once the
             # primary looks sane and the report is older than 4 publish periods.
             wait_ms = 4 * self.timing["publish-period"]
             t = now_ms()
-            if (not p.flags & {"s_down", "o_down"} and p.role_reported == "master" and p.link_up
-                    and t - r.role_reported_ms > wait_ms and not r.flags & {"s_down"}
+            if (self.looks_sane(p) and t - r.role_reported_ms > wait_ms and not r.flags & {"s_down"}
                     and t - r.convert_sent_ms > wait_ms):
                 r.convert_sent_ms = t
                 asyncio.ensure_future(self._convert(r, p))
+        if (f is None and role == "slave" and not self.tilt and (r.master_host, r.master_port) != (p.ip, p.port)
+                and "promoted" not in r.flags):
+            # A replica of another primary: point it back at ours once nothing has
+            # changed for failover-timeout (``+fix-slave-config``).
+            t = now_ms()
+            wait_ms = p.failover_timeout_ms
+            if (self.looks_sane(p) and not r.flags & {"s_down"} and t - r.slave_conf_change_ms > wait_ms
+                    and t - r.convert_sent_ms > wait_ms):
+                r.convert_sent_ms = t
+                asyncio.ensure_future(self._fix(r, p))
+
+    def looks_sane(self, p) -> bool:
+        """``sentinelMasterLooksSane``."""
+        return (not p.flags & {"s_down", "o_down"} and p.role_reported == "master" and p.link_up
+                and now_ms() - p.info_refresh_ms < 2 * self.timing["info-period"])
+
+    async def _fix(self, r, p) -> None:
+        if await self.send_replicaof(r, p.ip.encode(), str(p.port).encode()):
+            self.event("+fix-slave-config", r, level="notice")
 
     async def _convert(self, r, p) -> None:
         if await self.send_replicaof(r, p.ip.encode(), str(p.port).encode()):

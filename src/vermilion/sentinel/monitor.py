@@ -242,8 +242,10 @@ class Monitor:
             inst.repl_offset = int(info.get("slave_repl_offset", "0"))
             inst.master_link_status = info.get("master_link_status", "err")
             inst.master_link_down_s = int(info.get("master_link_down_since_seconds", "0") or 0)
-            inst.master_host = info.get("master_host", "")
-            inst.master_port = int(info.get("master_port", "0"))
+            host, port = info.get("master_host", ""), int(info.get("master_port", "0") or 0)
+            if (host, port) != (inst.master_host, inst.master_port):
+                inst.master_host, inst.master_port = host, port
+                inst.slave_conf_change_ms = now_ms()
         if inst.role == "slave":
             self.s.replica_info(inst, info)
 
