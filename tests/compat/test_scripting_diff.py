@@ -580,3 +580,29 @@ def test_rate_limiters_and_job_moves(both):
     both.check("lrange", "active", 0, -1)
     both.check("hgetall", "job:2")
     both.check("zrange", "completed", 0, -1, "withscores")
+
+
+def test_slowlog_records_the_script_not_its_commands(vermilion_server, redis_server):
+    """A slow script is one SLOWLOG entry (EVAL/FCALL with its arguments); the commands
+    it ran are not logged on their own."""
+    import redis
+
+    clients = [redis.Redis(port=vermilion_server.port), redis.Redis(port=redis_server.port)]
+    try:
+        seen = []
+        for cl in clients:
+            cl.config_set("slowlog-log-slower-than", 0)
+            cl.slowlog_reset()
+            cl.eval("redis.call('set', 'slow:a', '1') return redis.call('get', 'slow:a')", 1, "slow:a")
+            try:
+                cl.eval("return redis.pcall('nosuch')", 0)
+            except redis.ResponseError:
+                pass
+            cl.config_set("slowlog-log-slower-than", 10000)
+            seen.append([e["command"] for e in reversed(cl.slowlog_get())])
+        assert seen[0] == seen[1], seen
+    finally:
+        for cl in clients:
+            cl.config_set("slowlog-log-slower-than", 10000)
+            cl.slowlog_reset()
+            cl.close()

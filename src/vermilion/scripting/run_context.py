@@ -46,6 +46,7 @@ from ..engine.dispatch import GATE_ORDER, register_gate
 from ..engine.client import Gate
 from ..engine.gates import ServerGate
 from ..ops.evict import touch_keys
+from ..ops.slowlog import slow_command
 from ..protocol.errors import CommandError
 
 _WRITE = CmdFlag.WRITE.value
@@ -184,7 +185,12 @@ def call_command(run: RunContext, argv: list[bytes]) -> tuple[Any, bool]:
         server.log_exception(e, argv)
         reply, is_err = b"ERR internal error: %s" % type(e).__name__.encode(), True
     st.calls += 1
-    st.usec += (time.perf_counter_ns() - t0) // 1000
+    us = (time.perf_counter_ns() - t0) // 1000
+    st.usec += us
+    if server.latency_tracking:  # as Redis's call(): nested calls count too
+        st.hist[us.bit_length()] += 1
+    if us >= server.slowlog_us:  # the slow log and latency monitor see script commands
+        slow_command(c, spec, argv, us)
     if server.tracking and bits & _READONLY:  # client-side caching: the caller's keys
         from ..engine.tracking import remember_nested  # noqa: PLC0415
 
