@@ -120,6 +120,8 @@ class ReplState:
         self.fork_offset = 0
         self.fork_diskless = False
         self.fork_report_fd = -1  # diskless: the pipe the child reports each replica's outcome on
+        self.stream_out: list[bytes] = []  # stream bytes for the online replicas, sent once per loop pass
+        self.stream_flush_scheduled = False
         self.sync_full = 0
         self.sync_partial_ok = 0
         self.sync_partial_err = 0
@@ -203,12 +205,37 @@ class ReplState:
             return
         backlog.append(data)
         self.server.master_repl_offset = backlog.offset
+        online = False
+        for r in self.replicas.values():
+            if r.state == ONLINE and not r.wait_ack:
+                online = True
+            elif r.state != WAIT_BGSAVE_START:
+                r.pending.append(data)
+        if online:
+            self.stream_out.append(data)
+            if not self.stream_flush_scheduled:
+                loop = self.server.loop
+                if loop is None:
+                    self.flush_stream()
+                else:
+                    self.stream_flush_scheduled = True
+                    loop.call_soon(self.flush_stream)
+
+    def flush_stream(self) -> None:
+        """Send what the online replicas have not got yet, one write per replica per
+        event-loop pass (Redis's beforeSleep writes each replica's buffer once), not one
+        per command.  Called before any replica's state changes, so that bytes meant for
+        the replicas online at feed time go to exactly those."""
+        self.stream_flush_scheduled = False
+        out = self.stream_out
+        if not out:
+            return
+        data = out[0] if len(out) == 1 else b"".join(out)
+        out.clear()
         for r in self.replicas.values():
             if r.state == ONLINE and not r.wait_ack:
                 r.client.write(data)
                 self.repl_output_bytes += len(data)
-            elif r.state != WAIT_BGSAVE_START:
-                r.pending.append(data)
 
     # ---- attaching replicas ----------------------------------------------------------
 
@@ -223,6 +250,7 @@ class ReplState:
         """PSYNC/SYNC: the reply bytes (+CONTINUE and the backlog, +FULLRESYNC, or
         nothing yet when the replica waits for the next snapshot)."""
         server = self.server
+        self.flush_stream()  # the backlog already has those bytes: a +CONTINUE must not get them twice
         r = self.info_of(c)
         server.log("notice", "Replica %s:%d asks for synchronization" % (r.ip(), r.listening_port))
         if is_psync:
@@ -451,6 +479,7 @@ class ReplState:
         return mine
 
     def _child_done(self, ok: bool) -> None:
+        self.flush_stream()
         if self.fork_diskless:
             self._diskless_done()
             return
@@ -525,6 +554,7 @@ class ReplState:
     def start_stream(self, r: ReplicaInfo) -> None:
         """A diskless replica's first ACK: it has loaded the snapshot; send what was
         buffered since the fork (Redis's replicaStartCommandStream)."""
+        self.flush_stream()
         r.wait_ack = False
         if r.pending:
             pending = b"".join(r.pending)
@@ -534,7 +564,9 @@ class ReplState:
         self.server.log("notice", "Synchronization with replica %s:%d succeeded" % (r.ip(), r.listening_port))
 
     def shutdown(self, server: Any) -> None:
-        """At exit: stop a snapshot child and remove its file; close the link."""
+        """At exit: send the replicas what is pending, stop a snapshot child and remove
+        its file; close the link."""
+        self.flush_stream()
         if self.fork_pid > 0:
             try:
                 os.kill(self.fork_pid, signal.SIGUSR1)
@@ -554,6 +586,7 @@ class ReplState:
             self.link.stop()
 
     def drop(self, r: ReplicaInfo, why: str) -> None:
+        self.flush_stream()
         self.server.log("warning", "%s: closing replica %s:%d" % (why, r.ip(), r.listening_port))
         self.replicas.pop(r.client.id, None)
         r.client.close()
