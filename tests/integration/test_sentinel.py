@@ -62,16 +62,10 @@ def test_discovery_and_addr(topology):
     assert f"sentinel myid {myid}" in text
     assert f"sentinel known-replica mymaster 127.0.0.1 {replica.port}" in text
     assert cli.info("sentinel")["master0"]["status"] == "ok"
-
-
-def test_sdown_after_primary_dies(topology):
-    primary, _, cli, _, _ = topology
-    primary.stop()
-
-    def flags():
-        f = cli.execute_command("SENTINEL", "MASTER", "mymaster")
-        return dict(zip(f[::2], f[1::2]))["flags"]
-    wait_for(lambda: "s_down" in flags(), timeout=5, what="+sdown")
+    # Redis names the sentinel's links sentinel-<first 8 of id>-cmd|pubsub.
+    prefix = "sentinel-" + myid[:8]
+    names = lambda: {c["name"] for c in redis.Redis(port=primary.port).client_list()}  # noqa: E731
+    wait_for(lambda: {prefix + "-cmd", prefix + "-pubsub"} <= names(), what="named links")
 
 
 def test_config_file_required(tmp_path):
@@ -487,7 +481,7 @@ def test_manual_failover_and_restart_keeps_identity(topology):
         proc2.wait()
 
 
-def test_no_good_replica(topology):
+def test_no_good_replica_then_primary_down(topology):
     primary, replica, cli, _, _ = topology
 
     def replica_flags():
@@ -498,6 +492,12 @@ def test_no_good_replica(topology):
     wait_for(lambda: "s_down" in replica_flags(), timeout=15, what="replica s_down")
     with pytest.raises(redis.ResponseError, match="^NOGOODSLAVE No suitable replica to promote$"):
         cli.execute_command("SENTINEL", "FAILOVER", "mymaster")
+    primary.stop()
+
+    def flags():
+        f = cli.execute_command("SENTINEL", "MASTER", "mymaster")
+        return dict(zip(f[::2], f[1::2]))["flags"]
+    wait_for(lambda: "s_down" in flags(), timeout=5, what="+sdown")
 
 
 def test_scripts_run_on_events(tmp_path):
@@ -541,13 +541,6 @@ def test_scripts_run_on_events(tmp_path):
         for s in (replica, primary):
             s.__exit__(None, None, None)
 
-
-def test_connections_are_named(topology):
-    """Redis names the sentinel's links ``sentinel-<first 8 of id>-cmd|pubsub``."""
-    primary, _, cli, _, _ = topology
-    prefix = "sentinel-" + cli.execute_command("SENTINEL", "MYID")[:8]
-    names = lambda: {c["name"] for c in redis.Redis(port=primary.port).client_list()}  # noqa: E731
-    wait_for(lambda: {prefix + "-cmd", prefix + "-pubsub"} <= names(), what="named links")
 
 
 @pytest.mark.parametrize("resp", [2, 3])
