@@ -10,7 +10,7 @@ Method (docs/benchmarks.md explains it for readers):
    ``runs`` times against each server, alternating Vermilion, Redis, Vermilion, Redis...
    so that a drift of the machine (turbo, a noisy neighbour) hits both alike, and report
    the median requests/s of each and the ratio Vermilion/Redis.
-3. Server CPU per request: during the ``-c 50 -P 1`` runs, the server process's
+3. Server CPU per request: during every run, the server process's
    utime+stime from /proc/<pid>/stat before and after each run, divided by ``-n``.
 4. Memory: FLUSHALL, read the RSS (and Redis's ``used_memory``), load exactly ``--keys``
    keys of ``--value-size`` bytes with a pipelined loader, read them again; the increase
@@ -92,8 +92,8 @@ def progress(msg: str) -> None:
 def rows_to_run(a: argparse.Namespace) -> list[dict]:
     return [
         {"label": "-c 50 -P 1", "clients": 50, "pipeline": 1, "n": a.requests, "cpu": True},
-        {"label": "-c 50 -P 16", "clients": 50, "pipeline": 16, "n": a.requests, "cpu": False},
-        {"label": "-c 1 -P 1", "clients": 1, "pipeline": 1, "n": a.requests_c1, "cpu": False},
+        {"label": "-c 50 -P 16", "clients": 50, "pipeline": 16, "n": a.requests, "cpu": True},
+        {"label": "-c 1 -P 1", "clients": 1, "pipeline": 1, "n": a.requests_c1, "cpu": True},
     ]
 
 
@@ -167,16 +167,17 @@ def throughput_tables(results: list[dict], labels: list[str]) -> list[tuple[str,
                          f"{spread(v)} / {spread(r)}"])
         if rows:
             tables.append((f"redis-benchmark {label} -n {n:,}", headers, rows))
-    cpu_rows = []
-    for res in results:
-        if not res["cpu"]:
-            continue
-        v = median_of(res["runs"].get("vermilion", []), "cpu_us_per_req")
-        r = median_of(res["runs"].get("redis", []), "cpu_us_per_req")
-        cpu_rows.append([res["test"], fmt(v, ".2f"), fmt(r, ".2f"), fmt(ratio(v, r), ".1f")])
-    if cpu_rows:
-        tables.append(("Server CPU (utime+stime) per request at -c 50 -P 1, microseconds",
-                       ["test", "Vermilion us/req", "Redis us/req", "Vermilion/Redis"], cpu_rows))
+    for label in labels:
+        cpu_rows = []
+        for res in results:
+            if not res["cpu"] or res["row"] != label:
+                continue
+            v = median_of(res["runs"].get("vermilion", []), "cpu_us_per_req")
+            r = median_of(res["runs"].get("redis", []), "cpu_us_per_req")
+            cpu_rows.append([res["test"], fmt(v, ".2f"), fmt(r, ".2f"), fmt(ratio(v, r), ".2f")])
+        if cpu_rows:
+            tables.append((f"Server CPU (utime+stime) per request at {label}, microseconds",
+                           ["test", "Vermilion us/req", "Redis us/req", "Vermilion/Redis"], cpu_rows))
     return tables
 
 

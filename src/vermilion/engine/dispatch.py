@@ -15,6 +15,7 @@ MULTI queueing), which later subsystems extend by registering gates.
 from __future__ import annotations
 
 from time import perf_counter_ns
+from time import time as _time
 from typing import Any, Callable
 
 from ..commands.registry import COMMANDS, DISPATCH
@@ -25,6 +26,7 @@ from ..ops.monitor import feed as feed_monitors
 from ..ops.slowlog import slow_command
 from ..protocol.encoder import encode2, encode3
 from ..protocol.errors import CommandError, ProtocolError, wrong_arity
+from ..protocol.fast_parser import FastRequestParser
 from ..protocol.reply import NoReply, Raw
 from . import tracking
 from .client import Gate
@@ -176,11 +178,16 @@ def run_batch(c: Any, parser: Any) -> bytes:
     enc = encode3 if resp == 3 else encode2
     drain = parser.drain
     dispatch_get = DISPATCH.get
-    server.update_clock()
-    c.last_interaction_ms = server.cached_now_ms
+    # server.update_clock(), inlined: the clock is read once per batch.
+    now_ms = server.cached_now_ms = int(_time() * 1000)
+    c.last_interaction_ms = now_ms
     if c.paused_argv is not None:  # parked by CLIENT PAUSE (gates.py): it runs first
         parser.hold([c.paused_argv])
         c.paused_argv = None
+    # FastRequestParser.drain returns every command hiredis can split at once: it needs
+    # calling again only while the exact parser owns the stream (one command per call),
+    # commands are held, or data came in since (see the end of the loop).
+    fast = parser.__class__ is FastRequestParser
     t_prev = perf_counter_ns()
     executed = 0
     stop = False
@@ -214,7 +221,9 @@ def run_batch(c: Any, parser: Any) -> bytes:
                         tracking.rejected(c, spec, argv)
                     continue
             c.last_cmd = spec
-            if c.gate == _ACL_ONLY and not server.gate:
+            if not (c.gate or server.gate):
+                pass  # the fast path: no gate applies
+            elif c.gate == _ACL_ONLY and not server.gate:
                 # Only ACL rules apply to this client (security/acl): that gate alone.
                 e = server.extensions["acl"].check(c, spec, argv)
                 if e is not None:
@@ -222,7 +231,7 @@ def run_batch(c: Any, parser: Any) -> bytes:
                     if server.tracking:
                         tracking.rejected(c, spec, argv)
                     continue
-            elif c.gate or server.gate:
+            else:
                 try:
                     reply = _gates_check(c, spec, argv)
                 except CommandError as e:
@@ -283,11 +292,11 @@ def run_batch(c: Any, parser: Any) -> bytes:
             if server.ready_keys:  # a push woke blocked clients (engine/blocking.py)
                 server.blocking.handle_ready()
             t = perf_counter_ns()
+            us = (t - t_prev) // 1000
+            t_prev = t
             st = spec.stats
             st.calls += 1
-            us = (t - t_prev) // 1000
             st.usec += us
-            t_prev = t
             executed += 1
             if server.latency_tracking:  # INFO latencystats, LATENCY HISTOGRAM (ops/latency.py)
                 st.hist[us.bit_length()] += 1
@@ -302,6 +311,8 @@ def run_batch(c: Any, parser: Any) -> bytes:
                 append(b"$%d\r\n%b\r\n" % (len(reply), reply))
             elif cls is Raw:
                 append(reply)
+            elif cls is int:
+                append(b":%d\r\n" % reply)
             else:
                 enc(out, reply)
             if server.tracking:  # client-side caching (engine/tracking.py)
@@ -312,8 +323,11 @@ def run_batch(c: Any, parser: Any) -> bytes:
             if c.close_after_reply or c.blocked is not None:
                 stop = True
                 break
-        if stop and i < len(cmds) and not c.close_after_reply:
-            parser.hold(cmds[i:])
+        if stop:
+            if i < len(cmds) and not c.close_after_reply:
+                parser.hold(cmds[i:])
+        elif fast and parser.py is None and not parser.fresh and not parser.held:
+            break  # drain() would return [] (it returned all hiredis had)
     if server.tracking:
         tracking.leave(c, tracking_prev, out)
     stats.total_commands_processed += executed

@@ -93,6 +93,9 @@ class FastRequestParser:
         self.gets = self.reader.gets
         self.raw = []
         self.last = None
+        # Nothing fed to the new reader yet: a drain after the exact parser hands the
+        # stream back must not look for a tail in the (empty) chunk list.
+        self.fresh = False
         done, self.done = self.done, 0
         self.py = py
         py.feed(data)
