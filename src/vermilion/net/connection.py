@@ -48,10 +48,12 @@ def flush_pending() -> None:
 
 
 class RespConnection(asyncio.Protocol):
-    __slots__ = ("server", "transport", "client", "parser", "reading_paused", "unix_path", "queued")
+    __slots__ = ("server", "stats", "transport", "client", "parser", "feed", "reading_paused", "unix_path",
+                 "queued")
 
     def __init__(self, server: Any, unix_path: str | None = None) -> None:
         self.server = server
+        self.stats = server.stats  # reset in place by CONFIG RESETSTAT, never replaced
         self.transport: Any = None
         self.client: Client | None = None
         self.parser: Any = None
@@ -105,6 +107,7 @@ class RespConnection(asyncio.Protocol):
         self.parser = FastRequestParser(
             cfg["proto-max-bulk-len"], cfg["client-query-buffer-limit"], self._auth_pending
         )
+        self.feed = self.parser.feed  # bound once, not per read
         transport.set_write_buffer_limits(high=4 * 1024 * 1024)
         for hook in server.extensions.get("client_created", ()):
             hook(c)  # e.g. the ACL gate bit when the default user is restricted
@@ -149,11 +152,11 @@ class RespConnection(asyncio.Protocol):
         c = self.client
         if c is None:
             return
-        stats = self.server.stats
+        stats = self.stats
         stats.net_input_bytes += len(data)
         stats.total_reads_processed += 1
         try:
-            self.parser.feed(data)
+            self.feed(data)
         except QueryBufferOverflow:
             stats.client_qbuf_limit_disconnections += 1
             self.server.log("warning", f"Closing client that reached max query buffer length: id={c.id} addr={c.addr}")

@@ -77,7 +77,7 @@ class FastRequestParser:
             return
         raw = self.raw
         if _big_count(data) is not None or (
-            raw and b"*" in raw[-1][-8:] and _big_count(raw[-1][-8:] + data[:8]) is not None
+            raw and raw[-1].find(b"*", -8) >= 0 and _big_count(raw[-1][-8:] + data[:8]) is not None
         ):
             raw.append(data)
             self._fallback()
