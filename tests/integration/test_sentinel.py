@@ -103,7 +103,7 @@ def test_failover_three_sentinels(tmp_path, kind):
                             "sentinel failover-timeout mymaster 5000\n")
             real = kind == "with-redis-sentinel" and i == 0
             cmd = ["redis-server", str(conf), "--sentinel"] if real else [SENTINEL, str(conf)]
-            procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL))
+            procs.append(subprocess.Popen(cmd, stdout=open(tmp_path / f"s{i}.log", "wb"), stderr=subprocess.STDOUT))
             clis.append(redis.Redis(port=port, decode_responses=True))
         for c in clis:
             wait_for(lambda: _pings(c), timeout=30, what="sentinel up")

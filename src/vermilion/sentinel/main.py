@@ -64,9 +64,6 @@ class Sentinel:
     def current_epoch(self, value: int) -> None:
         self.votes.current_epoch = value
 
-    def announce_ip(self) -> str:
-        return self.cfg.announce_ip or "127.0.0.1"
-
     def announce_port(self) -> int:
         return self.cfg.announce_port or self.server.config["port"]
 

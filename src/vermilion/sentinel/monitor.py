@@ -63,6 +63,7 @@ class Link:
         self.inst = inst
         self.client_name = client_name
         self.cfg = cfg  # the sentinel's config: sentinel-user/-pass towards other sentinels
+        self.local_ip = ""  # our end of the connection (hello messages announce it)
         self.reader = None
         self.writer = None
         self.lock = asyncio.Lock()
@@ -72,6 +73,8 @@ class Link:
             if self.writer is None:
                 self.reader, self.writer = await asyncio.wait_for(
                     asyncio.open_connection(self.inst.ip, self.inst.port), timeout)
+                sockname = self.writer.get_extra_info("sockname")
+                self.local_ip = sockname[0] if sockname else ""
                 if self.inst.role == "sentinel":
                     user, password = (self.cfg.sentinel_user, self.cfg.sentinel_pass) if self.cfg else ("", "")
                 else:
@@ -141,8 +144,11 @@ class Monitor:
                 if inst.role == "sentinel":
                     continue
                 due = period
-                if inst.role == "slave" and inst.role_reported == "master" and due > ping_period:
-                    due = ping_period  # a replica claiming to be a primary: watch it closely
+                if due > ping_period and (inst.info_refresh_ms == 0 or (
+                        inst.role == "slave" and inst.role_reported == "master")):
+                    # No INFO yet (Redis retries at once until one arrives), or a
+                    # replica claiming to be a primary: every ping period.
+                    due = ping_period
                 if t - inst.info_tick_ms >= due:
                     inst.info_tick_ms = t
                     asyncio.ensure_future(self.refresh_info(inst))
@@ -257,10 +263,16 @@ class Monitor:
         if f is not None and f.state in (failover.RECONF_SLAVES, failover.UPDATE_CONFIG):
             # sentinelGetCurrentMasterAddress: once promoted, the new primary is announced.
             ip, port = f.promoted.ip, f.promoted.port
-        msg = (f"{s.announce_ip()},{s.announce_port()},{s.cfg.myid},{s.current_epoch},"
+        lk = self.link(inst)
+        # As Redis: announce-ip, else the local address of the link to this instance
+        # (the address the others can reach us at); not connected yet: next period.
+        my_ip = s.cfg.announce_ip or lk.local_ip
+        if not my_ip:
+            return
+        msg = (f"{my_ip},{s.announce_port()},{s.cfg.myid},{s.current_epoch},"
                f"{p.name},{ip},{port},{p.config_epoch}")
         try:
-            await self.link(inst).call(b"PUBLISH", HELLO_CHANNEL, msg)
+            await lk.call(b"PUBLISH", HELLO_CHANNEL, msg)
         except (OSError, asyncio.TimeoutError, ConnectionError):
             pass
 
