@@ -71,12 +71,21 @@ def entry_size(v: bytes) -> int:
     return head + _backlen(head)
 
 
+_NODE_SIZES = (4096, 8192, 16384, 32768, 65536)
+_LIMITS: dict[int, tuple[int | None, int]] = {}  # fill -> node limits, cached
+
+
 def _node_limits(fill: int) -> tuple[int | None, int]:
     """Redis's quicklistNodeLimit: (byte limit or None, count limit) of one node."""
-    if fill >= 0:
-        return None, fill if fill else 1
-    sizes = (4096, 8192, 16384, 32768, 65536)
-    return sizes[min(-fill, 5) - 1], 2**32 - 1
+    lim = _LIMITS.get(fill)
+    if lim is None:
+        if fill >= 0:
+            lim = None, fill if fill else 1
+        else:
+            lim = _NODE_SIZES[min(-fill, 5) - 1], 2**32 - 1
+        if len(_LIMITS) < 64:
+            _LIMITS[fill] = lim
+    return lim
 
 
 SIZE_SAFETY_LIMIT = 8192

@@ -58,6 +58,9 @@ class ListValue(deque):
     # ---- ends -------------------------------------------------------------------------
 
     def push(self, items: list[bytes], head: bool, fill: int) -> None:
+        if len(items) == 1:
+            self.push_one(items[0], head, fill)
+            return
         self.will_add(fill, items)
         if head:
             self.extendleft(items)
@@ -71,22 +74,27 @@ class ListValue(deque):
                 ql.push(item, es, head, fill)
 
     def push_one(self, item: bytes, head: bool, fill: int) -> None:
-        self.will_add(fill, (item,))
+        """One element at one end: ``will_add`` and ``push`` inlined (LPUSH's hot path)."""
+        ql = self.ql
+        if ql is None and exceeds(fill, self.lp_bytes + len(item), len(self) + 1):
+            ql = self.ql = QuickList(len(self), self.lp_bytes)
         if head:
             self.appendleft(item)
         else:
             self.append(item)
         es = entry_size(item)
         self.lp_bytes += es
-        if self.ql is not None:
-            self.ql.push(item, es, head, fill)
+        if ql is not None:
+            ql.push(item, es, head, fill)
 
     def pop_one(self, head: bool, fill: int) -> bytes:
         v = self.popleft() if head else self.pop()
         self.lp_bytes -= entry_size(v)
-        if self.ql is not None:
-            self.ql.pop(v, head)
-            self.shrunk(fill)
+        ql = self.ql
+        if ql is not None:
+            ql.pop(v, head)
+            if len(ql.nodes) == 1:  # else ``shrunk`` cannot convert
+                self.shrunk(fill)
         return v
 
     def pop_many(self, count: int, head: bool, fill: int) -> list[bytes]:

@@ -149,9 +149,23 @@ class Db:
         return v
 
     def get_typed(self, key: bytes, cls: type, *, read: bool = True) -> Any:
-        """The value at ``key`` if it is of type ``cls``, None if missing, else WRONGTYPE."""
-        v = self.lookup_read(key) if read else self.lookup(key)
-        if v is not None and type(v) is not cls:
+        """The value at ``key`` if it is of type ``cls``, None if missing, else WRONGTYPE.
+
+        ``lookup_read`` (``read``) or ``lookup``, inlined: the data-type commands' hot path."""
+        expires = self.expires
+        if expires and key in expires and (self.expire_if_needed(key) or self.logically_expired(key)):
+            v = None
+        else:
+            v = self.data.get(key)
+        if read:
+            stats = self.server.stats
+            if v is None:
+                stats.keyspace_misses += 1
+                if self.server.notify_flags & NOTIFY_KEY_MISS:
+                    notify(self.server, NOTIFY_KEY_MISS, b"keymiss", key, self.index)
+                return None
+            stats.keyspace_hits += 1
+        if v is not None and v.__class__ is not cls:
             raise WrongType()
         return v
 
