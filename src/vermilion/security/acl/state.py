@@ -26,7 +26,7 @@ from ...commands import keys as keys_mod
 from ...engine.client import Gate
 from ...protocol.errors import CommandError
 from .log import AclLog
-from .selectors import DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, OK
+from .selectors import DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, NOT_HANDLED, OK
 from .users import User, Users
 
 ACL_BIT = Gate.ACL
@@ -138,13 +138,18 @@ class Acl:
         if u is None:
             return None
         # check_user, inlined: this runs for every command of a restricted client
-        keys = keys_mod.get_keys(spec, argv) if spec.has_keys else None
-        channels = command_channels(spec, argv) if spec.name in CHANNEL_ARGS else None
         sels = u.selectors
-        if len(sels) == 1:
-            result, pos = sels[0].check(spec, argv, keys, channels)
+        if len(sels) == 1 and spec.key_range is not None and spec.name not in CHANNEL_ARGS:
+            result, pos = sels[0].check_range(spec, argv)
         else:
-            result, pos = u.check(spec, argv, keys, channels)
+            result = NOT_HANDLED
+        if result == NOT_HANDLED:
+            keys = keys_mod.get_keys(spec, argv) if spec.has_keys else None
+            channels = command_channels(spec, argv) if spec.name in CHANNEL_ARGS else None
+            if len(sels) == 1:
+                result, pos = sels[0].check(spec, argv, keys, channels)
+            else:
+                result, pos = u.check(spec, argv, keys, channels)
         if result == OK:
             return None
         if context is None:
