@@ -54,6 +54,16 @@ _SET_ARGS = (arg("key", "key", key_spec_index=0),
          keys=[ks("RW UPDATE", 1)], history=(("4.0.0", "Accepts multiple `field` and `value` arguments."),),
          args=_SET_ARGS)
 def cmd_hset(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) == 4:  # one pair: the hot path (a hashtable needs no limits)
+        h = _write_or_create(c, argv[1])
+        field = argv[2]
+        added = 0 if field in h else 1
+        if h.ht:
+            h[field] = argv[3]
+        else:
+            h.set_one(field, argv[3], *limits(c.server))
+        c.server.dirty += 1
+        return added
     if len(argv) % 2:
         raise wrong_arity(b"hset")
     h = _write_or_create(c, argv[1])

@@ -53,8 +53,18 @@ def _members_arg(name: str = "member") -> tuple:
          args=_members_arg())
 def cmd_sadd(c: Any, argv: list[bytes]) -> Any:
     key = argv[1]
+    s = c.db.get_typed(key, SetValue, read=False)
+    if s is not None and len(argv) == 3:  # one member: the hot path
+        m = argv[2]
+        if m in s:
+            return 0
+        if s.enc == HASHTABLE:
+            s[m] = None
+        else:
+            s.add(m, SetLimits(c.server))
+        c.server.dirty += 1
+        return 1
     lim = SetLimits(c.server)
-    s = _write(c, key)
     if s is None:
         s = SetValue.create(argv[2], len(argv) - 2, lim)
         c.db.set(key, s)

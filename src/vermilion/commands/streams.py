@@ -309,7 +309,8 @@ def cmd_xadd(c: Any, argv: list[bytes]) -> Any:
     else:
         c.server.dirty += 1
     rewrite = a.id is None or not a.seq_given
-    notify(c.server, NOTIFY_STREAM, b"xadd", key, c.db.index)
+    if c.server.notify_flags:
+        notify(c.server, NOTIFY_STREAM, b"xadd", key, c.db.index)
     if a.strategy:
         if _trim(s, a):
             notify(c.server, NOTIFY_STREAM, b"xtrim", key, c.db.index)
@@ -321,7 +322,8 @@ def cmd_xadd(c: Any, argv: list[bytes]) -> Any:
             _rewrite_trim(out, s, a)
         out[a.id_idx] = reply
         c.propagate_as = [out]
-    signal_key_ready(c.db, key)
+    if c.server.blocking.waiting:
+        signal_key_ready(c.db, key)
     return reply
 
 

@@ -45,8 +45,8 @@ NOT_LEX_RANGE = b"ERR min or max not valid string range item"
 # ---- helpers -------------------------------------------------------------------------------
 
 def limits(c: Any) -> tuple[int, int]:
-    cfg = c.server.config
-    return cfg.get("zset-max-listpack-entries", 128), cfg.get("zset-max-listpack-value", 64)
+    get = c.server.config.values.get
+    return get("zset-max-listpack-entries", 128), get("zset-max-listpack-value", 64)
 
 
 def new_zset(c: Any, size_hint: int, len_hint: int) -> ZSet:

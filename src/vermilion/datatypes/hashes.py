@@ -46,5 +46,5 @@ class HashValue(dict):
 
 
 def limits(server: Any) -> tuple[int, int]:
-    cfg = server.config
-    return cfg.get("hash-max-listpack-entries", 512), cfg.get("hash-max-listpack-value", 64)
+    get = server.config.values.get
+    return get("hash-max-listpack-entries", 512), get("hash-max-listpack-value", 64)

@@ -27,10 +27,10 @@ class SetLimits:
     __slots__ = ("intset", "lp_entries", "lp_value")
 
     def __init__(self, server: Any) -> None:
-        cfg = server.config
-        self.intset = min(cfg.get("set-max-intset-entries", 512), 1 << 30)
-        self.lp_entries = cfg.get("set-max-listpack-entries", 128)
-        self.lp_value = cfg.get("set-max-listpack-value", 64)
+        get = server.config.values.get
+        self.intset = min(get("set-max-intset-entries", 512), 1 << 30)
+        self.lp_entries = get("set-max-listpack-entries", 128)
+        self.lp_value = get("set-max-listpack-value", 64)
 
 
 class SetValue(dict):

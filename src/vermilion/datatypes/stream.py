@@ -205,9 +205,9 @@ class Node:
         n = _lp_int(2 if same else 0) + _lp_int(ms_diff) + _lp_int(seq_diff)
         nf = len(fields)
         if same:
-            n += sum(_lp_str(v) for v in fv[1::2]) + _lp_int(nf + 3)
+            n += sum(map(_lp_str, fv[1::2])) + _lp_int(nf + 3)
         else:
-            n += _lp_int(nf) + sum(_lp_str(x) for x in fv) + _lp_int(nf * 2 + 4)
+            n += _lp_int(nf) + sum(map(_lp_str, fv)) + _lp_int(nf * 2 + 4)
         self.fixed_bytes += n
         self.ids.append(i)
         self.offs.append(len(self.blob))

@@ -358,6 +358,8 @@ _HEX_NONZERO = re.compile(rb"[1-9a-fA-F]")
 
 def parse_score(raw: bytes) -> float | None:
     """Redis's getDoubleFromObject, or None (-> "value is not a valid float")."""
+    if raw.isdigit() and len(raw) < 16:  # plain digits: exact, nothing to refuse
+        return float(raw)
     if not raw or raw[0] in _WS:
         return None
     v = _strtod(raw)
