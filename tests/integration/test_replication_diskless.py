@@ -6,7 +6,8 @@
   replica's first ACK; with ``no`` it saves to disk and sends ``$<len>``.  A real
   replica and a Vermilion replica follow it either way, and DEBUG DIGEST agrees.
 * A Vermilion replica of a real primary, for each of the primary's transfer forms
-  (diskless ``$EOF:`` and ``$<len>``) and each ``repl-diskless-load`` mode.
+  (diskless ``$EOF:`` and ``$<len>``) and the in-memory ``repl-diskless-load`` modes.
+* A replica answers -LOADING while it loads its primary's snapshot.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import pytest
 import redis
 
+from support.raw import RawClient
 from support.servers import ServerProcess, wait_for
 
 from test_replication_interop import converge, info, link_up, populate
@@ -81,3 +83,18 @@ def test_vermilion_replica_of_real_primary_every_transfer_form(primary_diskless,
             form = "replicas sockets" if primary_diskless == "yes" else "disk"
             assert f"Starting BGSAVE for SYNC with target: {form}" in log
 
+
+
+def test_replica_answers_loading_while_it_loads_the_snapshot():
+    with ServerProcess("vermilion", args=["--save", ""]) as v:
+        redis.Redis(port=v.port).execute_command("DEBUG", "POPULATE", 100_000)
+        with ServerProcess("vermilion", args=["--save", ""]) as rep:
+            raw = RawClient(rep.port)
+            assert raw.call("REPLICAOF", "127.0.0.1", v.port) == b"+OK\r\n"
+            def loading() -> bool:
+                return raw.call("GET", "key:1") == b"-LOADING Redis is loading the dataset in memory\r\n"
+
+            wait_for(loading, 20, interval=0.005, what="-LOADING from the replica")
+            wait_for(lambda: raw.call("GET", "key:1") == b"$7\r\nvalue:1\r\n", 30, what="loaded")
+            assert raw.call("DBSIZE") == b":100000\r\n"
+            raw.close()

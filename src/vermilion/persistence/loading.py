@@ -15,7 +15,8 @@ get ``-LOADING Redis is loading the dataset in memory`` for every command not fl
   busy-script machinery (scripting/run_context.net_while_blocked): new connections are
   accepted and served, the ``loading`` gate answers -LOADING;
 * when the load is done those connections are handed to the event loop (their state
-  kept) and the gate is lifted.  SIGTERM/SIGINT or SHUTDOWN during the load stop it:
+  kept) and the gate is lifted.  A replica loading its primary's snapshot does the
+  same (replication/replica_link.py), as Redis's replicas answer -LOADING meanwhile.  SIGTERM/SIGINT or SHUTDOWN during the load stop it:
   the server exits without saving (the dataset is incomplete), as Redis.
 """
 
@@ -110,6 +111,16 @@ def end(server: Any) -> None:
     server.gate &= ~ServerGate.LOADING
 
 
+def handover(server: Any) -> None:
+    """Clients that connected during a load join the event loop."""
+    from ..scripting.state import scripting_state  # noqa: PLC0415
+
+    scripting = scripting_state(server)
+    conns, scripting.pending_conns = scripting.pending_conns, []
+    for conn in conns:
+        conn.handover()
+
+
 def file_done(server: Any, size: int) -> None:
     st = server.extensions.get("loading")
     if st is not None and st.active:
@@ -182,7 +193,6 @@ def _files_size(server: Any) -> int:
 def run(server: Any) -> int | None:
     """Load the AOF or the RDB while answering -LOADING; None when done, else the exit
     code (1: a bad file; 0: stopped by a signal or SHUTDOWN)."""
-    from ..scripting.state import scripting_state  # noqa: PLC0415
     from .aof.rewrite import load_at_start as load_aof_at_start  # noqa: PLC0415
     from .saver import load_at_start  # noqa: PLC0415
 
@@ -212,8 +222,5 @@ def run(server: Any) -> int | None:
         return 1
     if st.stop_asked:
         return 0
-    scripting = scripting_state(server)
-    handover, scripting.pending_conns = scripting.pending_conns, []
-    for conn in handover:  # clients that connected while loading join the event loop
-        conn.handover()
+    handover(server)
     return None

@@ -321,6 +321,10 @@ class ReplicaLink:
             for db in server.dbs:
                 db.flush()
         server.log("notice", "MASTER <-> REPLICA sync: Loading DB in memory")
+        from ..persistence import loading  # noqa: PLC0415
+
+        size = len(data) if data is not None else os.path.getsize(path)  # type: ignore[arg-type]
+        loading.begin(server, size)  # clients get -LOADING while it loads
         try:
             info = load_file(server, path) if path is not None else load_bytes(server, data)
         except (RdbError, OSError) as e:
@@ -330,6 +334,9 @@ class ReplicaLink:
                 db.flush()
                 db.swap_with(old)
             raise LinkDown("the snapshot from the primary did not load") from None
+        finally:
+            loading.end(server)
+            loading.handover(server)
         stream_db = info.aux.get(b"repl-stream-db", b"0")
         st.stream_db = int(stream_db) if stream_db.lstrip(b"-").isdigit() else 0
         st.replid = hs.master_replid
