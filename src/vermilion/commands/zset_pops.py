@@ -14,7 +14,8 @@ from ..datatypes.zset import ZSet
 from ..engine.blocking import block, may_block, parse_timeout_s
 from ..keyspace.notify import NOTIFY_ZSET, notify
 from ..protocol.errors import SyntaxErr
-from ..protocol.reply import Double, NullArray
+from ..protocol.encoder import format_double
+from ..protocol.reply import Double, NullArray, Raw
 from .registry import command
 from .spec import arg, ks
 from .zsets import delete_key, emit, get_zset_w, positive_count, range_long
@@ -26,7 +27,9 @@ def pop_items(c: Any, key: bytes, z: ZSet, count: int, maximum: bool) -> list:
     """Remove and return up to ``count`` (score, member) items from one end."""
     n = len(z)
     k = min(count, n)
-    if maximum:
+    if k == 1:
+        items = [z.order.pop_end(maximum)]
+    elif maximum:
         items = z.order.slice(n - k, n)
         items.reverse()
         z.order.delete_slice(n - k, n)
@@ -37,7 +40,8 @@ def pop_items(c: Any, key: bytes, z: ZSet, count: int, maximum: bool) -> list:
     for _, m in items:
         del scores[m]
     c.server.dirty += 1
-    notify(c.server, NOTIFY_ZSET, b"zpopmax" if maximum else b"zpopmin", key, c.db.index)
+    if c.server.notify_flags:
+        notify(c.server, NOTIFY_ZSET, b"zpopmax" if maximum else b"zpopmin", key, c.db.index)
     if not scores:
         delete_key(c, key)
     return items
@@ -56,13 +60,17 @@ def zpop_minmax(c: Any, argv: list[bytes], maximum: bool) -> Any:
     if len(argv) > 3:
         raise SyntaxErr()
     count = positive_count(argv[2]) if len(argv) == 3 else -1
-    found = first_nonempty(c, [argv[1]])
-    if found is None or count == 0:
+    key = argv[1]
+    z = get_zset_w(c, key)
+    if z is None or count == 0:
         return []
-    items = pop_items(c, found[0], found[1], 1 if count == -1 else count, maximum)
-    if c.resp == 3 and count != -1:
-        return emit(items, True, 3)
-    return [x for s, m in items for x in (m, Double(s))]  # flat, doubles typed per protocol
+    if count != -1:  # pairs nested in RESP3, flat in RESP2
+        return emit(pop_items(c, key, z, count, maximum), True, c.resp)
+    (s, m), = pop_items(c, key, z, 1, maximum)
+    f = format_double(s)
+    if c.resp == 3:  # a flat member/score pair, the score a RESP3 double
+        return Raw(b"*2\r\n$%d\r\n%b\r\n,%b\r\n" % (len(m), m, f))
+    return Raw(b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(m), m, len(f), f))
 
 
 @command('zpopmin', arity=-2, flags='write fast', acl='sortedset',

@@ -46,5 +46,5 @@ class HashValue(dict):
 
 
 def limits(server: Any) -> tuple[int, int]:
-    get = server.config.values.get
+    get = server.config.get
     return get("hash-max-listpack-entries", 512), get("hash-max-listpack-value", 64)

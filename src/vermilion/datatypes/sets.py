@@ -27,7 +27,7 @@ class SetLimits:
     __slots__ = ("intset", "lp_entries", "lp_value")
 
     def __init__(self, server: Any) -> None:
-        get = server.config.values.get
+        get = server.config.get
         self.intset = min(get("set-max-intset-entries", 512), 1 << 30)
         self.lp_entries = get("set-max-listpack-entries", 128)
         self.lp_value = get("set-max-listpack-value", 64)

@@ -183,6 +183,21 @@ class SortedList:
                 break
         return out
 
+    def pop_end(self, last: bool) -> object:
+        """Remove and return the first (or the last) item; the list must not be empty."""
+        lists = self._lists
+        i = -1 if last else 0
+        blk = lists[i]
+        item = blk.pop() if last else blk.pop(0)
+        self._len -= 1
+        self._cum = None
+        if not blk:
+            del lists[i]
+            del self._maxes[i]
+        elif last:
+            self._maxes[-1] = blk[-1]
+        return item
+
     def delete_slice(self, start: int, stop: int) -> None:
         """Delete positions ``start <= pos < stop``."""
         if start >= stop:
