@@ -308,7 +308,34 @@ def zadd_generic(c: Any, argv: list[bytes], flags: int) -> Any:
                 )),
          ))
 def cmd_zadd(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) == 4:
+        raw = argv[2]
+        if raw.isdigit() and len(raw) < 16:  # no option, a plain score: the hot path
+            z = c.db.get_typed(argv[1], ZSet, read=False)
+            if z is not None:
+                return _zadd_one(c, argv[1], z, float(raw), argv[3])
     return zadd_generic(c, argv, 0)
+
+
+def _zadd_one(c: Any, key: bytes, z: ZSet, score: float, member: bytes) -> int:
+    """``zadd_generic`` for one pair, no option, into an existing set."""
+    cur = z.scores.get(member)
+    if cur is None:
+        if not z.big:
+            max_entries, max_value = limits(c)
+            if len(z.scores) + 1 > max_entries or len(member) > max_value:
+                z.big = True
+        added = 1
+    elif score == cur:
+        return 0
+    else:
+        added = 0
+    z.add(member, score)
+    server = c.server
+    server.dirty += 1
+    if server.notify_flags:
+        notify(server, NOTIFY_ZSET, b"zadd", key, c.db.index)
+    return added
 
 
 @command('zincrby', arity=4, flags='write denyoom fast', acl='sortedset',
