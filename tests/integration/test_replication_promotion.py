@@ -5,7 +5,9 @@
   loop) stops counting as good, the primary answers -NOREPLICAS, then recovers;
 * REPLICAOF NO ONE keeps the dataset and starts a new history: the old id becomes
   ``master_replid2`` with ``second_repl_offset`` = the old offset + 1, so the other
-  replica, pointed at the promoted one, continues with a partial resync.
+  replica, pointed at the promoted one, continues with a partial resync;
+* a (real) replica that stops reading is dropped at its output buffer limit and
+  resyncs.
 """
 
 from __future__ import annotations
@@ -101,3 +103,23 @@ def test_promotion_keeps_the_data_and_lets_the_sibling_continue(trio):
     assert rb.get("promoted") == b"1"
     assert snapshot(b.port) == snapshot(a.port)
     assert info(b.port)["master_replid"] == new["master_replid"]
+
+
+def test_slow_replica_over_its_output_limit_is_dropped_then_resyncs():
+    """A real replica that stops reading (DEBUG SLEEP) while the primary streams more
+    than client-output-buffer-limit replica allows is disconnected, then resyncs."""
+    with ServerProcess("vermilion", args=["--save", "", "--client-output-buffer-limit", "replica 256kb 0 0"]) as v:
+        vr = redis.Redis(port=v.port)
+        vr.set("before", "1")
+        with ServerProcess("redis", args=["--replicaof", "127.0.0.1", str(v.port)]) as real:
+            wait_for(lambda: caught_up(v.port, real.port), 10, what="synced")
+            sleeper = threading.Thread(
+                target=lambda: redis.Redis(port=real.port).execute_command("DEBUG", "SLEEP", 2))
+            sleeper.start()
+            for i in range(8):  # 16 MB: more than the socket buffers and the limit
+                vr.set(f"big{i}", b"x" * (2 << 20))
+            wait_for(lambda: "for overcoming of output buffer limits" in v.read_log(), 10, what="dropped")
+            sleeper.join(10)
+            wait_for(lambda: caught_up(v.port, real.port), 20, what="resynced")
+            assert info(v.port, "stats")["sync_full"] == 2
+            assert redis.Redis(port=real.port).strlen("big7") == 2 << 20
