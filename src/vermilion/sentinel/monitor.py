@@ -319,9 +319,10 @@ class HelloSubscriber:
                     writer.write(encode_cmd(*auth))
                     await read_reply(reader)
                 name = b"sentinel-%s-pubsub" % self.monitor.s.cfg.myid[:8].encode()
-                writer.write(encode_cmd(b"CLIENT", b"SETNAME", name))
+                renamed = p.renamed  # SENTINEL SET rename-command
+                writer.write(encode_cmd(renamed.get("client", "CLIENT"), b"SETNAME", name))
                 await read_reply(reader)
-                writer.write(encode_cmd(b"SUBSCRIBE", HELLO_CHANNEL))
+                writer.write(encode_cmd(renamed.get("subscribe", "SUBSCRIBE"), HELLO_CHANNEL))
                 while True:
                     msg = await read_reply(reader)
                     if isinstance(msg, list) and len(msg) == 3 and msg[0] == b"message":
