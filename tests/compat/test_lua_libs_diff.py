@@ -194,3 +194,17 @@ CVE_CASES = [
 def test_known_escapes_and_crashes(both, script):
     both.check("eval", script, 0)
     both.check("ping")
+
+
+def test_sandbox_functions_after_flush_and_function_load(both):
+    """rawset, setmetatable and unpack act on the state that runs the script, after
+    SCRIPT FLUSH made a new one and FUNCTION LOAD built the functions' state."""
+    both.check("function", "load", "replace", "#!lua name=sbx\n"
+               "redis.register_function('sbx', function(k, a) return {unpack(a)} end)")
+    both.check("script", "flush")
+    for script in ("return {unpack({1, 2})}", "return rawset({}, 'a', 1).a",
+                   "return getmetatable(setmetatable({}, {__index = {b = 2}})).__index.b",
+                   "return rawset(string, 'x', 1)", "return setmetatable(_G, {})"):
+        both.check("eval", script, 0)
+    both.check("fcall", "sbx", 0, "x", "y")
+    both.check("function", "delete", "sbx")

@@ -126,10 +126,12 @@ class FunctionsState:
         engine.load_mode(collector)
         lib_where[0] = engine.where
         state.load_deadline = time.monotonic() + LOAD_TIMEOUT_S
+        state.active_engine = engine  # the sandbox callbacks act on this state
         try:
             ok, result = engine.run_load(func)
         finally:
             state.load_deadline = 0.0
+            state.active_engine = state.engine
             engine.load_mode(None)
         if not ok:
             msg = result[b"err"] if type(result).__name__ == "_LuaTable" else result

@@ -164,7 +164,6 @@ local function unpack_checked(nargs, t, i, e)
   if e - i + 1 + nargs > 8000 then return false, "too many results to unpack" end
   return true, raw_unpack(t, i, e)
 end
-py.set_unpack(unpack_checked)
 G.unpack = py.unpack
 
 local unwrap_err = py.unwrap_error
@@ -241,6 +240,10 @@ end
 count_hook_ref = count_hook
 
 local eng = {}
+-- What the Python side of this state's sandbox calls (RedisApi: rawset, setmetatable,
+-- unpack), per state: the callbacks are shared by the EVAL and FUNCTION states.
+eng.is_protected, eng.rawset, eng.setmetatable = is_protected, rawset_, setmt
+eng.unpack_checked = unpack_checked
 function eng.compile(body, chunkname)
   local f, e = loadstring_(body, chunkname)
   if f then setfenv_(f, env) end
@@ -412,6 +415,10 @@ class LuaEngine:
         self.run_load = e[b"run_load"]
         self.is_function = e[b"is_function"]
         self.shape = e[b"shape"]
+        self.is_protected = e[b"is_protected"]
+        self.lua_rawset = e[b"rawset"]
+        self.lua_setmetatable = e[b"setmetatable"]
+        self.unpack_checked = e[b"unpack_checked"]
         self.item = e[b"item"]
 
     def compile(self, body: bytes, chunkname: bytes = b"@user_script") -> tuple[Any, bytes | None]:

@@ -98,7 +98,7 @@ class RedisApi:
             b"random": self.random, b"randomseed": self.randomseed, b"hook": self.hook,
             b"pcall": self.pcall, b"unwrap_error": self.unwrap_error,
             b"set_protection": self.set_protection, b"rawset": self.rawset,
-            b"setmetatable": self.setmetatable, b"set_unpack": self.set_unpack, b"unpack": self.unpack,
+            b"setmetatable": self.setmetatable, b"unpack": self.unpack,
         }
 
     def fields(self) -> dict[bytes, Any]:
@@ -292,11 +292,8 @@ class RedisApi:
 
     # ---- unpack (lua_engine.BOOT) ----------------------------------------------------
 
-    def set_unpack(self, checked: Any) -> None:
-        self.unpack_checked = checked
-
     def unpack(self, *args: Any) -> Any:
-        r = self.unpack_checked(len(args), *args[:3])
+        r = self.state.active_engine.unpack_checked(len(args), *args[:3])
         if r.__class__ is tuple:
             if r[0] is True:
                 return r[1:]  # several values for Lua (unpack_returned_tuples)
@@ -306,19 +303,20 @@ class RedisApi:
     # ---- read-only tables (lua_engine.BOOT) -------------------------------------------
 
     def set_protection(self, is_protected: Any, rawset: Any, setmetatable: Any) -> None:
-        self.is_protected = is_protected
-        self.lua_rawset = rawset
-        self.lua_setmetatable = setmetatable
+        """Called by BOOT; the functions are taken from the running state instead (the
+        EVAL and FUNCTION states share these callbacks: lua_engine keeps each one's)."""
 
     def rawset(self, *args: Any) -> Any:
-        if args and self.is_protected(args[0]):
+        eng = self.state.active_engine
+        if args and eng.is_protected(args[0]):
             raise self.fail(b"Attempt to modify a readonly table")
-        return self.lua_rawset(*args)
+        return eng.lua_rawset(*args)
 
     def setmetatable(self, *args: Any) -> Any:
-        if args and self.is_protected(args[0]):
+        eng = self.state.active_engine
+        if args and eng.is_protected(args[0]):
             raise self.fail(b"Attempt to modify a readonly table")
-        return self.lua_setmetatable(*args)
+        return eng.lua_setmetatable(*args)
 
     # ---- math.random ----------------------------------------------------------------
 
