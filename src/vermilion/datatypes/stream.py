@@ -202,14 +202,18 @@ class Node:
         seq_diff = (i & U64) - (self.master & U64)
         fields = fv[0::2]
         same = fields == self.master_fields
-        n = _lp_int(2 if same else 0) + _lp_int(ms_diff) + _lp_int(seq_diff)
+        # flags (2 or 0: one byte) and the ID deltas; _lp_int inlined for small values
+        n = (2 + (2 if 0 <= ms_diff <= 127 else _lp_int(ms_diff))
+             + (2 if 0 <= seq_diff <= 127 else _lp_int(seq_diff)))
         nf = len(fields)
         if same:
             n += sum(map(_lp_str, fv[1::2])) + _lp_int(nf + 3)
         else:
             n += _lp_int(nf) + sum(map(_lp_str, fv)) + _lp_int(nf * 2 + 4)
         self.fixed_bytes += n
-        self.ids.append(i)
+        ids = self.ids
+        ids.ms.append(i >> 64)
+        ids.seq.append(i & U64)
         self.offs.append(len(self.blob))
         self.blob += encode_entry(i, fv, s)
         self.last = i
@@ -336,7 +340,7 @@ class StreamValue:
         if node is not None:
             limit = max_bytes if 0 < max_bytes <= LISTPACK_MAX_SIZE else LISTPACK_MAX_SIZE
             if node.nbytes() + sum(map(len, fv)) >= limit or (
-                    max_entries and len(node.ids) + node.deleted >= max_entries):
+                    max_entries and len(node.offs) + node.deleted >= max_entries):
                 node = None
         if node is None:
             node = Node(i, fv[0::2])
