@@ -309,6 +309,7 @@ def test_clients_get_loading_while_a_big_rdb_loads(big_rdb, tmp_path):
         info = seen["info"].decode()
         assert "\r\nloading:1\r\n" in info and "loading_loaded_perc:" in info
         assert "loading_total_bytes:%d\r\n" % os.path.getsize(big_rdb) in info
+        assert "loading_rdb_used_mem:0\r\n" not in info  # from the file's used-mem aux field
         assert seen["config"].endswith(b"$4\r\nport\r\n$%d\r\n%d\r\n" % (len(str(v.port)), v.port))
         # the same connection is served normally once the load is over
         wait_for(lambda: raw.call("DBSIZE") == b":200000\r\n", 60, what="loaded")

@@ -197,6 +197,11 @@ def run(server: Any) -> int | None:
     from .saver import load_at_start  # noqa: PLC0415
 
     st = begin(server, _files_size(server))
+    if not server.config.get("appendonly"):
+        from ..replication.snapshot import read_rdb_aux  # noqa: PLC0415  (the head of the file only)
+
+        used = read_rdb_aux(os.path.abspath(server.config.get("dbfilename", "dump.rdb"))).get(b"used-mem", b"")
+        st.rdb_used_mem = int(used) if used.isdigit() else 0
     previous = {}
 
     def on_signal(signum: int, frame: Any) -> None:
