@@ -260,6 +260,12 @@ def hook(state: Any) -> bytes | None:
             return None
         run.timed_out = True
         server.gate |= ServerGate.BUSY
+        # SHUTDOWN NOSAVE must stop the script: hook the server's shutdown request now
+        # (the one set when scripting started may have been replaced since, e.g. by the
+        # listener after loading at startup).
+        from .state import install_shutdown_hook  # noqa: PLC0415
+
+        install_shutdown_hook(server, state)
         server.log("warning", "Slow script detected: still in execution after %d milliseconds. "
                    "You can try killing the script using the %s command. Script name is: %s."
                    % (elapsed_ms, "SCRIPT KILL" if run.is_eval else "FUNCTION KILL",

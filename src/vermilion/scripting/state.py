@@ -228,11 +228,11 @@ def _create_state(server: Any) -> ScriptingState:
     ext["number_of_cached_scripts"] = lambda s: len(state.scripts)
     ext["number_of_functions"] = lambda s: state.functions.n_functions() if state.functions else 0
     ext["number_of_libraries"] = lambda s: len(state.functions.libraries) if state.functions else 0
-    _install_shutdown(server, state)
+    install_shutdown_hook(server, state)
     return state
 
 
-def _install_shutdown(server: Any, state: ScriptingState) -> None:
+def install_shutdown_hook(server: Any, state: ScriptingState) -> None:
     """SHUTDOWN during a busy script: stop the script at its next hook call."""
     prev = server.request_shutdown
     if prev is None or getattr(prev, "_scripting", False):
