@@ -97,6 +97,16 @@ class EvictState:
         self.sweep_at = 0
 
 
+def _mark_active() -> None:
+    from ..config.schema import DIRECTIVES  # noqa: PLC0415
+
+    for name in ("lfu-log-factor", "lfu-decay-time", "maxmemory-samples"):
+        DIRECTIVES[name].active = True
+
+
+_mark_active()
+
+
 def install(server: Any) -> None:
     server.evict = EvictState(len(server.dbs))
     server.lru_mode = 0

@@ -304,6 +304,15 @@ def _busy_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
 register_gate(GATE_ORDER["busy"], "busy", _busy_gate, server_bits=ServerGate.BUSY)
 
 
+def _mark_active() -> None:
+    from ..config.schema import DIRECTIVES  # noqa: PLC0415
+
+    DIRECTIVES["busy-reply-threshold"].active = True  # read by ``hook`` above
+
+
+_mark_active()
+
+
 def net_while_blocked(server: Any, skip: Any) -> None:
     """One non-blocking pass over the sockets while a script holds the loop thread."""
     state = server.extensions["scripting"]
