@@ -502,8 +502,6 @@ def test_cli_rdb_disk_based(servers, tmp_path):
     assert "\\o/ RDB looks OK! \\o/" in check.stdout and "[info] 7 keys read" in check.stdout, check.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="replication/primary.py start_diskless sends +FULLRESYNC to a SYNC "
-                   "(pre-PSYNC) client; Redis sends it only after PSYNC, and redis-cli --rdb then reads a bad header")
 def test_cli_rdb_diskless(servers, tmp_path):
     c = redis.Redis(port=servers[0])
     c.config_set("repl-diskless-sync-delay", "0")

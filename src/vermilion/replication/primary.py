@@ -342,7 +342,8 @@ class ReplState:
         stream_db = link.master.db.index if link is not None and link.master is not None else 0
         aux = aux_fields(server, self.replid, offset, stream_db)
         replid = self.replid.encode()
-        targets = [(r.client.id, r.client.fd, b"+FULLRESYNC %s %d\r\n" % (replid, offset))
+        # A SYNC (pre-PSYNC) client gets no +FULLRESYNC line, as in the disk form.
+        targets = [(r.client.id, r.client.fd, b"" if r.pre_psync else b"+FULLRESYNC %s %d\r\n" % (replid, offset))
                    for r in waiting if r.client.fd >= 0]
         cfg = server.config
         compress = bool(cfg.get("rdbcompression", 1))
