@@ -69,7 +69,7 @@ def _relisten(server: Any, config: Any, what: str, error: str) -> None:
     server.tcp_port = config["port"]
 
     async def serve(sock: socket.socket) -> None:
-        srv = await loop.create_server(lambda: RespConnection(server), sock=sock)
+        srv = await loop.create_server(lambda: RespConnection(server), sock=sock, backlog=config["tcp-backlog"])
         server.listeners.append(srv)
 
     for sock in socks:

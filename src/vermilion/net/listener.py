@@ -58,7 +58,8 @@ async def start_listeners(server: Any) -> bool:
                 server.log("warning", f"Warning: Could not create server TCP listening socket {host}:{port}: bind: {e.strerror}")
                 server.log("warning", f"Failed listening on port {port} ({'tls' if ssl_ctx else 'tcp'}), aborting.")
                 return False
-            srv = await loop.create_server(lambda: RespConnection(server), sock=sock, ssl=ssl_ctx)
+            srv = await loop.create_server(lambda: RespConnection(server), sock=sock, ssl=ssl_ctx,
+                                           backlog=cfg["tcp-backlog"])
             server.listeners.append(srv)
             if ssl_ctx is not None:  # CONFIG SET tls-* updates them (security/tls.py)
                 server.extensions["tls_context"] = ssl_ctx
@@ -68,7 +69,8 @@ async def start_listeners(server: Any) -> bool:
         try:
             if os.path.exists(path):
                 os.unlink(path)
-            srv = await loop.create_unix_server(lambda: RespConnection(server, path), path=path)
+            srv = await loop.create_unix_server(lambda: RespConnection(server, path), path=path,
+                                                backlog=cfg["tcp-backlog"])
             if cfg["unixsocketperm"]:
                 os.chmod(path, cfg["unixsocketperm"])  # an int (parsed as octal by config)
         except OSError as e:

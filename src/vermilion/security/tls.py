@@ -205,7 +205,8 @@ def apply_tls_port(server: Any, config: Any) -> None:
     from ..net.connection import RespConnection  # noqa: PLC0415
 
     async def serve(sock: socket.socket) -> None:
-        srv = await loop.create_server(lambda: RespConnection(server), sock=sock, ssl=ctx)
+        srv = await loop.create_server(lambda: RespConnection(server), sock=sock, ssl=ctx,
+                                       backlog=config["tcp-backlog"])
         server.listeners.append(srv)
         server.extensions["tls_listeners"].append(srv)
 
