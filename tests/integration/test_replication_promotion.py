@@ -73,7 +73,14 @@ def test_min_replicas_max_lag_counts_only_acknowledging_replicas(trio):
     wait_for(refused, 5, what="NOREPLICAS")
     assert info(p.port)["min_slaves_good_slaves"] == 1
     sleeper.join(10)
-    wait_for(lambda: pr.set("again", "1"), 5, interval=0.2, what="writes accepted again")
+    def accepted() -> bool:  # until b's next REPLCONF ACK (once a second) writes are refused
+        try:
+            return bool(pr.set("again", "1"))
+        except redis.ResponseError as e:
+            assert str(e) == "NOREPLICAS Not enough good replicas to write."
+            return False
+
+    wait_for(accepted, 5, interval=0.2, what="writes accepted again")
     pr.config_set("min-replicas-to-write", 0)
 
 
