@@ -35,7 +35,6 @@ import os
 import selectors
 import shutil
 import socket
-import statistics
 import sys
 import tempfile
 import threading
@@ -44,11 +43,11 @@ import time
 import hiredis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parts import med, num, parse_part_args, progress, ratio, rewrite_block  # noqa: E402
 from procs import Server, call, cpu_seconds, encode_command, rss_bytes, start_redis, start_vermilion  # noqa: E402
 from report import machine_lines, table_md, table_text  # noqa: E402
 from workloads import parse_csv  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 START, END = "<!-- features:start (written by bench/features.py --out; do not edit by hand) -->", "<!-- features:end -->"
 TYPE_TESTS = "lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600,xadd"
 PARTS = ("types", "evalsha", "multi", "pubsub", "streams", "memory")
@@ -56,27 +55,9 @@ SCRIPT = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="smaller counts, one run per server")
-    p.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts (default {','.join(PARTS)})")
-    p.add_argument("--runs", type=int, help="runs per server (default 2; --quick: 1)")
-    p.add_argument("--python", default=os.path.join(REPO, ".venv", "bin", "python"))
-    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
-    p.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark")
-    p.add_argument("--out", help="rewrite the features block of this Markdown file")
-    a = p.parse_args(argv)
-    a.runs = a.runs or (1 if a.quick else 2)
-    a.n = 20_000 if a.quick else 100_000
+    a = parse_part_args(__doc__, PARTS, "features", argv)
     a.members = 100_000 if a.quick else 1_000_000
-    a.parts = [x for x in a.only.split(",") if x]
-    bad = set(a.parts) - set(PARTS)
-    if bad:
-        p.error(f"unknown part(s): {', '.join(sorted(bad))}")
     return a
-
-
-def progress(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 def alternate(a: argparse.Namespace, servers: list[Server], fn) -> dict[str, list]:
@@ -86,19 +67,6 @@ def alternate(a: argparse.Namespace, servers: list[Server], fn) -> dict[str, lis
         for s in servers:
             out[s.name].append(fn(s))
     return out
-
-
-def med(xs: list) -> float | None:
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def ratio(v: float | None, r: float | None) -> str:
-    return f"{v / r:.2f}" if v and r else "-"
-
-
-def num(x: float | None, spec: str = ",.0f") -> str:
-    return "-" if x is None else format(x, spec)
 
 
 class Conn:
@@ -386,22 +354,6 @@ def part_memory(a, servers):
 # ---- main ----------------------------------------------------------------------------------
 
 
-def rewrite(path: str, block: str) -> None:
-    with open(path) as f:
-        text = f.read()
-    new = f"{START}\n{block.rstrip()}\n{END}"
-    if START in text and END in text:
-        head, _, rest = text.partition(START)
-        text = head + new + rest.partition(END)[2]
-    elif "\n## History" in text:
-        head, _, tail = text.partition("\n## History")
-        text = head.rstrip() + "\n\n## Feature benchmarks\n\n" + new + "\n\n## History" + tail
-    else:
-        text = text.rstrip() + "\n\n## Feature benchmarks\n\n" + new + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(sys.argv[1:] if argv is None else argv)
     started, load0 = time.gmtime(), os.getloadavg()
@@ -427,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.out:
         md = ["\n".join(f"- {h}" for h in header)]
         md += [f"### {title}\n\n{table_md(headers, rows)}" for title, headers, rows in tables]
-        rewrite(a.out, "\n\n".join(md))
+        rewrite_block(a.out, START, END, "\n\n".join(md), heading="Feature benchmarks")
         print(f"Features block of {a.out} rewritten.")
     return 0
 

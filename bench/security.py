@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from procs import Server, _spawn, call, cpu_seconds, free_port, log_tail  # noqa: E402
+from parts import med, num, parse_part_args, progress, ratio, rewrite_block  # noqa: E402
 from workloads import parse_csv  # noqa: E402
 
 PARTS = ("evalsha", "acl", "tls")
@@ -46,39 +46,7 @@ BENCH_USER = ["bench", "on", ">benchpw", "~key:*", "+get", "+set", "+ping", "+co
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="smaller counts, one run per server")
-    p.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts (default {','.join(PARTS)})")
-    p.add_argument("--runs", type=int, help="runs per server (default 2; --quick: 1)")
-    p.add_argument("--python", default=os.path.join(REPO, ".venv", "bin", "python"))
-    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
-    p.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark")
-    p.add_argument("--out", help="rewrite the security block of this Markdown file")
-    a = p.parse_args(argv)
-    a.runs = a.runs or (1 if a.quick else 2)
-    a.n = 20_000 if a.quick else 100_000
-    a.parts = [x for x in a.only.split(",") if x]
-    bad = set(a.parts) - set(PARTS)
-    if bad:
-        p.error(f"unknown part(s): {', '.join(sorted(bad))}")
-    return a
-
-
-def progress(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def med(xs: list) -> float | None:
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def num(x: float | None, spec: str = ",.0f") -> str:
-    return "-" if x is None else format(x, spec)
-
-
-def ratio(v: float | None, r: float | None) -> str:
-    return f"{v / r:.2f}" if v and r else "-"
+    return parse_part_args(__doc__, PARTS, "security", argv)
 
 
 # ---- servers ------------------------------------------------------------------------------
@@ -209,21 +177,6 @@ def part_tls(a, servers):
 # ---- main -------------------------------------------------------------------------------------
 
 
-def rewrite(path: str, block: str) -> None:
-    start, end = "<!-- security:start -->", "<!-- security:end -->"
-    try:
-        text = open(path).read()
-    except FileNotFoundError:
-        text = ""
-    body = f"{start}\n{block}\n{end}"
-    if start in text and end in text:
-        text = text[:text.index(start)] + body + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(sys.argv[1:] if argv is None else argv)
     tmp = tempfile.mkdtemp(prefix="vermilion-security-bench-")
@@ -246,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         block = "\n".join(lines)
         print(block)
         if a.out:
-            rewrite(a.out, block)
+            rewrite_block(a.out, "<!-- security:start -->", "<!-- security:end -->", block)
     finally:
         for s in servers:
             s.stop()
