@@ -13,6 +13,7 @@ from typing import Any
 
 from ..engine.client import Gate
 from ..engine.dispatch import GATE_ORDER, register_gate
+from ..engine.gates import ServerGate
 from ..ops import digest, evict, latency, memory, monitor
 from ..protocol.errors import CommandError, SyntaxErr
 from ..protocol.reply import NO_REPLY, OK, Double, Simple, Verbatim
@@ -22,7 +23,7 @@ from .server_cmds import _debug_syntax, debug_subcommand
 from .spec import arg, ks
 from .util import parse_int
 
-register_gate(GATE_ORDER["oom"], "oom", evict.oom_gate)
+register_gate(GATE_ORDER["oom"], "oom", evict.oom_gate, server_bits=ServerGate.OOM)  # set while maxmemory is
 
 SLOWLOG_HELP = (
     "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

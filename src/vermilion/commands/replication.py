@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from ..engine.dispatch import GATE_ORDER, register_gate
+from ..engine.gates import ServerGate
 from ..protocol.errors import CommandError, SyntaxErr, err
 from ..protocol.reply import NO_REPLY, OK, Raw
 from ..protocol.resp_parser import string2ll
@@ -430,5 +431,8 @@ def _min_replicas_gate(c: Any, spec: Any, argv: list[bytes]) -> Any:
 
 
 register_gate(GATE_ORDER["min_replicas"], "min_replicas", _min_replicas_gate)
-register_gate(GATE_ORDER["readonly_replica"], "readonly_replica", _readonly_gate)
-register_gate(GATE_ORDER["stale"], "stale", _stale_gate)
+# Both act only on a replica: ServerGate.READONLY_REPLICA is set exactly while role is
+# "slave" (replication/replica_link.py).
+register_gate(GATE_ORDER["readonly_replica"], "readonly_replica", _readonly_gate,
+              server_bits=ServerGate.READONLY_REPLICA)
+register_gate(GATE_ORDER["stale"], "stale", _stale_gate, server_bits=ServerGate.READONLY_REPLICA)
