@@ -55,6 +55,34 @@ def _client_ids(port: int) -> set[int]:
     return {int(f.split(b"=")[1]) for f in data.split() if f.startswith(b"id=")}
 
 
+def test_ten_thousand_connections_up_to_maxclients():
+    """Issue 9's measurement: 10,000 connections accepted with maxclients 10000, every one
+    served, the next refused with Redis's error (Vermilion only: the real server is
+    compared by test_maxclients)."""
+    import resource  # noqa: PLC0415
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 10_000 + 256
+    if soft < want and hard >= want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    elif soft < want:
+        pytest.skip(f"RLIMIT_NOFILE {soft}/{hard}: this test needs {want} descriptors")
+    held: list[socket.socket] = []
+    try:
+        with ServerProcess("vermilion", ["--maxclients", "10000", "--tcp-backlog", "4096"]) as srv:
+            for _ in range(10_000):
+                held.append(socket.create_connection(("127.0.0.1", srv.port), timeout=30))
+            for s in held[::997] + [held[-1]]:
+                s.sendall(b"PING\r\n")
+                assert s.recv(16) == b"+PONG\r\n"
+            extra = RawClient(srv.port, timeout=30)
+            assert extra.read_until_closed() == b"-ERR max number of clients reached\r\n"
+            extra.close()
+    finally:
+        for s in held:
+            s.close()
+
+
 def test_idle_timeout():
     with ServerProcess("vermilion", ["--timeout", "1"]) as v:
         idle = RawClient(v.port)
