@@ -125,13 +125,18 @@ def cmd_replconf(c: Any, argv: list[bytes]) -> Any:
             if c.kind == "master" and st.link is not None:
                 st.link.send_ack()
             return NO_REPLY
-        elif opt == b"rdb-only" or opt == b"rdb-filter-only":
-            if opt == b"rdb-only":
-                v = string2ll(val)
-                if v is None:
-                    raise err("value is not an integer or out of range")
-                if v not in (0, 1):
-                    raise SyntaxErr()
+        elif opt == b"rdb-only":
+            v = string2ll(val)
+            if v is None:
+                raise err("value is not an integer or out of range")
+            if v not in (0, 1):
+                raise SyntaxErr()
+        elif opt == b"rdb-filter-only":
+            # Redis checks the filters ("functions" is the only one); the snapshot itself
+            # is not filtered here: redis-cli --functions-rdb receives the whole RDB.
+            for name in val.split():
+                if name.lower() != b"functions":
+                    raise err("Unsupported rdb-filter-only option: %s" % name.decode("latin-1"))
         else:
             raise err("Unrecognized REPLCONF option: %s" % argv[j].decode("latin-1"))
     return OK
