@@ -74,6 +74,9 @@ def _diverges_in_72(argv: list[bytes], state: str) -> str | None:
         return "7.2 keeps small sets of strings as listpack, in insertion order (7.0: a hash table)"
     if state == "stream-group" and argv[:2] in ([b"XINFO", b"CONSUMERS"], [b"XINFO", b"STREAM"]):
         return "7.2 adds 'inactive' and 'active-time' to consumers"
+    if state == "stream-group" and (argv[0] in (b"XCLAIM", b"XAUTOCLAIM") or
+                                    (argv[0] == b"XPENDING" and b"IDLE" in argv)):
+        return "min-idle-time 1 ms: whether a millisecond passed since the delivery is timing"
     if state in RICH_STATES and argv[0] in RANDOM:
         return "a random choice among several elements"
     return None
