@@ -9,10 +9,12 @@ byte.  Error paths (arity, options, BUSYKEY, TTL, footer, body) are compared dir
 
 from __future__ import annotations
 
+import re
 import struct
 
 import pytest
 
+from support.servers import wait_for
 from vermilion.persistence.rdb.crc64 import crc64
 
 
@@ -246,10 +248,23 @@ def test_skip_checksum_validation(both):
     both.check("RESTORE", "k3", "0", bytes(p))
 
 
+def _saves_done(reply: bytes) -> tuple[int, bool]:
+    text = reply.decode()
+    saves = int(re.search(r"rdb_saves:(\d+)", text).group(1))
+    return saves, "rdb_bgsave_in_progress:0" in text
+
+
 def test_bgsave_inside_exec_is_scheduled(both):
+    before = [_saves_done(x)[0] for x in both.both("INFO", "persistence", compare=False)]
     both.check("MULTI")
     both.check("BGSAVE")
     both.check("EXEC")
+
+    def scheduled_save_done() -> bool:  # cron starts it; SAVE must not meet it running
+        now = [_saves_done(x) for x in both.both("INFO", "persistence", compare=False)]
+        return all(saves > b and idle for (saves, idle), b in zip(now, before))
+
+    wait_for(scheduled_save_done, 10, what="the scheduled BGSAVE on both servers")
     both.check("MULTI")
     both.check("SAVE")
     both.check("EXEC")
