@@ -150,9 +150,12 @@ def test_vermilion_to_vermilion():
             waiter = redis.Redis(port=p.port)
             wid = waiter.client_id()
             waiter.set("w", "1")
+            w_offset = int(info(p.port)["master_repl_offset"])
             th = threading.Thread(target=lambda: result.append(waiter.execute_command("WAIT", 5, 0)))
             th.start()
             wait_for(lambda: info(p.port, "clients")["blocked_clients"] == 1, 5, what="WAIT blocked")
+            # the reply counts the replicas that acknowledged "w" by the time of the unblock
+            wait_for(lambda: int(info(p.port)["slave0"]["offset"]) >= w_offset, 5, what="the replica's ACK of the write")
             assert pr.client_unblock(wid) == 1
             th.join(5)
             assert result == [1]
