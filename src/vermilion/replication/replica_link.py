@@ -200,7 +200,6 @@ class ReplicaLink:
 
     async def _transfer(self, reader: Any, hs: Handshake) -> None:
         server = self.server
-        st = state(server)
         self.state = S.TRANSFER
         while True:
             line = await self._read_line(reader)
@@ -216,40 +215,13 @@ class ReplicaLink:
             await self._transfer_to_memory(reader, line, hs, mode == "swapdb")
             return
         path = os.path.abspath("temp-%d.%d.rdb" % (int(time.time()), os.getpid()))
-        timeout = server.config.get("repl-timeout", 60)
         try:
             with open(path, "wb") as f:
-                if line.startswith(b"$EOF:"):
-                    mark = line[5:]
-                    self.sync_total = 0
-                    tail = b""
-                    while True:
-                        chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
-                        if not chunk:
-                            raise LinkDown("connection lost during the transfer")
-                        self.sync_read += len(chunk)
-                        st.repl_input_bytes += len(chunk)
-                        self.last_io_s = time.monotonic()
-                        data = tail + chunk
-                        if data.endswith(mark):
-                            f.write(data[: -len(mark)])
-                            break
-                        keep = len(mark)
-                        f.write(data[:-keep])
-                        tail = data[-keep:]
-                else:
-                    left = int(line[1:])
-                    self.sync_total, self.sync_read = left, 0
-                    server.log("notice", "MASTER <-> REPLICA sync: receiving %d bytes from master to disk" % left)
-                    while left:
-                        chunk = await asyncio.wait_for(reader.read(min(left, READ_CHUNK)), timeout)
-                        if not chunk:
-                            raise LinkDown("connection lost during the transfer")
-                        f.write(chunk)
-                        left -= len(chunk)
-                        self.sync_read += len(chunk)
-                        st.repl_input_bytes += len(chunk)
-                        self.last_io_s = time.monotonic()
+                if not line.startswith(b"$EOF:"):
+                    server.log("notice", "MASTER <-> REPLICA sync: receiving %d bytes from master to disk"
+                               % int(line[1:]))
+                async for chunk in self._snapshot_chunks(reader, line):
+                    f.write(chunk)
             self._load(path, hs)
         finally:
             self.sync_total = -1
@@ -261,45 +233,48 @@ class ReplicaLink:
     async def _transfer_to_memory(self, reader: Any, line: bytes, hs: Handshake, swapdb: bool) -> None:
         """repl-diskless-load on-empty-db|swapdb: the snapshot is kept in memory (one copy:
         the chunks are joined once) and loaded from there, no temporary file."""
-        server = self.server
-        st = state(server)
-        timeout = server.config.get("repl-timeout", 60)
-        chunks: list[bytes] = []
-        server.log("notice", "MASTER <-> REPLICA sync: Loading DB in memory")
+        self.server.log("notice", "MASTER <-> REPLICA sync: Loading DB in memory")
         try:
-            if line.startswith(b"$EOF:"):
-                mark = line[5:]
-                self.sync_total = 0
-                tail = b""
-                while True:
-                    chunk = await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
-                    if not chunk:
-                        raise LinkDown("connection lost during the transfer")
-                    self.sync_read += len(chunk)
-                    st.repl_input_bytes += len(chunk)
-                    self.last_io_s = time.monotonic()
-                    chunks.append(chunk)
-                    tail = (tail + chunk)[-len(mark):]
-                    if tail == mark:
-                        break
-                data = b"".join(chunks)[: -len(mark)]
-            else:
-                left = int(line[1:])
-                self.sync_total, self.sync_read = left, 0
-                while left:
-                    chunk = await asyncio.wait_for(reader.read(min(left, READ_CHUNK)), timeout)
-                    if not chunk:
-                        raise LinkDown("connection lost during the transfer")
-                    chunks.append(chunk)
-                    left -= len(chunk)
-                    self.sync_read += len(chunk)
-                    st.repl_input_bytes += len(chunk)
-                    self.last_io_s = time.monotonic()
-                data = b"".join(chunks)
+            chunks = [chunk async for chunk in self._snapshot_chunks(reader, line)]
+            data = b"".join(chunks)
             chunks.clear()
             self._load(None, hs, data, swapdb)
         finally:
             self.sync_total = -1
+
+    async def _snapshot_chunks(self, reader: Any, line: bytes) -> Any:
+        """The snapshot's bytes as they arrive: ``$<len>`` of them, or everything up to the
+        40-byte mark of a diskless ``$EOF:<mark>`` transfer (the last bytes of each read are
+        held back until the next read shows they are not the mark).  Counts them for INFO
+        (``master_sync_*``, ``repl_input_bytes``) and for the link's idle time."""
+        st = state(self.server)
+        timeout = self.server.config.get("repl-timeout", 60)
+        if line.startswith(b"$EOF:"):
+            mark = line[5:]
+            keep = len(mark)
+            tail = b""
+            left = -1  # until the mark
+            self.sync_total = 0
+        else:
+            left = int(line[1:])
+            self.sync_total, self.sync_read = left, 0
+        while left:
+            chunk = await asyncio.wait_for(reader.read(READ_CHUNK if left < 0 else min(left, READ_CHUNK)), timeout)
+            if not chunk:
+                raise LinkDown("connection lost during the transfer")
+            self.sync_read += len(chunk)
+            st.repl_input_bytes += len(chunk)
+            self.last_io_s = time.monotonic()
+            if left > 0:
+                left -= len(chunk)
+                yield chunk
+                continue
+            data = tail + chunk
+            if data.endswith(mark):
+                yield data[:-keep]
+                return
+            yield data[:-keep]
+            tail = data[-keep:]
 
     def _load(self, path: str | None, hs: Handshake, data: bytes | None = None, swapdb: bool = False) -> None:
         from ..keyspace.db import Db  # noqa: PLC0415
