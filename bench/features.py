@@ -43,9 +43,9 @@ import time
 import hiredis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from parts import med, num, parse_part_args, progress, ratio, rewrite_block  # noqa: E402
+from parts import med, num, parse_part_args, progress, ratio  # noqa: E402
 from procs import Server, call, cpu_seconds, encode_command, rss_bytes, start_redis, start_vermilion  # noqa: E402
-from report import machine_lines, table_md, table_text  # noqa: E402
+from report import machine_lines, rewrite_block, table_md, table_text  # noqa: E402
 from workloads import parse_csv  # noqa: E402
 
 START, END = "<!-- features:start (written by bench/features.py --out; do not edit by hand) -->", "<!-- features:end -->"
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.out:
         md = ["\n".join(f"- {h}" for h in header)]
         md += [f"### {title}\n\n{table_md(headers, rows)}" for title, headers, rows in tables]
-        rewrite_block(a.out, START, END, "\n\n".join(md), heading="Feature benchmarks")
+        rewrite_block(a.out, START, END, "\n\n".join(md), heading="Feature benchmarks", before="## History")
         print(f"Features block of {a.out} rewritten.")
     return 0
 

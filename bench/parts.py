@@ -1,6 +1,6 @@
 """What the part-wise benchmark scripts (features.py, security.py) share: their command
 line (``--quick``, ``--only``, ``--runs``, the executables, ``--out``), progress lines,
-medians and ratios, and rewriting their own marked block of a Markdown file."""
+and medians and ratios (their Markdown block: report.rewrite_block)."""
 
 from __future__ import annotations
 
@@ -50,26 +50,3 @@ def ratio(v: float | None, r: float | None) -> str:
 
 def num(x: float | None, spec: str = ",.0f") -> str:
     return "-" if x is None else format(x, spec)
-
-
-def rewrite_block(path: str, start: str, end: str, block: str, heading: str | None = None) -> None:
-    """Replace the text between ``start`` and ``end`` in ``path``; when absent, insert the
-    block (under ``heading``) before the "## History" section, or append it."""
-    try:
-        with open(path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    new = f"{start}\n{block.rstrip()}\n{end}"
-    if start in text and end in text:
-        head, _, rest = text.partition(start)
-        text = head + new + rest.partition(end)[2]
-    else:
-        intro = f"## {heading}\n\n" if heading else ""
-        if "\n## History" in text:
-            head, _, tail = text.partition("\n## History")
-            text = head.rstrip() + f"\n\n{intro}{new}\n\n## History" + tail
-        else:
-            text = text.rstrip() + f"\n\n{intro}{new}\n"
-    with open(path, "w") as f:
-        f.write(text)

@@ -79,17 +79,29 @@ def table_md(headers: list[str], rows: list[list[str]]) -> str:
 
 def rewrite_results(path: str, section: str) -> None:
     """Replace the text between START and END in ``path`` (append both if absent)."""
+    rewrite_block(path, START, END, section, heading="Results", new_file="# Benchmarks\n")
+
+
+def rewrite_block(path: str, start: str, end: str, block: str, heading: str | None = None,
+                  before: str | None = None, new_file: str = "") -> None:
+    """Replace the text between ``start`` and ``end`` in ``path``; when they are absent,
+    add the block (under ``## heading``) in front of the line ``before`` if the file has
+    it, else at the end.  A missing file starts as ``new_file``."""
     try:
         with open(path) as f:
             text = f.read()
     except FileNotFoundError:
-        text = "# Benchmarks\n"
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    if START in text and END in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        text = head + block + tail
+        text = new_file
+    new = f"{start}\n{block.rstrip()}\n{end}"
+    if start in text and end in text:
+        head, _, rest = text.partition(start)
+        text = head + new + rest.partition(end)[2]
     else:
-        text = text.rstrip() + "\n\n## Results\n\n" + block + "\n"
+        intro = f"## {heading}\n\n" if heading else ""
+        if before and f"\n{before}" in text:
+            head, _, tail = text.partition(f"\n{before}")
+            text = head.rstrip() + f"\n\n{intro}{new}\n\n{before}" + tail
+        else:
+            text = text.rstrip() + f"\n\n{intro}{new}\n"
     with open(path, "w") as f:
         f.write(text)

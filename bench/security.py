@@ -37,7 +37,8 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from procs import Server, _spawn, call, cpu_seconds, free_port, log_tail  # noqa: E402
-from parts import med, num, parse_part_args, progress, ratio, rewrite_block  # noqa: E402
+from parts import med, num, parse_part_args, progress, ratio  # noqa: E402
+from report import rewrite_block  # noqa: E402
 from workloads import parse_csv  # noqa: E402
 
 PARTS = ("evalsha", "acl", "tls")
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         block = "\n".join(lines)
         print(block)
         if a.out:
-            rewrite_block(a.out, "<!-- security:start -->", "<!-- security:end -->", block)
+            rewrite_block(a.out, "<!-- security:start -->", "<!-- security:end -->", block, before="## History")
     finally:
         for s in servers:
             s.stop()
