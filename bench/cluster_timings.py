@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,22 +47,8 @@ from redis.cluster import RedisCluster
 HERE = os.path.dirname(os.path.abspath(__file__))
 POLL_S = 0.02
 
-
-def free_port() -> int:
-    """A free loopback port whose +10000 neighbour (the cluster bus) is free too."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port > 55000:
-            continue
-        try:
-            with socket.socket() as s2:
-                s2.bind(("127.0.0.1", port + 10000))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free port")
+sys.path.insert(0, HERE)
+from procs import free_port  # noqa: E402
 
 
 def wait(predicate, timeout_s: float, what: str, interval_s: float = 0.05):
@@ -83,7 +68,7 @@ def wait(predicate, timeout_s: float, what: str, interval_s: float = 0.05):
 class Node:
     def __init__(self, kind: str, node_timeout_ms: int, python: str) -> None:
         self.kind = kind
-        self.port = free_port()
+        self.port = free_port(bus=True)
         self.dir = tempfile.mkdtemp(prefix=f"cluster-{kind}-{self.port}-")
         args = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir, "--save", "",
                 "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
